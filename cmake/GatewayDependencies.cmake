@@ -1,0 +1,14 @@
+# All third-party dependencies come from Debian 12 packages (deploy/install-deps.sh installs them).
+find_package(Threads REQUIRED)
+find_package(Boost 1.74 REQUIRED)
+find_package(PahoMqttCpp 1.2 CONFIG REQUIRED)
+find_package(Protobuf 3.21 REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(nlohmann_json 3.11 REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium>=1.0.18)
+
+# Boost.Asio: header-only, but keep the deprecated io_service names out so new code uses io_context.
+add_compile_definitions(BOOST_ASIO_NO_DEPRECATED)

@@ -1,0 +1,17 @@
+# Every build switch of the project, GW_-prefixed, in one place.
+option(GW_BUILD_TESTS "Build the test suite" ON)
+option(GW_BUILD_BENCH "Build the Google Benchmark microbenchmarks" OFF)
+option(GW_FUZZ "Build libFuzzer targets (needs clang); otherwise fuzz targets replay their corpus" OFF)
+option(GW_WERROR "Treat compiler warnings as errors" ON)
+set(GW_SANITIZE "" CACHE STRING "Sanitizers: empty, 'address;undefined' or 'thread'")
+
+add_compile_options(-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wno-unused-parameter)
+if(GW_WERROR)
+  add_compile_options(-Werror)
+endif()
+
+if(GW_SANITIZE)
+  string(REPLACE ";" "," _gw_san "${GW_SANITIZE}")
+  add_compile_options(-fsanitize=${_gw_san} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${_gw_san})
+endif()

@@ -1,0 +1,24 @@
+#pragma once
+// The gatewayctl subcommands, each a function returning the process exit code.
+#include <string>
+
+namespace gw::app {
+
+struct KeygenArgs {
+  std::string actor;
+  std::string out_dir;
+  bool force = false;
+};
+int runKeygen(const KeygenArgs& args);
+
+struct SubscribeArgs {
+  std::string broker, site, actor, key_file, username;
+  long count = 0;        // 0: unlimited
+  double timeout_s = 0;  // 0: until interrupted
+  bool json = false;
+};
+int runSubscribe(const SubscribeArgs& args);
+
+int runPolicyCheck(const std::string& path);
+
+}  // namespace gw::app

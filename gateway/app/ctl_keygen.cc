@@ -1,0 +1,28 @@
+#include <cstdio>
+#include <filesystem>
+
+#include "gateway/app/ctl_commands.h"
+#include "gateway/crypto/key_file.h"
+
+namespace gw::app {
+
+int runKeygen(const KeygenArgs& args) {
+  namespace fs = std::filesystem;
+  const fs::path dir(args.out_dir);
+  const fs::path secret = dir / (args.actor + ".key");
+  if (!args.force && fs::exists(secret)) {
+    std::fprintf(stderr, "gatewayctl keygen: %s exists; use --force to replace it\n", secret.c_str());
+    return 1;
+  }
+  const auto key = crypto::generateKeyPair(args.actor);
+  if (Status s = crypto::writeKeyPair(key, dir); !s.ok()) {
+    std::fprintf(stderr, "gatewayctl keygen: %s\n", s.message().c_str());
+    return 1;
+  }
+  std::printf("actor %s key_id %s\n  public: %s\n  secret: %s (mode 0600; give it to the actor only)\n",
+              args.actor.c_str(), key.key_id.c_str(), (dir / (args.actor + ".pub")).c_str(),
+              secret.c_str());
+  return 0;
+}
+
+}  // namespace gw::app

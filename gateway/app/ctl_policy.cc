@@ -1,0 +1,22 @@
+#include <cstdio>
+
+#include "gateway/app/ctl_commands.h"
+#include "gateway/config/policy_loader.h"
+
+namespace gw::app {
+
+int runPolicyCheck(const std::string& path) {
+  auto loaded = config::loadPolicy(path);
+  if (!loaded.ok()) {
+    std::fputs(config::formatErrors(loaded.errors).c_str(), stdout);
+    std::printf("%zu error(s): policy is invalid\n", loaded.errors.size());
+    return 1;
+  }
+  const auto& p = loaded.policy->policy;
+  std::printf("policy OK: site %s, %d actors, %d sources, %d detectors, %d routes (%zu file(s))\n",
+              p.site().id().c_str(), p.actors_size(), p.sources_size(), p.detectors_size(),
+              p.routes_size(), loaded.policy->files.size());
+  return 0;
+}
+
+}  // namespace gw::app

@@ -1,0 +1,42 @@
+// gatewayctl: the operator's and the actor's tool.
+#include <CLI/CLI.hpp>
+
+#include "gateway/app/ctl_commands.h"
+#include "gateway/app/version.h"
+
+int main(int argc, char** argv) {
+  CLI::App cli{"gatewayctl: Lantaarn's tool for operators (keys, policies) and actors (subscribe)."};
+  cli.set_version_flag("--version", std::string("gatewayctl ") + GW_VERSION);
+  cli.require_subcommand(1);
+
+  gw::app::KeygenArgs keygen;
+  auto* keygen_cmd = cli.add_subcommand("keygen", "Generate an actor's X25519 key pair (ID.pub, ID.key)");
+  keygen_cmd->add_option("--actor", keygen.actor, "Actor id, e.g. police")->required();
+  keygen_cmd->add_option("--out", keygen.out_dir, "Directory to write the key files to")->required();
+  keygen_cmd->add_flag("--force", keygen.force, "Overwrite existing key files");
+
+  gw::app::SubscribeArgs sub;
+  auto* sub_cmd = cli.add_subcommand(
+      "subscribe", "Receive, open and print an actor's messages, one JSON object per message");
+  sub_cmd->add_option("--broker", sub.broker, "Broker URL, e.g. tcp://127.0.0.1:1883")->required();
+  sub_cmd->add_option("--site", sub.site, "Site id")->required();
+  sub_cmd->add_option("--actor", sub.actor, "Actor id whose topics to read")->required();
+  sub_cmd->add_option("--key", sub.key_file, "The actor's secret key file (ID.key)")->required();
+  sub_cmd->add_option("--count", sub.count, "Exit 0 after this many messages");
+  sub_cmd->add_option("--timeout", sub.timeout_s,
+                      "Seconds to run; with --count, not reaching the count in time exits 1");
+  sub_cmd->add_option("--username", sub.username, "Broker username");
+  sub_cmd->add_flag("--json", sub.json, "Print only the JSON lines (no actor/kind prefix)");
+
+  std::string policy_path;
+  auto* policy_cmd = cli.add_subcommand("policy", "Work with policy files");
+  policy_cmd->require_subcommand(1);
+  auto* check_cmd = policy_cmd->add_subcommand("check", "Validate a policy; exit 0 if valid, 1 if not");
+  check_cmd->add_option("path", policy_path, "Policy file or directory")->required();
+
+  CLI11_PARSE(cli, argc, argv);
+  if (keygen_cmd->parsed()) return gw::app::runKeygen(keygen);
+  if (sub_cmd->parsed()) return gw::app::runSubscribe(sub);
+  if (check_cmd->parsed()) return gw::app::runPolicyCheck(policy_path);
+  return 2;
+}

@@ -1,0 +1,45 @@
+// gatewayd: the Lantaarn edge gateway daemon.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "gateway/app/gateway.h"
+#include "gateway/app/version.h"
+#include "gateway/core/logging.h"
+
+int main(int argc, char** argv) {
+  CLI::App cli{"gatewayd: Lantaarn edge gateway. Ingests sensor data, runs detectors, and sends each "
+               "actor only what its policy grants, sealed for that actor alone, over MQTT."};
+  cli.set_version_flag("--version", std::string("gatewayd ") + GW_VERSION);
+  std::string policy_path, log_level = "info", broker;
+  double drain_seconds = 10;
+  cli.add_option("--policy", policy_path, "Policy file or directory of policy files")->required();
+  cli.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off")
+      ->capture_default_str();
+  cli.add_option("--broker", broker, "Broker URL, overriding the policy's gateway.broker.url");
+  cli.add_option("--drain-timeout", drain_seconds,
+                 "Seconds to wait at shutdown for the broker to acknowledge what was accepted")
+      ->capture_default_str();
+  CLI11_PARSE(cli, argc, argv);
+
+  if (gw::Status s = gw::initLogging(log_level); !s.ok()) {
+    fprintf(stderr, "gatewayd: %s\n", s.message().c_str());
+    return 2;
+  }
+  auto loaded = gw::config::loadPolicy(policy_path);
+  if (!loaded.ok()) {
+    fprintf(stderr, "gatewayd: invalid policy, not starting:\n%s",
+            gw::config::formatErrors(loaded.errors).c_str());
+    return 1;
+  }
+  gw::app::GatewayOptions options;
+  options.broker_url_override = broker;
+  options.drain_timeout = std::chrono::milliseconds(static_cast<int64_t>(drain_seconds * 1000));
+  gw::app::Gateway gateway(loaded.policy, options);
+  if (gw::Status s = gateway.init(); !s.ok()) {
+    spdlog::critical("Gateway failed to start error=\"{}\"", s.message());
+    return 1;
+  }
+  gateway.run();
+  spdlog::info("Gateway stopped");
+  return 0;
+}

@@ -1,0 +1,204 @@
+#include "gateway/config/policy_validator.h"
+
+#include <filesystem>
+#include <regex>
+#include <set>
+
+#include "gateway/crypto/key_file.h"
+#include "gateway/privacy/minimiser.h"
+
+namespace gw::config {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace gateway::v1;
+
+class Checker {
+ public:
+  Checker(const PositionMap& positions, std::string fallback_file, ConfigErrors* errors)
+      : positions_(positions), fallback_file_(std::move(fallback_file)), errors_(errors) {}
+
+  // Reports `message` at `path`, or at the nearest enclosing key that has a position.
+  void fail(const std::string& path, const std::string& message) {
+    std::string probe = path;
+    while (true) {
+      if (auto it = positions_.find(probe); it != positions_.end()) {
+        errors_->push_back({it->second.file, it->second.line, it->second.column, path, message});
+        return;
+      }
+      size_t cut = probe.find_last_of(".[");
+      if (cut == std::string::npos || cut == 0) break;
+      probe = probe.substr(0, cut);
+    }
+    errors_->push_back({fallback_file_, 0, 0, path, message});
+  }
+
+  void requireId(const std::string& path, const std::string& id, const std::regex& pattern,
+                 const char* what) {
+    if (id.empty()) {
+      fail(path, std::string(what) + " is required");
+    } else if (!std::regex_match(id, pattern)) {
+      fail(path, "'" + id + "' is not a valid " + what +
+                     " (lower-case letters, digits, '-' and '_', starting with a letter or digit)");
+    }
+  }
+
+ private:
+  const PositionMap& positions_;
+  std::string fallback_file_;
+  ConfigErrors* errors_;
+};
+
+std::string join(const std::set<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "none" : out;
+}
+
+const std::regex kIdPattern("[a-z0-9][a-z0-9_-]*");
+
+}  // namespace
+
+void validatePolicy(Policy* policy, const PositionMap& positions, const std::string& fallback_file,
+                    ConfigErrors* errors) {
+  Checker check(positions, fallback_file, errors);
+
+  if (!policy->has_site()) {
+    check.fail("site", "site is required (id, name, location, operator_contact)");
+  } else {
+    check.requireId("site.id", policy->site().id(), kIdPattern, "site id");
+  }
+
+  auto* gw_settings = policy->mutable_gateway();
+  if (gw_settings->max_inflight() == 0) gw_settings->set_max_inflight(20);
+  if (gw_settings->outbox_max_messages() == 0) gw_settings->set_outbox_max_messages(100000);
+  if (gw_settings->broker().url().empty()) gw_settings->mutable_broker()->set_url("tcp://127.0.0.1:1883");
+  if (gw_settings->broker().client_id().empty()) {
+    gw_settings->mutable_broker()->set_client_id("lantaarn-gw-" + policy->site().id());
+  }
+
+  std::map<std::string, std::set<std::string>> actor_purposes;
+  for (int i = 0; i < policy->actors_size(); ++i) {
+    const auto& actor = policy->actors(i);
+    const std::string path = "actors[" + std::to_string(i) + "]";
+    check.requireId(path + ".id", actor.id(), kIdPattern, "actor id");
+    if (!actor.id().empty() && actor_purposes.count(actor.id())) {
+      check.fail(path + ".id", "duplicate actor id '" + actor.id() + "'");
+    }
+    auto& purposes = actor_purposes[actor.id()];
+    for (const auto& p : actor.purposes()) purposes.insert(p);
+    if (actor.purposes_size() == 0) {
+      check.fail(path + ".purposes", "actor '" + actor.id() + "' has no purposes; list what it is authorised for");
+    }
+    if (actor.public_key_file().empty()) {
+      check.fail(path + ".public_key_file", "public_key_file is required (write one with `gatewayctl keygen`)");
+    } else if (auto key = crypto::readPublicKeyFile(actor.public_key_file()); !key.ok()) {
+      check.fail(path + ".public_key_file", key.status().message());
+    }
+  }
+
+  std::set<std::string> source_ids;
+  for (int i = 0; i < policy->sources_size(); ++i) {
+    const auto& source = policy->sources(i);
+    const std::string path = "sources[" + std::to_string(i) + "]";
+    check.requireId(path + ".id", source.id(), kIdPattern, "source id");
+    if (!source.id().empty() && !source_ids.insert(source.id()).second) {
+      check.fail(path + ".id", "duplicate source id '" + source.id() + "'");
+    }
+    if (!source.has_sensor()) {
+      check.fail(path, "source '" + source.id() + "' needs a kind (sensor)");
+      continue;
+    }
+    const auto& sensor = source.sensor();
+    if (sensor.format() == SENSOR_FORMAT_UNSPECIFIED) {
+      check.fail(path + ".sensor.format", "format is required (sensor_community_csv)");
+    }
+    if (!sensor.has_replay()) {
+      check.fail(path + ".sensor", "a transport is required (replay)");
+    } else {
+      const auto& replay = sensor.replay();
+      std::error_code ec;
+      if (replay.path().empty()) {
+        check.fail(path + ".sensor.replay.path", "path is required");
+      } else if (!fs::is_regular_file(replay.path(), ec)) {
+        check.fail(path + ".sensor.replay.path", "no such file: " + replay.path());
+      }
+      if (replay.speed() < 0) check.fail(path + ".sensor.replay.speed", "speed must be >= 0");
+    }
+  }
+
+  std::set<std::string> detector_ids;
+  for (int i = 0; i < policy->detectors_size(); ++i) {
+    auto* detector = policy->mutable_detectors(i);
+    const std::string path = "detectors[" + std::to_string(i) + "]";
+    check.requireId(path + ".id", detector->id(), kIdPattern, "detector id");
+    if (!detector->id().empty() && !detector_ids.insert(detector->id()).second) {
+      check.fail(path + ".id", "duplicate detector id '" + detector->id() + "'");
+    }
+    for (int s = 0; s < detector->sources_size(); ++s) {
+      if (!source_ids.count(detector->sources(s))) {
+        check.fail(path + ".sources[" + std::to_string(s) + "]",
+                   "unknown source '" + detector->sources(s) + "' (defined sources: " + join(source_ids) + ")");
+      }
+    }
+    if (!detector->has_threshold()) {
+      check.fail(path, "detector '" + detector->id() + "' needs a kind (threshold)");
+      continue;
+    }
+    auto* t = detector->mutable_threshold();
+    if (t->quantity().empty()) check.fail(path + ".threshold.quantity", "quantity is required");
+    if (!positions.count(path + ".threshold.clear_below")) t->set_clear_below(t->above());
+    if (t->clear_below() > t->above()) {
+      check.fail(path + ".threshold.clear_below", "clear_below must not exceed above");
+    }
+    if (t->severity() == SEVERITY_UNSPECIFIED) t->set_severity(SEVERITY_WARNING);
+  }
+
+  std::set<std::string> route_ids;
+  for (int i = 0; i < policy->routes_size(); ++i) {
+    auto* route = policy->mutable_routes(i);
+    const std::string path = "routes[" + std::to_string(i) + "]";
+    if (route->id().empty()) route->set_id("route-" + std::to_string(i));
+    if (!route_ids.insert(route->id()).second) {
+      check.fail(path + ".id", "duplicate route id '" + route->id() + "'");
+    }
+    auto actor = actor_purposes.find(route->to());
+    std::set<std::string> actor_ids;
+    for (const auto& [id, _] : actor_purposes) actor_ids.insert(id);
+    if (route->to().empty()) {
+      check.fail(path + ".to", "to is required (an actor id)");
+    } else if (actor == actor_purposes.end()) {
+      check.fail(path + ".to", "unknown actor '" + route->to() + "' (defined actors: " + join(actor_ids) + ")");
+    }
+    if (route->purpose().empty()) {
+      check.fail(path + ".purpose", "purpose is required: data is only sent for a stated purpose");
+    } else if (actor != actor_purposes.end() && !actor->second.count(route->purpose())) {
+      check.fail(path + ".purpose", "actor '" + route->to() + "' is not authorised for purpose '" +
+                                        route->purpose() + "' (its purposes: " + join(actor->second) + ")");
+    }
+    const auto& from = route->from();
+    if (from.measurements_size() == 0 && from.detectors_size() == 0) {
+      check.fail(path + ".from", "from must name measurements or detectors");
+    }
+    for (int d = 0; d < from.detectors_size(); ++d) {
+      if (!detector_ids.count(from.detectors(d))) {
+        check.fail(path + ".from.detectors[" + std::to_string(d) + "]",
+                   "unknown detector '" + from.detectors(d) + "' (defined detectors: " + join(detector_ids) + ")");
+      }
+    }
+    for (int s = 0; s < from.sources_size(); ++s) {
+      if (!source_ids.count(from.sources(s))) {
+        check.fail(path + ".from.sources[" + std::to_string(s) + "]",
+                   "unknown source '" + from.sources(s) + "' (defined sources: " + join(source_ids) + ")");
+      }
+    }
+    for (int f = 0; f < route->fields_size(); ++f) {
+      if (!privacy::isKnownField(route->fields(f))) {
+        check.fail(path + ".fields[" + std::to_string(f) + "]",
+                   "unknown field '" + route->fields(f) + "' (known fields: " + privacy::knownFieldList() + ")");
+      }
+    }
+  }
+}
+
+}  // namespace gw::config

@@ -1,0 +1,167 @@
+#include "gateway/crypto/key_file.h"
+
+#include <sodium.h>
+#include <sys/stat.h>
+
+#include <map>
+#include <sstream>
+
+#include "gateway/core/files.h"
+
+namespace gw::crypto {
+namespace {
+
+constexpr const char* kFormat = "lantaarn-key-v1";
+
+std::string toBase64(const uint8_t* data, size_t len) {
+  std::string out(sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), data, len, sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // drop the terminating NUL libsodium writes
+  return out;
+}
+
+bool fromBase64(const std::string& text, KeyBytes* out) {
+  size_t len = 0;
+  if (sodium_base642bin(out->data(), out->size(), text.data(), text.size(), nullptr, &len, nullptr,
+                        sodium_base64_VARIANT_ORIGINAL) != 0) {
+    return false;
+  }
+  return len == kKeyBytes;
+}
+
+std::string render(const std::string& type, const std::string& actor, const std::string& key_id,
+                   const KeyBytes& key) {
+  std::ostringstream out;
+  out << "# Lantaarn " << (type == "x25519-secret" ? "SECRET" : "public")
+      << " key. Format: docs/KEYS.md\n"
+      << "format: " << kFormat << "\n"
+      << "type: " << type << "\n"
+      << "actor: " << actor << "\n"
+      << "key_id: " << key_id << "\n"
+      << "key: " << toBase64(key.data(), key.size()) << "\n";
+  return out.str();
+}
+
+struct ParsedFile {
+  std::string actor, key_id;
+  KeyBytes key{};
+};
+
+Result<ParsedFile> parseKeyText(const std::string& text, const std::string& origin,
+                                const std::string& want_type) {
+  std::map<std::string, std::string> fields;
+  std::istringstream in(text);
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    size_t colon = line.find(':');
+    if (colon == std::string::npos) {
+      return invalidArgument(origin + ":" + std::to_string(line_no) + ": expected 'name: value'");
+    }
+    std::string name = line.substr(0, colon);
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(value.begin());
+    fields[name] = value;
+  }
+  if (fields["format"] != kFormat) {
+    return invalidArgument(origin + ": not a Lantaarn key file (expected 'format: " +
+                           std::string(kFormat) + "')");
+  }
+  if (fields["type"] != want_type) {
+    return invalidArgument(origin + ": key type is '" + fields["type"] + "', expected '" + want_type + "'");
+  }
+  ParsedFile parsed;
+  parsed.actor = fields["actor"];
+  parsed.key_id = fields["key_id"];
+  if (!fromBase64(fields["key"], &parsed.key)) {
+    return invalidArgument(origin + ": key is not 32 bytes of base64");
+  }
+  return parsed;
+}
+
+}  // namespace
+
+Status initSodium() {
+  // sodium_init returns 1 when already initialised; only -1 is a failure.
+  if (sodium_init() < 0) return internalError("libsodium failed to initialise");
+  return okStatus();
+}
+
+std::string keyIdOf(const KeyBytes& public_key) {
+  uint8_t hash[32];
+  crypto_generichash(hash, sizeof hash, public_key.data(), public_key.size(), nullptr, 0);
+  char hex[17];
+  sodium_bin2hex(hex, sizeof hex, hash, 8);
+  return hex;
+}
+
+SecretKey generateKeyPair(const std::string& actor) {
+  (void)initSodium();
+  SecretKey key;
+  key.actor = actor;
+  crypto_box_keypair(key.public_key.data(), key.secret.data());
+  key.key_id = keyIdOf(key.public_key);
+  return key;
+}
+
+PublicKey publicHalf(const SecretKey& key) { return {key.actor, key.key_id, key.public_key}; }
+
+Status writeKeyPair(const SecretKey& key, const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return unavailable(dir.string() + ": " + ec.message());
+  using std::filesystem::perms;
+  GW_RETURN_IF_ERROR(writeFileAtomic(dir / (key.actor + ".key"),
+                                     render("x25519-secret", key.actor, key.key_id, key.secret),
+                                     perms::owner_read | perms::owner_write));
+  return writeFileAtomic(dir / (key.actor + ".pub"),
+                         render("x25519-public", key.actor, key.key_id, key.public_key),
+                         perms::owner_read | perms::owner_write | perms::group_read | perms::others_read);
+}
+
+Result<PublicKey> parsePublicKey(const std::string& text, const std::string& origin) {
+  auto parsed = parseKeyText(text, origin, "x25519-public");
+  if (!parsed.ok()) return parsed.status();
+  const std::string id = keyIdOf(parsed->key);
+  if (!parsed->key_id.empty() && parsed->key_id != id) {
+    return invalidArgument(origin + ": key_id " + parsed->key_id + " does not match the key (" + id + ")");
+  }
+  return PublicKey{parsed->actor, id, parsed->key};
+}
+
+Result<SecretKey> parseSecretKey(const std::string& text, const std::string& origin) {
+  GW_RETURN_IF_ERROR(initSodium());
+  auto parsed = parseKeyText(text, origin, "x25519-secret");
+  if (!parsed.ok()) return parsed.status();
+  SecretKey key;
+  key.actor = parsed->actor;
+  key.secret = parsed->key;
+  crypto_scalarmult_base(key.public_key.data(), key.secret.data());
+  key.key_id = keyIdOf(key.public_key);
+  if (!parsed->key_id.empty() && parsed->key_id != key.key_id) {
+    return invalidArgument(origin + ": key_id " + parsed->key_id + " does not match the key");
+  }
+  return key;
+}
+
+Result<PublicKey> readPublicKeyFile(const std::filesystem::path& path) {
+  auto text = readFile(path);
+  if (!text.ok()) return text.status();
+  return parsePublicKey(*text, path.string());
+}
+
+Result<SecretKey> readSecretKeyFile(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return notFound(path.string() + ": no such file");
+  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    return permissionDenied(path.string() + ": secret key is readable by group or others; chmod 600 it");
+  }
+  auto text = readFile(path);
+  if (!text.ok()) return text.status();
+  return parseSecretKey(*text, path.string());
+}
+
+}  // namespace gw::crypto

@@ -1,0 +1,83 @@
+#pragma once
+// The interfaces where pipeline stages meet. Stages never include each other; they only see these.
+//
+//   Source --Reading--> ReadingSink (detectors + router)
+//   Detector --Event--> EventSink (router)
+//   Router --OutboundMessage--> MessageSink (outbox), sealed per actor
+//
+// All calls happen on the pipeline's Asio strand (docs/ARCHITECTURE.md), so implementations need
+// no locks of their own.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "gateway/core/status.h"
+#include "gateway/v1/data.pb.h"
+
+namespace gw::pipeline {
+
+class ReadingSink {
+ public:
+  virtual ~ReadingSink() = default;
+  // ResourceExhausted: the pipeline is full; the source keeps the reading and offers it again.
+  virtual Status accept(const gateway::v1::Reading& reading) = 0;
+};
+
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void emit(const gateway::v1::Event& event) = 0;
+};
+
+// Lower values are more urgent; the outbox evicts and the publisher drains by priority (issue 5).
+enum class Priority : uint8_t { kAlarm = 0, kEvent = 1, kMeasurement = 2 };
+
+// A sealed message ready to be published: ciphertext only, never plaintext.
+struct OutboundMessage {
+  std::string actor_id;
+  std::string topic;
+  std::string payload;
+  Priority priority = Priority::kMeasurement;
+};
+
+class MessageSink {
+ public:
+  virtual ~MessageSink() = default;
+  // ResourceExhausted when full: the caller applies backpressure upstream.
+  virtual Status append(OutboundMessage message) = 0;
+  virtual bool hasRoom(size_t count) const = 0;
+};
+
+// The outbox as the publisher sees it: entries wait until the broker acknowledges them.
+// Entry life cycle:  append -> unsent -> takeNext (in flight) -> ack (gone)
+//                                ^----- requeue (publish failed, connection lost) --'
+class Outbox : public MessageSink {
+ public:
+  struct Entry {
+    uint64_t id;
+    OutboundMessage message;
+  };
+  // The oldest unsent entry, now marked in flight; null when nothing waits.
+  virtual const Entry* takeNext() = 0;
+  virtual void ack(uint64_t id) = 0;
+  virtual void requeue(uint64_t id) = 0;
+  virtual void requeueAllInFlight() = 0;
+  virtual size_t size() const = 0;
+  virtual size_t inFlight() const = 0;
+  bool empty() const { return size() == 0; }
+};
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  virtual const std::string& id() const = 0;
+  virtual void start() = 0;
+  // Stops producing; readings already accepted downstream are not affected.
+  virtual void stop() = 0;
+  // True once a finite source (a replay without loop) has delivered everything.
+  virtual bool finished() const = 0;
+};
+
+using SourcePtr = std::unique_ptr<Source>;
+
+}  // namespace gw::pipeline

@@ -1,0 +1,160 @@
+#include "gateway/sources/sensor/file_replay_source.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+
+#include <chrono>
+
+namespace gw::sources {
+
+namespace {
+// While the pipeline is full, offer the pending reading again after this long.
+constexpr auto kBackpressureRetry = std::chrono::milliseconds(5);
+// Log the first few bad rows of a source, then one in this many, so a broken file cannot flood.
+constexpr uint64_t kLogFirst = 5, kLogEvery = 1000;
+}  // namespace
+
+FileReplaySource::FileReplaySource(const gateway::v1::Source& config,
+                                   boost::asio::any_io_executor executor,
+                                   pipeline::ReadingSink& sink, Counters& counters)
+    : id_(config.id()),
+      replay_(config.sensor().replay()),
+      timer_(executor),
+      sink_(sink),
+      counters_(counters),
+      accepted_(counters.get(counterKey("readings_accepted_total", {{"source", config.id()}}))),
+      parser_(config.id()) {
+  if (config.has_location()) location_override_ = config.location();
+}
+
+void FileReplaySource::start() {
+  boost::asio::post(timer_.get_executor(), [this] {
+    if (!openFile()) {
+      finished_ = true;
+      return;
+    }
+    scheduleNext();
+  });
+}
+
+void FileReplaySource::stop() {
+  boost::asio::post(timer_.get_executor(), [this] {
+    stopped_ = true;
+    timer_.cancel();
+  });
+}
+
+bool FileReplaySource::openFile() {
+  file_.close();
+  file_.clear();
+  file_.open(replay_.path());
+  line_no_ = 0;
+  if (!file_) {
+    spdlog::error("Source cannot open replay file source={} path={}", id_, replay_.path());
+    countDrop("unreadable", replay_.path());
+    return false;
+  }
+  std::string header;
+  if (!std::getline(file_, header)) {
+    spdlog::error("Source replay file is empty source={} path={}", id_, replay_.path());
+    return false;
+  }
+  ++line_no_;
+  if (Status s = parser_.parseHeader(header); !s.ok()) {
+    spdlog::error("Source replay file rejected source={} path={}:1 error=\"{}\"", id_, replay_.path(),
+                  s.message());
+    countDrop("malformed_header", s.message());
+    return false;
+  }
+  return true;
+}
+
+void FileReplaySource::countDrop(const std::string& reason, const std::string& detail) {
+  counters_.add(counterKey("readings_dropped_total", {{"source", id_}, {"reason", reason}}));
+  ++logged_drops_;
+  if (logged_drops_ <= kLogFirst || logged_drops_ % kLogEvery == 0) {
+    spdlog::warn("Reading dropped source={} at={}:{} reason={} detail=\"{}\" (dropped so far: {})", id_,
+                 replay_.path(), line_no_, reason, detail, logged_drops_);
+  }
+}
+
+bool FileReplaySource::readNextRow() {
+  std::string line;
+  while (std::getline(file_, line)) {
+    ++line_no_;
+    if (line.empty() || line == "\r") continue;
+    auto row = parser_.parseRow(line);
+    if (!row.ok()) {
+      countDrop("malformed", row.status().message());
+      continue;
+    }
+    for (const auto& rejected : row->rejected) countDrop(rejected.reason, rejected.column + ": " + rejected.detail);
+    if (row->readings.empty()) continue;
+    for (auto& reading : row->readings) {
+      reading.set_observed_unix_ms(reading.observed_unix_ms() + loop_offset_ms_);
+      if (location_override_) *reading.mutable_location() = *location_override_;
+      pending_.push_back(std::move(reading));
+    }
+    pending_time_ms_ = pending_.front().observed_unix_ms();
+    last_time_ms_ = pending_time_ms_;
+    return true;
+  }
+  return false;
+}
+
+void FileReplaySource::scheduleNext() {
+  if (stopped_) return;
+  if (pending_.empty() && !readNextRow()) {
+    if (!replay_.loop()) {
+      spdlog::info("Source replay finished source={} lines={}", id_, line_no_);
+      finished_ = true;
+      return;
+    }
+    // Loop: shift the next pass so its first reading comes 1 s after the last one of this pass.
+    const int64_t end_of_pass = last_time_ms_;
+    if (!openFile() || !readNextRow()) {
+      finished_ = true;
+      return;
+    }
+    const int64_t shift = end_of_pass + 1000 - pending_.front().observed_unix_ms();
+    for (auto& r : pending_) r.set_observed_unix_ms(r.observed_unix_ms() + shift);
+    loop_offset_ms_ += shift;
+    pending_time_ms_ = last_time_ms_ = pending_.front().observed_unix_ms();
+  }
+  std::chrono::milliseconds delay(0);
+  if (replay_.speed() > 0 && previous_time_ms_ >= 0 && pending_time_ms_ > previous_time_ms_) {
+    delay = std::chrono::milliseconds(
+        static_cast<int64_t>(static_cast<double>(pending_time_ms_ - previous_time_ms_) / replay_.speed()));
+  }
+  timer_.expires_after(delay);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    deliverPending();
+  });
+}
+
+void FileReplaySource::deliverPending() {
+  while (!pending_.empty()) {
+    Status s = sink_.accept(pending_.front());
+    if (s.code() == StatusCode::kResourceExhausted) {
+      // Backpressure: keep the reading and offer it again shortly; nothing is lost.
+      timer_.expires_after(kBackpressureRetry);
+      timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec || stopped_) return;
+        deliverPending();
+      });
+      return;
+    }
+    if (s.ok()) {
+      accepted_.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      countDrop("rejected", s.message());
+    }
+    pending_.pop_front();
+  }
+  previous_time_ms_ = pending_time_ms_;
+  scheduleNext();
+}
+
+}  // namespace gw::sources

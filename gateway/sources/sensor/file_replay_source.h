@@ -1,0 +1,58 @@
+#pragma once
+// Replays a recorded sensor file through the pipeline, in real time, faster (speed N), or as fast
+// as the pipeline accepts (speed 0). The gaps between the recorded timestamps set the pace, so a
+// replay behaves like the sensor did. Runs entirely on the pipeline executor.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <deque>
+#include <fstream>
+#include <optional>
+
+#include "gateway/core/counters.h"
+#include "gateway/pipeline/stage.h"
+#include "gateway/sources/sensor/sensor_community_csv.h"
+#include "gateway/v1/policy.pb.h"
+
+namespace gw::sources {
+
+class FileReplaySource : public pipeline::Source {
+ public:
+  FileReplaySource(const gateway::v1::Source& config, boost::asio::any_io_executor executor,
+                   pipeline::ReadingSink& sink, Counters& counters);
+
+  const std::string& id() const override { return id_; }
+  void start() override;
+  void stop() override;
+  bool finished() const override { return finished_; }
+
+ private:
+  bool openFile();
+  void scheduleNext();
+  void deliverPending();
+  // Reads rows until one yields readings; false at end of file.
+  bool readNextRow();
+  void countDrop(const std::string& reason, const std::string& detail);
+
+  std::string id_;
+  gateway::v1::FileReplay replay_;
+  std::optional<gateway::v1::Location> location_override_;
+  boost::asio::steady_timer timer_;
+  pipeline::ReadingSink& sink_;
+  Counters& counters_;
+  std::atomic<uint64_t>& accepted_;
+
+  std::ifstream file_;
+  SensorCommunityCsvParser parser_;
+  size_t line_no_ = 0;
+  std::deque<gateway::v1::Reading> pending_;
+  int64_t pending_time_ms_ = 0;
+  int64_t previous_time_ms_ = -1;
+  int64_t loop_offset_ms_ = 0;   // added to timestamps on each loop so time keeps moving forward
+  int64_t last_time_ms_ = 0;
+  uint64_t logged_drops_ = 0;
+  bool stopped_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace gw::sources
