@@ -13,11 +13,8 @@ endfunction()
 function(gw_cc_test)
   cmake_parse_arguments(GW "" "NAME" "SRCS;DEPS;LABELS" ${ARGN})
   add_executable(${GW_NAME} ${GW_SRCS})
-  target_link_libraries(${GW_NAME} PRIVATE ${GW_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
-  target_compile_definitions(${GW_NAME} PRIVATE
-    GW_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
-    GW_BINARY_DIR="${PROJECT_BINARY_DIR}"
-    GW_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data")
+  target_link_libraries(${GW_NAME} PRIVATE ${GW_DEPS} gw::test_support
+                        GTest::gtest GTest::gmock GTest::gtest_main)
   gtest_discover_tests(${GW_NAME} PROPERTIES LABELS "${GW_LABELS}" DISCOVERY_TIMEOUT 60)
 endfunction()
 

@@ -11,7 +11,8 @@ int runKeygen(const KeygenArgs& args) {
   const fs::path dir(args.out_dir);
   const fs::path secret = dir / (args.actor + ".key");
   if (!args.force && fs::exists(secret)) {
-    std::fprintf(stderr, "gatewayctl keygen: %s exists; use --force to replace it\n", secret.c_str());
+    std::fprintf(stderr, "gatewayctl keygen: %s exists; use --force to replace it\n",
+                 secret.c_str());
     return 1;
   }
   const auto key = crypto::generateKeyPair(args.actor);
@@ -19,9 +20,10 @@ int runKeygen(const KeygenArgs& args) {
     std::fprintf(stderr, "gatewayctl keygen: %s\n", s.message().c_str());
     return 1;
   }
-  std::printf("actor %s key_id %s\n  public: %s\n  secret: %s (mode 0600; give it to the actor only)\n",
-              args.actor.c_str(), key.key_id.c_str(), (dir / (args.actor + ".pub")).c_str(),
-              secret.c_str());
+  std::printf(
+      "actor %s key_id %s\n  public: %s\n  secret: %s (mode 0600; give it to the actor only)\n",
+      args.actor.c_str(), key.key_id.c_str(), (dir / (args.actor + ".pub")).c_str(),
+      secret.c_str());
   return 0;
 }
 

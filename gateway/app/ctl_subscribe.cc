@@ -1,5 +1,5 @@
-#include <csignal>
 #include <condition_variable>
+#include <csignal>
 #include <cstdio>
 #include <mutex>
 
@@ -21,8 +21,10 @@ int runSubscribe(const SubscribeArgs& args) {
     return 2;
   }
   if (key->actor != args.actor) {
-    std::fprintf(stderr, "gatewayctl subscribe: note: key %s belongs to actor '%s', reading topics of '%s'\n",
-                 key->key_id.c_str(), key->actor.c_str(), args.actor.c_str());
+    std::fprintf(
+        stderr,
+        "gatewayctl subscribe: note: key %s belongs to actor '%s', reading topics of '%s'\n",
+        key->key_id.c_str(), key->actor.c_str(), args.actor.c_str());
   }
   std::signal(SIGINT, onSignal);
   std::signal(SIGTERM, onSignal);
@@ -55,8 +57,8 @@ int runSubscribe(const SubscribeArgs& args) {
     std::fprintf(stderr, "gatewayctl subscribe: %s\n", s.message().c_str());
     return 2;
   }
-  std::fprintf(stderr, "subscribed actor=%s site=%s broker=%s\n", args.actor.c_str(), args.site.c_str(),
-               args.broker.c_str());
+  std::fprintf(stderr, "subscribed actor=%s site=%s broker=%s\n", args.actor.c_str(),
+               args.site.c_str(), args.broker.c_str());
 
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(static_cast<int64_t>(args.timeout_s * 1000));
@@ -75,9 +77,11 @@ int runSubscribe(const SubscribeArgs& args) {
   }
   subscriber.stop();
   std::lock_guard lock(mutex);
-  std::fprintf(stderr, "summary actor=%s received=%ld rejected=%ld\n", args.actor.c_str(), received, rejected);
+  std::fprintf(stderr, "summary actor=%s received=%ld rejected=%ld\n", args.actor.c_str(), received,
+               rejected);
   if (args.count > 0 && received < args.count && timed_out) {
-    std::fprintf(stderr, "gatewayctl subscribe: timed out after %ld of %ld messages\n", received, args.count);
+    std::fprintf(stderr, "gatewayctl subscribe: timed out after %ld of %ld messages\n", received,
+                 args.count);
     return 1;
   }
   return 0;

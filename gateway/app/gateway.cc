@@ -39,7 +39,8 @@ Status Gateway::init() {
   for (const auto& config : policy.detectors()) {
     auto detector = detectors::createDetector(config);
     if (!detector.ok()) return detector.status();
-    for (const auto& source : config.sources()) detectors_by_source_.emplace(source, detector->get());
+    for (const auto& source : config.sources())
+      detectors_by_source_.emplace(source, detector->get());
     detectors_.push_back(std::move(detector).value());
   }
 
@@ -54,7 +55,8 @@ Status Gateway::init() {
   // reading that again matches at most every route. Checking this much room up front means a
   // reading is either accepted whole or pushed back to its source whole; never half-delivered.
   max_fan_out_ = static_cast<size_t>(policy.routes_size()) * (1 + detectors_.size());
-  outbox_ = std::make_unique<outbox::MemoryOutbox>(policy.gateway().outbox_max_messages(), counters_);
+  outbox_ =
+      std::make_unique<outbox::MemoryOutbox>(policy.gateway().outbox_max_messages(), counters_);
 
   publisher::PublisherConfig pub;
   pub.broker_url = options_.broker_url_override.empty() ? policy.gateway().broker().url()
@@ -62,8 +64,10 @@ Status Gateway::init() {
   pub.client_id = policy.gateway().broker().client_id();
   pub.username = policy.gateway().broker().username();
   pub.max_inflight = policy.gateway().max_inflight();
-  pub.status_topic = std::string(pipeline::kTopicRoot) + "/" + policy.site().id() + "/_gateway/status";
-  publisher_ = std::make_unique<publisher::MqttPublisher>(pub, io_.get_executor(), *outbox_, counters_);
+  pub.status_topic =
+      std::string(pipeline::kTopicRoot) + "/" + policy.site().id() + "/_gateway/status";
+  publisher_ =
+      std::make_unique<publisher::MqttPublisher>(pub, io_.get_executor(), *outbox_, counters_);
   return okStatus();
 }
 
@@ -102,11 +106,13 @@ void Gateway::drainThenFinish(std::chrono::steady_clock::time_point deadline) {
   publisher_->pump();
   if (!outbox_->empty() && std::chrono::steady_clock::now() < deadline) {
     drain_timer_.expires_after(kDrainPoll);
-    drain_timer_.async_wait([this, deadline](const boost::system::error_code&) { drainThenFinish(deadline); });
+    drain_timer_.async_wait(
+        [this, deadline](const boost::system::error_code&) { drainThenFinish(deadline); });
     return;
   }
   if (!outbox_->empty()) {
-    spdlog::error("Gateway drain timed out: {} messages not acknowledged by the broker", outbox_->size());
+    spdlog::error("Gateway drain timed out: {} messages not acknowledged by the broker",
+                  outbox_->size());
     counters_.add("messages_lost_at_shutdown_total", outbox_->size());
   }
   publisher_->stop(std::chrono::seconds(2));
@@ -127,7 +133,8 @@ Status Gateway::accept(const gateway::v1::Reading& reading) {
 }
 
 void Gateway::emit(const gateway::v1::Event& event) {
-  counters_.add(counterKey("events_total", {{"detector", event.detector_id()}, {"kind", event.kind()}}));
+  counters_.add(
+      counterKey("events_total", {{"detector", event.detector_id()}, {"kind", event.kind()}}));
   std::vector<router::RoutedMessage> routed;
   router_->route(event, &routed);
   deliver(routed);

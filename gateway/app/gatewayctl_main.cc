@@ -5,14 +5,17 @@
 #include "gateway/app/version.h"
 
 int main(int argc, char** argv) {
-  CLI::App cli{"gatewayctl: Lantaarn's tool for operators (keys, policies) and actors (subscribe)."};
+  CLI::App cli{
+      "gatewayctl: Lantaarn's tool for operators (keys, policies) and actors (subscribe)."};
   cli.set_version_flag("--version", std::string("gatewayctl ") + GW_VERSION);
   cli.require_subcommand(1);
 
   gw::app::KeygenArgs keygen;
-  auto* keygen_cmd = cli.add_subcommand("keygen", "Generate an actor's X25519 key pair (ID.pub, ID.key)");
+  auto* keygen_cmd =
+      cli.add_subcommand("keygen", "Generate an actor's X25519 key pair (ID.pub, ID.key)");
   keygen_cmd->add_option("--actor", keygen.actor, "Actor id, e.g. police")->required();
-  keygen_cmd->add_option("--out", keygen.out_dir, "Directory to write the key files to")->required();
+  keygen_cmd->add_option("--out", keygen.out_dir, "Directory to write the key files to")
+      ->required();
   keygen_cmd->add_flag("--force", keygen.force, "Overwrite existing key files");
 
   gw::app::SubscribeArgs sub;
@@ -31,7 +34,8 @@ int main(int argc, char** argv) {
   std::string policy_path;
   auto* policy_cmd = cli.add_subcommand("policy", "Work with policy files");
   policy_cmd->require_subcommand(1);
-  auto* check_cmd = policy_cmd->add_subcommand("check", "Validate a policy; exit 0 if valid, 1 if not");
+  auto* check_cmd =
+      policy_cmd->add_subcommand("check", "Validate a policy; exit 0 if valid, 1 if not");
   check_cmd->add_option("path", policy_path, "Policy file or directory")->required();
 
   CLI11_PARSE(cli, argc, argv);

@@ -1,14 +1,15 @@
 // gatewayd: the Lantaarn edge gateway daemon.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "gateway/app/gateway.h"
 #include "gateway/app/version.h"
 #include "gateway/core/logging.h"
 
 int main(int argc, char** argv) {
-  CLI::App cli{"gatewayd: Lantaarn edge gateway. Ingests sensor data, runs detectors, and sends each "
-               "actor only what its policy grants, sealed for that actor alone, over MQTT."};
+  CLI::App cli{
+      "gatewayd: Lantaarn edge gateway. Ingests sensor data, runs detectors, and sends each "
+      "actor only what its policy grants, sealed for that actor alone, over MQTT."};
   cli.set_version_flag("--version", std::string("gatewayd ") + GW_VERSION);
   std::string policy_path, log_level = "info", broker;
   double drain_seconds = 10;

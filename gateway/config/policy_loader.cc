@@ -16,10 +16,12 @@ std::vector<fs::path> policyFiles(const fs::path& path, ConfigErrors* errors) {
     std::vector<fs::path> files;
     for (const auto& entry : fs::directory_iterator(path, ec)) {
       const auto ext = entry.path().extension();
-      if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml")) files.push_back(entry.path());
+      if (entry.is_regular_file() && (ext == ".yaml" || ext == ".yml"))
+        files.push_back(entry.path());
     }
     std::sort(files.begin(), files.end());
-    if (files.empty()) errors->push_back({path.string(), 0, 0, "", "directory holds no .yaml files"});
+    if (files.empty())
+      errors->push_back({path.string(), 0, 0, "", "directory holds no .yaml files"});
     return files;
   }
   if (!fs::exists(path, ec)) {
@@ -102,8 +104,9 @@ LoadResult loadPolicy(const fs::path& path) {
     }
     if (one.has_gateway() && loaded->policy.has_gateway()) {
       const auto& pos = positions["gateway"];
-      result.errors.push_back({pos.file, pos.line, pos.column, "gateway",
-                               "gateway is already defined in " + loaded->positions["gateway"].file});
+      result.errors.push_back(
+          {pos.file, pos.line, pos.column, "gateway",
+           "gateway is already defined in " + loaded->positions["gateway"].file});
     }
     mergePositions(positions, loaded->policy, &loaded->positions);
     loaded->policy.MergeFrom(one);
@@ -115,8 +118,9 @@ LoadResult loadPolicy(const fs::path& path) {
     validatePolicy(&loaded->policy, loaded->positions, fallback, &validation);
     // A key that failed to map is also empty or missing for the validator: report it once.
     for (auto& error : validation) {
-      const bool already = std::any_of(result.errors.begin(), result.errors.end(),
-                                       [&](const ConfigError& e) { return e.key_path == error.key_path; });
+      const bool already =
+          std::any_of(result.errors.begin(), result.errors.end(),
+                      [&](const ConfigError& e) { return e.key_path == error.key_path; });
       if (!already) result.errors.push_back(std::move(error));
     }
   }

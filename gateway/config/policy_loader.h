@@ -13,9 +13,9 @@
 namespace gw::config {
 
 struct LoadedPolicy {
-  gateway::v1::Policy policy;   // paths in it are absolute, defaults filled in
+  gateway::v1::Policy policy;      // paths in it are absolute, defaults filled in
   std::vector<std::string> files;  // the files it was read from
-  PositionMap positions;        // key path -> where it was written
+  PositionMap positions;           // key path -> where it was written
 };
 
 using LoadedPolicyPtr = std::shared_ptr<const LoadedPolicy>;

@@ -72,7 +72,8 @@ void validatePolicy(Policy* policy, const PositionMap& positions, const std::str
   auto* gw_settings = policy->mutable_gateway();
   if (gw_settings->max_inflight() == 0) gw_settings->set_max_inflight(20);
   if (gw_settings->outbox_max_messages() == 0) gw_settings->set_outbox_max_messages(100000);
-  if (gw_settings->broker().url().empty()) gw_settings->mutable_broker()->set_url("tcp://127.0.0.1:1883");
+  if (gw_settings->broker().url().empty())
+    gw_settings->mutable_broker()->set_url("tcp://127.0.0.1:1883");
   if (gw_settings->broker().client_id().empty()) {
     gw_settings->mutable_broker()->set_client_id("lantaarn-gw-" + policy->site().id());
   }
@@ -88,10 +89,12 @@ void validatePolicy(Policy* policy, const PositionMap& positions, const std::str
     auto& purposes = actor_purposes[actor.id()];
     for (const auto& p : actor.purposes()) purposes.insert(p);
     if (actor.purposes_size() == 0) {
-      check.fail(path + ".purposes", "actor '" + actor.id() + "' has no purposes; list what it is authorised for");
+      check.fail(path + ".purposes",
+                 "actor '" + actor.id() + "' has no purposes; list what it is authorised for");
     }
     if (actor.public_key_file().empty()) {
-      check.fail(path + ".public_key_file", "public_key_file is required (write one with `gatewayctl keygen`)");
+      check.fail(path + ".public_key_file",
+                 "public_key_file is required (write one with `gatewayctl keygen`)");
     } else if (auto key = crypto::readPublicKeyFile(actor.public_key_file()); !key.ok()) {
       check.fail(path + ".public_key_file", key.status().message());
     }
@@ -138,7 +141,8 @@ void validatePolicy(Policy* policy, const PositionMap& positions, const std::str
     for (int s = 0; s < detector->sources_size(); ++s) {
       if (!source_ids.count(detector->sources(s))) {
         check.fail(path + ".sources[" + std::to_string(s) + "]",
-                   "unknown source '" + detector->sources(s) + "' (defined sources: " + join(source_ids) + ")");
+                   "unknown source '" + detector->sources(s) +
+                       "' (defined sources: " + join(source_ids) + ")");
       }
     }
     if (!detector->has_threshold()) {
@@ -168,13 +172,15 @@ void validatePolicy(Policy* policy, const PositionMap& positions, const std::str
     if (route->to().empty()) {
       check.fail(path + ".to", "to is required (an actor id)");
     } else if (actor == actor_purposes.end()) {
-      check.fail(path + ".to", "unknown actor '" + route->to() + "' (defined actors: " + join(actor_ids) + ")");
+      check.fail(path + ".to",
+                 "unknown actor '" + route->to() + "' (defined actors: " + join(actor_ids) + ")");
     }
     if (route->purpose().empty()) {
       check.fail(path + ".purpose", "purpose is required: data is only sent for a stated purpose");
     } else if (actor != actor_purposes.end() && !actor->second.count(route->purpose())) {
       check.fail(path + ".purpose", "actor '" + route->to() + "' is not authorised for purpose '" +
-                                        route->purpose() + "' (its purposes: " + join(actor->second) + ")");
+                                        route->purpose() +
+                                        "' (its purposes: " + join(actor->second) + ")");
     }
     const auto& from = route->from();
     if (from.measurements_size() == 0 && from.detectors_size() == 0) {
@@ -183,19 +189,22 @@ void validatePolicy(Policy* policy, const PositionMap& positions, const std::str
     for (int d = 0; d < from.detectors_size(); ++d) {
       if (!detector_ids.count(from.detectors(d))) {
         check.fail(path + ".from.detectors[" + std::to_string(d) + "]",
-                   "unknown detector '" + from.detectors(d) + "' (defined detectors: " + join(detector_ids) + ")");
+                   "unknown detector '" + from.detectors(d) +
+                       "' (defined detectors: " + join(detector_ids) + ")");
       }
     }
     for (int s = 0; s < from.sources_size(); ++s) {
       if (!source_ids.count(from.sources(s))) {
-        check.fail(path + ".from.sources[" + std::to_string(s) + "]",
-                   "unknown source '" + from.sources(s) + "' (defined sources: " + join(source_ids) + ")");
+        check.fail(
+            path + ".from.sources[" + std::to_string(s) + "]",
+            "unknown source '" + from.sources(s) + "' (defined sources: " + join(source_ids) + ")");
       }
     }
     for (int f = 0; f < route->fields_size(); ++f) {
       if (!privacy::isKnownField(route->fields(f))) {
         check.fail(path + ".fields[" + std::to_string(f) + "]",
-                   "unknown field '" + route->fields(f) + "' (known fields: " + privacy::knownFieldList() + ")");
+                   "unknown field '" + route->fields(f) +
+                       "' (known fields: " + privacy::knownFieldList() + ")");
       }
     }
   }

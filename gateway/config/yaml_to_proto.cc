@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <set>
 
 namespace gw::config {
 namespace {
@@ -20,16 +21,22 @@ void addError(const YamlMapContext& ctx, const YAML::Node& node, const std::stri
 
 void recordPosition(const YamlMapContext& ctx, const YAML::Node& node, const std::string& path) {
   const YAML::Mark mark = node.Mark();
-  if (!mark.is_null()) (*ctx.positions)[path] = SourcePosition{ctx.file, mark.line + 1, mark.column + 1};
+  if (!mark.is_null())
+    (*ctx.positions)[path] = SourcePosition{ctx.file, mark.line + 1, mark.column + 1};
 }
 
 const char* nodeKind(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Map: return "a mapping";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: return "a scalar";
-    case YAML::NodeType::Null: return "nothing";
-    default: return "an undefined node";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Scalar:
+      return "a scalar";
+    case YAML::NodeType::Null:
+      return "nothing";
+    default:
+      return "an undefined node";
   }
 }
 
@@ -71,7 +78,8 @@ bool expandEnvironment(const std::string& in, std::string* out, std::string* why
 
 std::string upperSnake(const std::string& s) {
   std::string out;
-  for (char c : s) out.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  for (char c : s)
+    out.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
   return out;
 }
 
@@ -86,7 +94,8 @@ std::string enumPrefix(const pb::EnumDescriptor* type) {
   return out + "_";
 }
 
-const pb::EnumValueDescriptor* findEnumValue(const pb::EnumDescriptor* type, const std::string& text) {
+const pb::EnumValueDescriptor* findEnumValue(const pb::EnumDescriptor* type,
+                                             const std::string& text) {
   if (const auto* v = type->FindValueByName(text)) return v;
   if (const auto* v = type->FindValueByName(enumPrefix(type) + upperSnake(text))) return v;
   return nullptr;
@@ -117,16 +126,23 @@ std::string fieldChoices(const pb::Descriptor* type) {
 
 const char* expectedFor(const pb::FieldDescriptor* field) {
   switch (field->cpp_type()) {
-    case pb::FieldDescriptor::CPPTYPE_BOOL: return "true or false";
+    case pb::FieldDescriptor::CPPTYPE_BOOL:
+      return "true or false";
     case pb::FieldDescriptor::CPPTYPE_INT32:
-    case pb::FieldDescriptor::CPPTYPE_INT64: return "an integer";
+    case pb::FieldDescriptor::CPPTYPE_INT64:
+      return "an integer";
     case pb::FieldDescriptor::CPPTYPE_UINT32:
-    case pb::FieldDescriptor::CPPTYPE_UINT64: return "a non-negative integer";
+    case pb::FieldDescriptor::CPPTYPE_UINT64:
+      return "a non-negative integer";
     case pb::FieldDescriptor::CPPTYPE_FLOAT:
-    case pb::FieldDescriptor::CPPTYPE_DOUBLE: return "a number";
-    case pb::FieldDescriptor::CPPTYPE_STRING: return "a string";
-    case pb::FieldDescriptor::CPPTYPE_ENUM: return "one of the listed values";
-    case pb::FieldDescriptor::CPPTYPE_MESSAGE: return "a mapping";
+    case pb::FieldDescriptor::CPPTYPE_DOUBLE:
+      return "a number";
+    case pb::FieldDescriptor::CPPTYPE_STRING:
+      return "a string";
+    case pb::FieldDescriptor::CPPTYPE_ENUM:
+      return "one of the listed values";
+    case pb::FieldDescriptor::CPPTYPE_MESSAGE:
+      return "a mapping";
   }
   return "a value";
 }
@@ -158,14 +174,16 @@ bool parseNumber(const std::string& text, T* out) {
 void mapScalar(const YAML::Node& node, pb::Message* message, const pb::FieldDescriptor* field,
                const std::string& path, const YamlMapContext& ctx) {
   if (!node.IsScalar()) {
-    addError(ctx, node, path, std::string("expected ") + expectedFor(field) + ", found " + nodeKind(node));
+    addError(ctx, node, path,
+             std::string("expected ") + expectedFor(field) + ", found " + nodeKind(node));
     return;
   }
   const pb::Reflection* r = message->GetReflection();
   const bool rep = field->is_repeated();
   const std::string& text = node.Scalar();
   auto bad = [&] {
-    addError(ctx, node, path, std::string("expected ") + expectedFor(field) + ", found '" + text + "'");
+    addError(ctx, node, path,
+             std::string("expected ") + expectedFor(field) + ", found '" + text + "'");
   };
   switch (field->cpp_type()) {
     case pb::FieldDescriptor::CPPTYPE_STRING: {
@@ -179,9 +197,12 @@ void mapScalar(const YAML::Node& node, pb::Message* message, const pb::FieldDesc
     }
     case pb::FieldDescriptor::CPPTYPE_BOOL: {
       bool v = false;
-      if (text == "true" || text == "yes" || text == "on") v = true;
-      else if (text == "false" || text == "no" || text == "off") v = false;
-      else return bad();
+      if (text == "true" || text == "yes" || text == "on")
+        v = true;
+      else if (text == "false" || text == "no" || text == "off")
+        v = false;
+      else
+        return bad();
       rep ? r->AddBool(message, field, v) : r->SetBool(message, field, v);
       return;
     }
@@ -225,7 +246,8 @@ void mapScalar(const YAML::Node& node, pb::Message* message, const pb::FieldDesc
       const auto* v = findEnumValue(field->enum_type(), text);
       if (v == nullptr) {
         addError(ctx, node, path,
-                 "unknown value '" + text + "' (expected one of: " + enumChoices(field->enum_type()) + ")");
+                 "unknown value '" + text +
+                     "' (expected one of: " + enumChoices(field->enum_type()) + ")");
         return;
       }
       rep ? r->AddEnum(message, field, v) : r->SetEnum(message, field, v);
@@ -258,17 +280,24 @@ void mapYamlToProto(const YAML::Node& node, pb::Message* message, const std::str
   recordPosition(ctx, node, key_path);
   if (!node.IsMap()) {
     addError(ctx, node, key_path,
-             std::string("expected a mapping with keys (") + fieldChoices(type) + "), found " + nodeKind(node));
+             std::string("expected a mapping with keys (") + fieldChoices(type) + "), found " +
+                 nodeKind(node));
     return;
   }
+  std::set<std::string> seen;
   for (auto it = node.begin(); it != node.end(); ++it) {
     const YAML::Node& key = it->first;
     const YAML::Node& value = it->second;
     const std::string name = key.IsScalar() ? key.Scalar() : std::string("?");
     const std::string path = key_path.empty() ? name : key_path + "." + name;
+    if (!seen.insert(name).second) {
+      addError(ctx, key, path, "duplicate key '" + name + "'");
+      continue;
+    }
     const pb::FieldDescriptor* field = type->FindFieldByName(name);
     if (field == nullptr) {
-      addError(ctx, key, path, "unknown key '" + name + "' (expected one of: " + fieldChoices(type) + ")");
+      addError(ctx, key, path,
+               "unknown key '" + name + "' (expected one of: " + fieldChoices(type) + ")");
       continue;
     }
     if (value.IsNull()) {

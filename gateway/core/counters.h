@@ -15,7 +15,9 @@ class Counters {
  public:
   // Returns a stable reference; callers on a hot path keep it instead of looking it up again.
   std::atomic<uint64_t>& get(const std::string& key);
-  void add(const std::string& key, uint64_t n = 1) { get(key).fetch_add(n, std::memory_order_relaxed); }
+  void add(const std::string& key, uint64_t n = 1) {
+    get(key).fetch_add(n, std::memory_order_relaxed);
+  }
   uint64_t value(const std::string& key) const;
   std::map<std::string, uint64_t> snapshot() const;
 

@@ -28,8 +28,8 @@ Status writeFileAtomic(const std::filesystem::path& path, const std::string& dat
   std::filesystem::path tmp = path;
   tmp += ".tmp";
   // Create with the final mode so a private key is never briefly readable by others.
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                  static_cast<mode_t>(perms));
+  int fd =
+      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, static_cast<mode_t>(perms));
   if (fd < 0) return unavailable(tmp.string() + ": " + std::strerror(errno));
   const char* p = data.data();
   size_t left = data.size();

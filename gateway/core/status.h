@@ -47,9 +47,13 @@ class [[nodiscard]] Status {
 };
 
 inline Status okStatus() { return {}; }
-inline Status invalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status invalidArgument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status notFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-inline Status permissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
+inline Status permissionDenied(std::string m) {
+  return {StatusCode::kPermissionDenied, std::move(m)};
+}
 inline Status failedPrecondition(std::string m) {
   return {StatusCode::kFailedPrecondition, std::move(m)};
 }
@@ -64,7 +68,7 @@ inline Status internalError(std::string m) { return {StatusCode::kInternal, std:
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design, like StatusOr
+  Result(T value) : state_(std::move(value)) {}        // NOLINT: implicit by design, like StatusOr
   Result(Status status) : state_(std::move(status)) {  // NOLINT
     // An ok Status carries no value; constructing a Result from one is a programming error.
     assert(!std::get<Status>(state_).ok());
@@ -90,8 +94,8 @@ class [[nodiscard]] Result {
 }  // namespace gw
 
 // Returns early from a function returning Status or Result<T> when `expr` is not ok.
-#define GW_RETURN_IF_ERROR(expr)       \
-  do {                                 \
-    ::gw::Status gw_status_ = (expr);  \
+#define GW_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::gw::Status gw_status_ = (expr);        \
     if (!gw_status_.ok()) return gw_status_; \
   } while (0)

@@ -67,11 +67,12 @@ Result<ParsedFile> parseKeyText(const std::string& text, const std::string& orig
     fields[name] = value;
   }
   if (fields["format"] != kFormat) {
-    return invalidArgument(origin + ": not a Lantaarn key file (expected 'format: " +
-                           std::string(kFormat) + "')");
+    return invalidArgument(
+        origin + ": not a Lantaarn key file (expected 'format: " + std::string(kFormat) + "')");
   }
   if (fields["type"] != want_type) {
-    return invalidArgument(origin + ": key type is '" + fields["type"] + "', expected '" + want_type + "'");
+    return invalidArgument(origin + ": key type is '" + fields["type"] + "', expected '" +
+                           want_type + "'");
   }
   ParsedFile parsed;
   parsed.actor = fields["actor"];
@@ -117,9 +118,9 @@ Status writeKeyPair(const SecretKey& key, const std::filesystem::path& dir) {
   GW_RETURN_IF_ERROR(writeFileAtomic(dir / (key.actor + ".key"),
                                      render("x25519-secret", key.actor, key.key_id, key.secret),
                                      perms::owner_read | perms::owner_write));
-  return writeFileAtomic(dir / (key.actor + ".pub"),
-                         render("x25519-public", key.actor, key.key_id, key.public_key),
-                         perms::owner_read | perms::owner_write | perms::group_read | perms::others_read);
+  return writeFileAtomic(
+      dir / (key.actor + ".pub"), render("x25519-public", key.actor, key.key_id, key.public_key),
+      perms::owner_read | perms::owner_write | perms::group_read | perms::others_read);
 }
 
 Result<PublicKey> parsePublicKey(const std::string& text, const std::string& origin) {
@@ -127,7 +128,8 @@ Result<PublicKey> parsePublicKey(const std::string& text, const std::string& ori
   if (!parsed.ok()) return parsed.status();
   const std::string id = keyIdOf(parsed->key);
   if (!parsed->key_id.empty() && parsed->key_id != id) {
-    return invalidArgument(origin + ": key_id " + parsed->key_id + " does not match the key (" + id + ")");
+    return invalidArgument(origin + ": key_id " + parsed->key_id + " does not match the key (" +
+                           id + ")");
   }
   return PublicKey{parsed->actor, id, parsed->key};
 }
@@ -157,7 +159,8 @@ Result<SecretKey> readSecretKeyFile(const std::filesystem::path& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return notFound(path.string() + ": no such file");
   if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    return permissionDenied(path.string() + ": secret key is readable by group or others; chmod 600 it");
+    return permissionDenied(path.string() +
+                            ": secret key is readable by group or others; chmod 600 it");
   }
   auto text = readFile(path);
   if (!text.ok()) return text.status();

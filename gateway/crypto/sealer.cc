@@ -29,7 +29,8 @@ Result<gateway::v1::ActorMessage> open(const std::string& bytes, const SecretKey
     return invalidArgument("unsupported SealedMessage version " + std::to_string(sealed.version()));
   }
   if (sealed.recipient_key_id() != key.key_id) {
-    return permissionDenied("sealed for key " + sealed.recipient_key_id() + ", not for " + key.key_id);
+    return permissionDenied("sealed for key " + sealed.recipient_key_id() + ", not for " +
+                            key.key_id);
   }
   const std::string& box = sealed.sealed_box();
   if (box.size() < crypto_box_SEALBYTES) return invalidArgument("sealed box too short");
@@ -40,7 +41,8 @@ Result<gateway::v1::ActorMessage> open(const std::string& bytes, const SecretKey
     return permissionDenied("authentication failed: tampered, or not sealed for this key");
   }
   gateway::v1::ActorMessage message;
-  if (!message.ParseFromString(plain)) return invalidArgument("decrypted payload is not an ActorMessage");
+  if (!message.ParseFromString(plain))
+    return invalidArgument("decrypted payload is not an ActorMessage");
   return message;
 }
 

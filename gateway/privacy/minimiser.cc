@@ -9,7 +9,8 @@ namespace {
 const std::set<std::string>& knownFields() {
   static const std::set<std::string> fields = [] {
     std::set<std::string> out;
-    for (const auto* type : {gateway::v1::Reading::descriptor(), gateway::v1::Event::descriptor()}) {
+    for (const auto* type :
+         {gateway::v1::Reading::descriptor(), gateway::v1::Event::descriptor()}) {
       for (int i = 0; i < type->field_count(); ++i) out.insert(type->field(i)->name());
     }
     return out;

@@ -26,13 +26,13 @@ MqttPublisher::~MqttPublisher() = default;
 
 Status MqttPublisher::start() {
   try {
-    mqtt::create_options create(MQTTVERSION_3_1_1, static_cast<int>(config_.max_inflight) + kBufferHeadroom);
+    mqtt::create_options create(MQTTVERSION_3_1_1,
+                                static_cast<int>(config_.max_inflight) + kBufferHeadroom);
     // No Paho persistence: the outbox owns durability (Paho's file store manages ~2k msg/s).
     client_ = std::make_unique<mqtt::async_client>(config_.broker_url, config_.client_id, create,
                                                    nullptr);
-    client_->set_connected_handler([this](const std::string&) {
-      boost::asio::post(executor_, [this] { onConnected(); });
-    });
+    client_->set_connected_handler(
+        [this](const std::string&) { boost::asio::post(executor_, [this] { onConnected(); }); });
     client_->set_connection_lost_handler([this](const std::string& cause) {
       boost::asio::post(executor_, [this, cause] { onConnectionLost(cause); });
     });
@@ -76,8 +76,8 @@ void MqttPublisher::onConnected() {
 void MqttPublisher::onConnectionLost(const std::string& cause) {
   connected_ = false;
   counters_.add("broker_disconnects_total");
-  spdlog::warn("Publisher lost broker connection broker={} cause=\"{}\"; reconnecting", config_.broker_url,
-               cause);
+  spdlog::warn("Publisher lost broker connection broker={} cause=\"{}\"; reconnecting",
+               config_.broker_url, cause);
   outbox_.requeueAllInFlight();
 }
 
@@ -94,7 +94,8 @@ void MqttPublisher::pump() {
     } catch (const mqtt::exception& e) {
       // Disconnected (-3) or Paho's buffer full (-12): keep the entry and try again shortly.
       outbox_.requeue(entry->id);
-      counters_.add(counterKey("publish_rejected_total", {{"code", std::to_string(e.get_return_code())}}));
+      counters_.add(
+          counterKey("publish_rejected_total", {{"code", std::to_string(e.get_return_code())}}));
       retryLater();
       return;
     }
@@ -163,7 +164,8 @@ void MqttPublisher::stop(std::chrono::milliseconds timeout) {
   try {
     if (client_->is_connected()) {
       if (!config_.status_topic.empty()) {
-        client_->publish(mqtt::make_message(config_.status_topic, std::string("offline"), kQos, true))
+        client_
+            ->publish(mqtt::make_message(config_.status_topic, std::string("offline"), kQos, true))
             ->wait_for(timeout);
       }
       client_->disconnect()->wait_for(timeout);

@@ -27,7 +27,7 @@ struct PublisherConfig {
   std::string broker_url;
   std::string client_id;
   std::string username;
-  std::string status_topic;   // retained "online" at connect, "offline" as Last Will
+  std::string status_topic;  // retained "online" at connect, "offline" as Last Will
   uint32_t max_inflight = 20;
 };
 

@@ -27,8 +27,8 @@ bool routeAdmitsMeasurement(const gateway::v1::Route& route, const std::string& 
 
 bool routeAdmitsEvent(const gateway::v1::Route& route, const gateway::v1::Event& event) {
   const auto& from = route.from();
-  return contains(from.detectors(), event.detector_id()) && sourceAllowed(from, event.source_id()) &&
-         event.severity() >= route.min_severity();
+  return contains(from.detectors(), event.detector_id()) &&
+         sourceAllowed(from, event.source_id()) && event.severity() >= route.min_severity();
 }
 
 Router::Router(std::shared_ptr<const gateway::v1::Policy> policy, Counters& counters)
@@ -62,8 +62,9 @@ void Router::route(const gateway::v1::Reading& reading, std::vector<RoutedMessag
 
 void Router::route(const gateway::v1::Event& event, std::vector<RoutedMessage>* out) {
   bool routed = false;
-  const auto priority = event.severity() >= gateway::v1::SEVERITY_ALARM ? pipeline::Priority::kAlarm
-                                                                         : pipeline::Priority::kEvent;
+  const auto priority = event.severity() >= gateway::v1::SEVERITY_ALARM
+                            ? pipeline::Priority::kAlarm
+                            : pipeline::Priority::kEvent;
   for (const auto& route : policy_->routes()) {
     if (!routeAdmitsEvent(route, event)) continue;
     RoutedMessage routed_message{&route, "event", priority, envelopeFor(route)};

@@ -62,8 +62,8 @@ bool FileReplaySource::openFile() {
   }
   ++line_no_;
   if (Status s = parser_.parseHeader(header); !s.ok()) {
-    spdlog::error("Source replay file rejected source={} path={}:1 error=\"{}\"", id_, replay_.path(),
-                  s.message());
+    spdlog::error("Source replay file rejected source={} path={}:1 error=\"{}\"", id_,
+                  replay_.path(), s.message());
     countDrop("malformed_header", s.message());
     return false;
   }
@@ -74,8 +74,8 @@ void FileReplaySource::countDrop(const std::string& reason, const std::string& d
   counters_.add(counterKey("readings_dropped_total", {{"source", id_}, {"reason", reason}}));
   ++logged_drops_;
   if (logged_drops_ <= kLogFirst || logged_drops_ % kLogEvery == 0) {
-    spdlog::warn("Reading dropped source={} at={}:{} reason={} detail=\"{}\" (dropped so far: {})", id_,
-                 replay_.path(), line_no_, reason, detail, logged_drops_);
+    spdlog::warn("Reading dropped source={} at={}:{} reason={} detail=\"{}\" (dropped so far: {})",
+                 id_, replay_.path(), line_no_, reason, detail, logged_drops_);
   }
 }
 
@@ -89,7 +89,8 @@ bool FileReplaySource::readNextRow() {
       countDrop("malformed", row.status().message());
       continue;
     }
-    for (const auto& rejected : row->rejected) countDrop(rejected.reason, rejected.column + ": " + rejected.detail);
+    for (const auto& rejected : row->rejected)
+      countDrop(rejected.reason, rejected.column + ": " + rejected.detail);
     if (row->readings.empty()) continue;
     for (auto& reading : row->readings) {
       reading.set_observed_unix_ms(reading.observed_unix_ms() + loop_offset_ms_);
@@ -124,8 +125,8 @@ void FileReplaySource::scheduleNext() {
   }
   std::chrono::milliseconds delay(0);
   if (replay_.speed() > 0 && previous_time_ms_ >= 0 && pending_time_ms_ > previous_time_ms_) {
-    delay = std::chrono::milliseconds(
-        static_cast<int64_t>(static_cast<double>(pending_time_ms_ - previous_time_ms_) / replay_.speed()));
+    delay = std::chrono::milliseconds(static_cast<int64_t>(
+        static_cast<double>(pending_time_ms_ - previous_time_ms_) / replay_.speed()));
   }
   timer_.expires_after(delay);
   timer_.async_wait([this](const boost::system::error_code& ec) {

@@ -48,7 +48,7 @@ class FileReplaySource : public pipeline::Source {
   std::deque<gateway::v1::Reading> pending_;
   int64_t pending_time_ms_ = 0;
   int64_t previous_time_ms_ = -1;
-  int64_t loop_offset_ms_ = 0;   // added to timestamps on each loop so time keeps moving forward
+  int64_t loop_offset_ms_ = 0;  // added to timestamps on each loop so time keeps moving forward
   int64_t last_time_ms_ = 0;
   uint64_t logged_drops_ = 0;
   bool stopped_ = false;

@@ -45,8 +45,8 @@ Result<int64_t> parseIsoUtcMs(std::string_view text) {
   text = trim(text);
   if (!text.empty() && text.back() == 'Z') text.remove_suffix(1);
   // YYYY-MM-DDTHH:MM:SS[.fff]
-  if (text.size() < 19 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != ' ') ||
-      text[13] != ':' || text[16] != ':') {
+  if (text.size() < 19 || text[4] != '-' || text[7] != '-' ||
+      (text[10] != 'T' && text[10] != ' ') || text[13] != ':' || text[16] != ':') {
     return invalidArgument("timestamp '" + std::string(text) + "' is not YYYY-MM-DDTHH:MM:SS");
   }
   int year, month, day, hour, minute, second;
@@ -59,7 +59,8 @@ Result<int64_t> parseIsoUtcMs(std::string_view text) {
   }
   int millis = 0;
   if (text.size() > 19) {
-    if (text[19] != '.') return invalidArgument("timestamp '" + std::string(text) + "' has trailing text");
+    if (text[19] != '.')
+      return invalidArgument("timestamp '" + std::string(text) + "' has trailing text");
     std::string_view frac = text.substr(20, 3);
     int value = 0;
     if (frac.empty() || !parseInt(frac, &value)) {
@@ -85,20 +86,36 @@ Status SensorCommunityCsvParser::parseHeader(std::string_view line) {
   bool have_id = false, have_lat = false, have_lon = false, have_ts = false;
   for (size_t i = 0; i < cols.size(); ++i) {
     std::string_view c = trim(cols[i]);
-    if (c == "sensor_id") { sensor_id_col_ = i; have_id = true; }
-    else if (c == "lat") { lat_col_ = i; have_lat = true; }
-    else if (c == "lon") { lon_col_ = i; have_lon = true; }
-    else if (c == "timestamp") { timestamp_col_ = i; have_ts = true; }
-    else if (c == "P1") values_.push_back({i, "P1", "pm10", "ug/m3", 1.0, 0.0, 1000.0});
-    else if (c == "P2") values_.push_back({i, "P2", "pm2_5", "ug/m3", 1.0, 0.0, 1000.0});
-    else if (c == "temperature") values_.push_back({i, "temperature", "temperature", "degC", 1.0, -60.0, 70.0});
-    else if (c == "humidity") values_.push_back({i, "humidity", "relative_humidity", "percent", 1.0, 0.0, 100.0});
-    else if (c == "pressure") values_.push_back({i, "pressure", "air_pressure", "hPa", 0.01, 300.0, 1100.0});
+    if (c == "sensor_id") {
+      sensor_id_col_ = i;
+      have_id = true;
+    } else if (c == "lat") {
+      lat_col_ = i;
+      have_lat = true;
+    } else if (c == "lon") {
+      lon_col_ = i;
+      have_lon = true;
+    } else if (c == "timestamp") {
+      timestamp_col_ = i;
+      have_ts = true;
+    } else if (c == "P1")
+      values_.push_back({i, "P1", "pm10", "ug/m3", 1.0, 0.0, 1000.0});
+    else if (c == "P2")
+      values_.push_back({i, "P2", "pm2_5", "ug/m3", 1.0, 0.0, 1000.0});
+    else if (c == "temperature")
+      values_.push_back({i, "temperature", "temperature", "degC", 1.0, -60.0, 70.0});
+    else if (c == "humidity")
+      values_.push_back({i, "humidity", "relative_humidity", "percent", 1.0, 0.0, 100.0});
+    else if (c == "pressure")
+      values_.push_back({i, "pressure", "air_pressure", "hPa", 0.01, 300.0, 1100.0});
   }
   if (!have_id || !have_lat || !have_lon || !have_ts) {
-    return invalidArgument("header lacks sensor_id, lat, lon or timestamp: not a Sensor.Community archive CSV");
+    return invalidArgument(
+        "header lacks sensor_id, lat, lon or timestamp: not a Sensor.Community archive CSV");
   }
-  if (values_.empty()) return invalidArgument("header names no known value column (P1, P2, temperature, humidity, pressure)");
+  if (values_.empty())
+    return invalidArgument(
+        "header names no known value column (P1, P2, temperature, humidity, pressure)");
   have_header_ = true;
   return okStatus();
 }
@@ -114,10 +131,11 @@ Result<ParsedRow> SensorCommunityCsvParser::parseRow(std::string_view line) cons
   if (!when.ok()) return when.status();
   double lat = 0, lon = 0;
   const bool has_position = !trim(cols[lat_col_]).empty() && !trim(cols[lon_col_]).empty();
-  if (has_position && (!parseDouble(trim(cols[lat_col_]), &lat) || !parseDouble(trim(cols[lon_col_]), &lon) ||
-                       std::abs(lat) > 90 || std::abs(lon) > 180)) {
-    return invalidArgument("position '" + std::string(cols[lat_col_]) + ";" + std::string(cols[lon_col_]) +
-                           "' is not a valid latitude;longitude");
+  if (has_position &&
+      (!parseDouble(trim(cols[lat_col_]), &lat) || !parseDouble(trim(cols[lon_col_]), &lon) ||
+       std::abs(lat) > 90 || std::abs(lon) > 180)) {
+    return invalidArgument("position '" + std::string(cols[lat_col_]) + ";" +
+                           std::string(cols[lon_col_]) + "' is not a valid latitude;longitude");
   }
   const std::string sensor_ref(trim(cols[sensor_id_col_]));
   if (sensor_ref.empty()) return invalidArgument("sensor_id is empty");
@@ -128,7 +146,8 @@ Result<ParsedRow> SensorCommunityCsvParser::parseRow(std::string_view line) cons
     if (text.empty()) continue;  // the sensor did not report this value in this row
     double raw = 0;
     if (!parseDouble(text, &raw)) {
-      row.rejected.push_back({col.name, "malformed", "'" + std::string(text) + "' is not a number"});
+      row.rejected.push_back(
+          {col.name, "malformed", "'" + std::string(text) + "' is not a number"});
       continue;
     }
     if (!std::isfinite(raw)) {

@@ -7,7 +7,8 @@ namespace gw::detectors {
 ThresholdDetector::ThresholdDetector(std::string id, gateway::v1::ThresholdDetector config)
     : id_(std::move(id)), config_(std::move(config)) {}
 
-void ThresholdDetector::onReading(const gateway::v1::Reading& reading, pipeline::EventSink& events) {
+void ThresholdDetector::onReading(const gateway::v1::Reading& reading,
+                                  pipeline::EventSink& events) {
   if (reading.quantity() != config_.quantity()) return;
   bool& raised = raised_by_source_[reading.source_id()];
   const bool crossing_up = !raised && reading.value() > config_.above();

@@ -1,0 +1,51 @@
+#pragma once
+// The one shared test helper for a real broker: starts Debian's mosquitto on a free loopback port
+// with a generated config in a private directory, and returns once it accepts connections (a
+// connect poll with a deadline, never a fixed sleep). Stopped (SIGTERM, then SIGKILL) on
+// destruction.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace gw::testing {
+
+struct BrokerOptions {
+  std::vector<std::string> extra_config;  // more mosquitto.conf lines (acl_file, persistence, ...)
+  bool allow_anonymous = true;
+  int port = 0;              // 0: pick a free one
+  bool persistence = false;  // keep sessions and queued messages across restarts
+};
+
+class MosquittoBroker {
+ public:
+  // Throws std::runtime_error (with mosquitto's log) if it does not come up within the deadline.
+  explicit MosquittoBroker(BrokerOptions options = {});
+  ~MosquittoBroker();
+
+  int port() const { return port_; }
+  std::string url() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+  const std::filesystem::path& dir() const { return dir_.path(); }
+  std::string log() const;
+
+  // Stops the broker (the port stays reserved for start()); for outage tests.
+  void stop();
+  // Starts it again on the same port and waits until it accepts connections.
+  void start();
+
+ private:
+  BrokerOptions options_;
+  TempDir dir_;
+  int port_;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+// A TCP port on 127.0.0.1 that nothing listens on right now.
+int freeLoopbackPort();
+// True when something accepts a TCP connection on 127.0.0.1:port.
+bool acceptsConnections(int port);
+
+}  // namespace gw::testing

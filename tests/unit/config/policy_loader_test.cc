@@ -1,0 +1,211 @@
+#include "gateway/config/policy_loader.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "gateway/crypto/key_file.h"
+#include "gateway/privacy/minimiser.h"
+#include "tests/support/temp_dir.h"
+
+namespace gw::config {
+namespace {
+
+using gw::testing::TempDir;
+
+// A valid policy; tests break one thing in it at a time. Line numbers below refer to this text.
+constexpr const char* kValid = R"(site:
+  id: test-site
+  name: Test
+gateway:
+  max_inflight: 10
+actors:
+  - id: municipality
+    public_key_file: keys/municipality.pub
+    purposes: [air_quality_monitoring]
+  - id: police
+    public_key_file: keys/police.pub
+    purposes: [public_order]
+sources:
+  - id: pm
+    sensor:
+      format: sensor_community_csv
+      replay: {path: data.csv, speed: 10}
+detectors:
+  - id: pm10-limit
+    sources: [pm]
+    threshold: {quantity: pm10, above: 50}
+routes:
+  - from: {measurements: [pm10]}
+    to: municipality
+    purpose: air_quality_monitoring
+)";
+
+class PolicyLoaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* actor : {"municipality", "police"}) {
+      ASSERT_TRUE(crypto::writeKeyPair(crypto::generateKeyPair(actor), dir_ / "keys").ok());
+    }
+    std::ofstream(dir_ / "data.csv") << "sensor_id;sensor_type;location;lat;lon;timestamp;P1\n";
+  }
+
+  LoadResult load(const std::string& text, const std::string& name = "policy.yaml") {
+    std::ofstream(dir_ / name) << text;
+    return loadPolicy(dir_ / name);
+  }
+
+  // Replaces the first occurrence of `from` in the valid policy.
+  static std::string withChange(const std::string& from, const std::string& to) {
+    std::string text = kValid;
+    size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return text.replace(at, from.size(), to);
+  }
+
+  std::string file() const { return (dir_ / "policy.yaml").string(); }
+
+  TempDir dir_;
+};
+
+TEST_F(PolicyLoaderTest, ValidPolicyLoadsWithDefaultsAndAbsolutePaths) {
+  auto result = load(kValid);
+  ASSERT_TRUE(result.ok()) << formatErrors(result.errors);
+  const auto& p = result.policy->policy;
+  EXPECT_EQ(p.site().id(), "test-site");
+  EXPECT_EQ(p.gateway().max_inflight(), 10u);
+  EXPECT_EQ(p.gateway().broker().client_id(), "lantaarn-gw-test-site");
+  EXPECT_EQ(p.routes(0).id(), "route-0");
+  EXPECT_EQ(p.detectors(0).threshold().clear_below(), 50);
+  EXPECT_EQ(p.detectors(0).threshold().severity(), gateway::v1::SEVERITY_WARNING);
+  EXPECT_EQ(p.sources(0).sensor().format(), gateway::v1::SENSOR_FORMAT_SENSOR_COMMUNITY_CSV);
+  EXPECT_EQ(p.sources(0).sensor().replay().path(), (dir_ / "data.csv").string());
+}
+
+struct BadPolicyCase {
+  const char* name;
+  const char* from;
+  const char* to;
+  const char* expected;  // the whole error line after the file name
+};
+
+void PrintTo(const BadPolicyCase& c, std::ostream* os) { *os << c.name; }
+
+class BadPolicyTest : public PolicyLoaderTest,
+                      public ::testing::WithParamInterface<BadPolicyCase> {};
+
+TEST_P(BadPolicyTest, ReportsExactErrorAndPlace) {
+  const auto& c = GetParam();
+  auto result = load(withChange(c.from, c.to));
+  ASSERT_FALSE(result.ok());
+  ASSERT_EQ(result.errors.size(), 1u) << formatErrors(result.errors);
+  std::string expected = file() + c.expected;
+  if (size_t at = expected.find("FIELDS"); at != std::string::npos) {
+    expected.replace(at, 6, privacy::knownFieldList());
+  }
+  EXPECT_EQ(result.errors[0].toString(), expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, BadPolicyTest,
+    ::testing::Values(
+        BadPolicyCase{"UnknownKey", "  name: Test", "  nmae: Test",
+                      ":3:3: site.nmae: unknown key 'nmae' (expected one of: id, name, location, "
+                      "operator_contact)"},
+        BadPolicyCase{"WrongType", "max_inflight: 10", "max_inflight: many",
+                      ":5:17: gateway.max_inflight: expected a non-negative integer, found 'many'"},
+        BadPolicyCase{"UnknownEnum", "format: sensor_community_csv", "format: csv",
+                      ":16:15: sources[0].sensor.format: unknown value 'csv' (expected one of: "
+                      "sensor_community_csv)"},
+        BadPolicyCase{"UndefinedActor", "    to: municipality", "    to: ambulance",
+                      ":24:9: routes[0].to: unknown actor 'ambulance' (defined actors: "
+                      "municipality, police)"},
+        BadPolicyCase{"PurposeNotAuthorised", "    purpose: air_quality_monitoring",
+                      "    purpose: public_order",
+                      ":25:14: routes[0].purpose: actor 'municipality' is not authorised for "
+                      "purpose 'public_order' (its purposes: air_quality_monitoring)"},
+        BadPolicyCase{
+            "UndefinedSource", "sources: [pm]", "sources: [pm25]",
+            ":20:15: detectors[0].sources[0]: unknown source 'pm25' (defined sources: pm)"},
+        BadPolicyCase{"DuplicateActor", "  - id: police", "  - id: municipality",
+                      ":10:9: actors[1].id: duplicate actor id 'municipality'"},
+        BadPolicyCase{"NotAList", "purposes: [public_order]", "purposes: public_order",
+                      ":12:15: actors[1].purposes: expected a list, found a scalar"},
+        BadPolicyCase{"UnknownField", "    purpose: air_quality_monitoring",
+                      "    purpose: air_quality_monitoring\n    fields: [value, face]",
+                      ":26:21: routes[0].fields[1]: unknown field 'face' (known fields: "
+                      "FIELDS)"}),
+    [](const auto& test_case) { return std::string(test_case.param.name); });
+
+// The message embeds the temporary directory, so this case is not in the table.
+TEST_F(PolicyLoaderTest, MissingReplayFileNamesTheAbsolutePath) {
+  auto result = load(withChange("path: data.csv", "path: missing.csv"));
+  ASSERT_EQ(result.errors.size(), 1u);
+  EXPECT_EQ(result.errors[0].line, 17);
+  EXPECT_EQ(result.errors[0].message, "no such file: " + (dir_ / "missing.csv").string());
+}
+
+TEST_F(PolicyLoaderTest, BadPublicKeyIsReported) {
+  std::ofstream(dir_ / "keys/police.pub")
+      << "format: lantaarn-key-v1\ntype: x25519-public\nkey: abc\n";
+  auto result = load(kValid);
+  ASSERT_EQ(result.errors.size(), 1u) << formatErrors(result.errors);
+  EXPECT_EQ(result.errors[0].line, 11);
+  EXPECT_EQ(result.errors[0].key_path, "actors[1].public_key_file");
+  EXPECT_NE(result.errors[0].message.find("not 32 bytes of base64"), std::string::npos);
+}
+
+TEST_F(PolicyLoaderTest, AllErrorsAreReportedInOneRun) {
+  std::string text = withChange("  name: Test", "  nmae: Test");
+  text.replace(text.find("    to: municipality"), 20, "    to: nobody");
+  text.replace(text.find("sources: [pm]"), 13, "sources: [xx]");
+  auto result = load(text);
+  EXPECT_EQ(result.errors.size(), 3u) << formatErrors(result.errors);
+}
+
+TEST_F(PolicyLoaderTest, YamlSyntaxErrorHasPosition) {
+  auto result = load("site:\n  id: [unclosed\n");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.errors[0].file, file());
+  EXPECT_GT(result.errors[0].line, 0);
+}
+
+TEST_F(PolicyLoaderTest, DirectoryIsMergedInNameOrderWithPerFilePositions) {
+  std::filesystem::create_directory(dir_ / "site.d");
+  std::string base = kValid;
+  std::ofstream(dir_ / "site.d/00-base.yaml") << base;
+  std::filesystem::copy(dir_ / "keys", dir_ / "site.d/keys");
+  std::filesystem::copy(dir_ / "data.csv", dir_ / "site.d/data.csv");
+  std::ofstream(dir_ / "site.d/10-police.yaml") << "routes:\n"
+                                                   "  - id: police-pm\n"
+                                                   "    from: {measurements: [pm10]}\n"
+                                                   "    to: police\n"
+                                                   "    purpose: air_quality_monitoring\n";
+  auto result = loadPolicy(dir_ / "site.d");
+  ASSERT_EQ(result.errors.size(), 1u) << formatErrors(result.errors);
+  EXPECT_EQ(result.errors[0].file, (dir_ / "site.d/10-police.yaml").string());
+  EXPECT_EQ(result.errors[0].line, 5);
+  EXPECT_EQ(result.errors[0].key_path, "routes[1].purpose");
+}
+
+TEST_F(PolicyLoaderTest, EnvironmentVariablesExpandAndUnsetOnesAreErrors) {
+  ::setenv("GW_TEST_KEYS", (dir_ / "keys").c_str(), 1);
+  auto ok = load(withChange("keys/municipality.pub", "${GW_TEST_KEYS}/municipality.pub"));
+  EXPECT_TRUE(ok.ok()) << formatErrors(ok.errors);
+  auto bad =
+      load(withChange("keys/municipality.pub", "${GW_TEST_UNSET_VARIABLE}/municipality.pub"));
+  ASSERT_EQ(bad.errors.size(), 1u) << formatErrors(bad.errors);
+  EXPECT_EQ(bad.errors[0].message, "environment variable 'GW_TEST_UNSET_VARIABLE' is not set");
+}
+
+TEST_F(PolicyLoaderTest, DemoPolicyIsValid) {
+  for (const char* actor : {"municipality", "public", "police"}) {
+    ASSERT_TRUE(crypto::writeKeyPair(crypto::generateKeyPair(actor), dir_ / "demo-keys").ok());
+  }
+  ::setenv("LANTAARN_KEYS", (dir_ / "demo-keys").c_str(), 1);
+  auto result = loadPolicy(gw::testing::sourceDir() / "policies/demo.yaml");
+  EXPECT_TRUE(result.ok()) << formatErrors(result.errors);
+}
+
+}  // namespace
+}  // namespace gw::config
