@@ -286,8 +286,8 @@ void mapYamlToProto(const YAML::Node& node, pb::Message* message, const std::str
   }
   std::set<std::string> seen;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key = it->first;
-    const YAML::Node& value = it->second;
+    const YAML::Node key = it->first;  // copies: the iterator yields a temporary pair
+    const YAML::Node value = it->second;
     const std::string name = key.IsScalar() ? key.Scalar() : std::string("?");
     const std::string path = key_path.empty() ? name : key_path + "." + name;
     if (!seen.insert(name).second) {

@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,21 +38,34 @@ ChildProcess::ChildProcess(Options options) : options_(std::move(options)) {
   for (auto& a : options_.argv) argv.push_back(a.data());
   argv.push_back(nullptr);
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  auto redirect = [&](int fd, const std::filesystem::path& path) {
+  // fork + exec rather than posix_spawn, to set PR_SET_PDEATHSIG: if the test process dies (an
+  // assertion abort, a sanitizer halt), its brokers and gateways die with it instead of lingering.
+  auto open_output = [&](const std::filesystem::path& path) {
     const std::string target = path.empty() ? "/dev/null" : path.string();
-    posix_spawn_file_actions_addopen(&actions, fd, target.c_str(),
-                                     O_WRONLY | O_CREAT | (options_.append ? O_APPEND : O_TRUNC),
-                                     0644);
+    return ::open(target.c_str(),
+                  O_WRONLY | O_CREAT | O_CLOEXEC | (options_.append ? O_APPEND : O_TRUNC), 0644);
   };
-  redirect(STDOUT_FILENO, options_.stdout_path);
-  redirect(STDERR_FILENO, options_.stderr_path);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  int rc = posix_spawnp(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0)
-    throw std::runtime_error("cannot spawn " + options_.argv[0] + ": " + std::strerror(rc));
+  const int out_fd = open_output(options_.stdout_path);
+  const int err_fd = open_output(options_.stderr_path);
+  const int in_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (out_fd < 0 || err_fd < 0 || in_fd < 0) throw std::runtime_error("cannot open output files");
+  const pid_t parent = ::getpid();
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    // Child: only async-signal-safe calls until exec.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    ::dup2(in_fd, STDIN_FILENO);
+    ::dup2(out_fd, STDOUT_FILENO);
+    ::dup2(err_fd, STDERR_FILENO);
+    ::execvpe(argv[0], argv.data(), envp.data());
+    ::_exit(127);
+  }
+  ::close(out_fd);
+  ::close(err_fd);
+  ::close(in_fd);
+  if (pid_ < 0)
+    throw std::runtime_error("cannot fork for " + options_.argv[0] + ": " + std::strerror(errno));
 }
 
 ChildProcess::~ChildProcess() {

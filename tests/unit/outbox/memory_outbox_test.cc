@@ -19,8 +19,9 @@ TEST(MemoryOutboxTest, HandsOutInAppendOrderAndForgetsOnAck) {
   EXPECT_EQ(a->message.payload, "a");
   EXPECT_EQ(b->message.payload, "b");
   EXPECT_EQ(outbox.inFlight(), 2u);
-  outbox.ack(b->id);
-  outbox.ack(b->id);  // a duplicate acknowledgement is harmless
+  const uint64_t b_id = b->id;  // the entry is gone after its ack
+  outbox.ack(b_id);
+  outbox.ack(b_id);  // a duplicate acknowledgement is harmless
   EXPECT_EQ(outbox.size(), 2u);
   EXPECT_EQ(counters.value(counterKey("outbox_acked_total", {{"actor", "actor"}})), 1u);
 }

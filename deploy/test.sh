@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the dependencies, builds, and runs the whole test suite; exits non-zero on any failure.
+#   deploy/test.sh            dev preset (Debug, warnings as errors)
+#   CI=true deploy/test.sh    ThreadSanitizer on the concurrent parts, then everything under
+#                             ASan+UBSan (the asan preset), as CI does
+# LANTAARN_TEST_PRESET=<preset> forces one preset and skips the TSan pass.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+"$root/deploy/install-deps.sh"
+
+jobs=$(nproc)
+preset=${LANTAARN_TEST_PRESET:-}
+if [ -z "$preset" ]; then
+  if [ -n "${CI:-}" ]; then preset=asan; else preset=dev; fi
+fi
+
+if [ -n "${CI:-}" ] && [ -z "${LANTAARN_TEST_PRESET:-}" ]; then
+  # The concurrent parts (Paho callbacks posting into the pipeline executor, the replay source's
+  # timers, the outbox/publisher hand-off) under ThreadSanitizer. Runs first so the main suite's
+  # ctest summary is the last thing printed.
+  echo "== ThreadSanitizer: concurrent stages =="
+  cmake --preset tsan >/dev/null
+  cmake --build --preset tsan -j "$jobs" --target publisher_integration_test sources_test outbox_test
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp" \
+    ctest --preset tsan -j "$jobs" --timeout 300 -R 'PublisherBrokerTest|FileReplaySourceTest|MemoryOutboxTest'
+fi
+
+echo "== Test suite: preset $preset =="
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset" -j "$jobs"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:suppressions=$root/tests/asan.supp"
+export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+ctest --preset "$preset" -j "$jobs" --timeout 300
