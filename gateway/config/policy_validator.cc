@@ -120,7 +120,8 @@ void validatePolicy(Policy* policy, const PositionMap& positions, const std::str
     }
     const auto& sensor = source.sensor();
     if (sensor.format() == SENSOR_FORMAT_UNSPECIFIED) {
-      check.fail(path + ".sensor.format", "format is required (sensor_community_csv)");
+      check.fail(path + ".sensor.format",
+                 "format is required (sensor_community_csv, rws_waterinfo_csv or knmi_hourly_csv)");
     }
     if (!sensor.has_replay()) {
       check.fail(path + ".sensor", "a transport is required (replay)");

@@ -6,9 +6,27 @@
 
 #include <chrono>
 
+#include "gateway/sources/sensor/formats/record_parser_factory.h"
+
 namespace gw::sources {
 
 namespace {
+
+// Reads one line ending in \n, \r\n or a lone \r (Rijkswaterstaat's DDL export uses CR only).
+bool readLine(std::istream& in, std::string* line) {
+  line->clear();
+  int c;
+  while ((c = in.get()) != std::char_traits<char>::eof()) {
+    if (c == '\n') return true;
+    if (c == '\r') {
+      if (in.peek() == '\n') in.get();
+      return true;
+    }
+    line->push_back(static_cast<char>(c));
+  }
+  return !line->empty();
+}
+
 // While the pipeline is full, offer the pending reading again after this long.
 constexpr auto kBackpressureRetry = std::chrono::milliseconds(5);
 // Log the first few bad rows of a source, then one in this many, so a broken file cannot flood.
@@ -23,9 +41,14 @@ FileReplaySource::FileReplaySource(const gateway::v1::Source& config,
       timer_(executor),
       sink_(sink),
       counters_(counters),
-      accepted_(counters.get(counterKey("readings_accepted_total", {{"source", config.id()}}))),
-      parser_(config.id()) {
+      accepted_(counters.get(counterKey("readings_accepted_total", {{"source", config.id()}}))) {
   if (config.has_location()) location_override_ = config.location();
+  auto parser = makeRecordParser(config.sensor().format(), config.id());
+  if (parser.ok()) {
+    parser_ = std::move(parser).value();
+  } else {
+    parser_status_ = parser.status();
+  }
 }
 
 void FileReplaySource::start() {
@@ -46,6 +69,11 @@ void FileReplaySource::stop() {
 }
 
 bool FileReplaySource::openFile() {
+  if (!parser_) {
+    spdlog::error("Source cannot replay source={} error=\"{}\"", id_, parser_status_.message());
+    countDrop("unsupported_format", parser_status_.message());
+    return false;
+  }
   file_.close();
   file_.clear();
   file_.open(replay_.path());
@@ -56,12 +84,12 @@ bool FileReplaySource::openFile() {
     return false;
   }
   std::string header;
-  if (!std::getline(file_, header)) {
+  if (!readLine(file_, &header)) {
     spdlog::error("Source replay file is empty source={} path={}", id_, replay_.path());
     return false;
   }
   ++line_no_;
-  if (Status s = parser_.parseHeader(header); !s.ok()) {
+  if (Status s = parser_->parseHeader(header); !s.ok()) {
     spdlog::error("Source replay file rejected source={} path={}:1 error=\"{}\"", id_,
                   replay_.path(), s.message());
     countDrop("malformed_header", s.message());
@@ -81,10 +109,10 @@ void FileReplaySource::countDrop(const std::string& reason, const std::string& d
 
 bool FileReplaySource::readNextRow() {
   std::string line;
-  while (std::getline(file_, line)) {
+  while (readLine(file_, &line)) {
     ++line_no_;
-    if (line.empty() || line == "\r") continue;
-    auto row = parser_.parseRow(line);
+    if (line.empty()) continue;
+    auto row = parser_->parseRow(line);
     if (!row.ok()) {
       countDrop("malformed", row.status().message());
       continue;

@@ -1,7 +1,8 @@
 #pragma once
-// Replays a recorded sensor file through the pipeline, in real time, faster (speed N), or as fast
-// as the pipeline accepts (speed 0). The gaps between the recorded timestamps set the pace, so a
-// replay behaves like the sensor did. Runs entirely on the pipeline executor.
+// Replays a recorded sensor file (any line-oriented format of formats/) through the pipeline, in
+// real time, faster (speed N), or as fast as the pipeline accepts (speed 0). The gaps between the
+// recorded timestamps set the pace, so a replay behaves like the sensor did. Runs entirely on the
+// pipeline executor.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -11,7 +12,7 @@
 
 #include "gateway/core/counters.h"
 #include "gateway/pipeline/stage.h"
-#include "gateway/sources/sensor/sensor_community_csv.h"
+#include "gateway/sources/sensor/formats/record_parser.h"
 #include "gateway/v1/policy.pb.h"
 
 namespace gw::sources {
@@ -43,7 +44,8 @@ class FileReplaySource : public pipeline::Source {
   std::atomic<uint64_t>& accepted_;
 
   std::ifstream file_;
-  SensorCommunityCsvParser parser_;
+  RecordParserPtr parser_;  // null when the format cannot be replayed (reported at start)
+  Status parser_status_;
   size_t line_no_ = 0;
   std::deque<gateway::v1::Reading> pending_;
   int64_t pending_time_ms_ = 0;

@@ -4,36 +4,24 @@
 //   5331;SDS011;3121;57.138;-2.077;2019-02-12T00:00:04;9.00;;;2.80;;
 // The header names the columns, so SDS011, DHT22, BME280 and the other sensor types share it.
 // Each row yields one Reading per known, non-empty value column:
-//   P1 -> pm10 ug/m3, P2 -> pm2_5 ug/m3, temperature -> degC, humidity -> relative_humidity
-//   percent, pressure (Pa) -> air_pressure hPa (divided by 100, flagged CONVERTED).
+//   P1 -> pm10 ug/m3, P2 -> pm2_5 ug/m3, P0 -> pm1, temperature -> degC, humidity ->
+//   relative_humidity percent, pressure (Pa) -> air_pressure hPa (flagged CONVERTED).
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include "gateway/core/status.h"
-#include "gateway/v1/data.pb.h"
+#include "gateway/sources/sensor/formats/record_parser.h"
+#include "gateway/sources/sensor/formats/time_parse.h"
 
 namespace gw::sources {
 
-struct RejectedValue {
-  std::string column;
-  std::string reason;  // short counter label: malformed, out_of_range, not_finite
-  std::string detail;  // for the log
-};
-
-struct ParsedRow {
-  std::vector<gateway::v1::Reading> readings;
-  std::vector<RejectedValue> rejected;
-};
-
-class SensorCommunityCsvParser {
+class SensorCommunityCsvParser : public RecordParser {
  public:
   // `source_id` goes into every Reading.
   explicit SensorCommunityCsvParser(std::string source_id) : source_id_(std::move(source_id)) {}
 
-  Status parseHeader(std::string_view line);
+  Status parseHeader(std::string_view line) override;
   // InvalidArgument for a row that cannot be used at all (column count, id, time, position).
-  Result<ParsedRow> parseRow(std::string_view line) const;
+  Result<ParseOutcome> parseRow(std::string_view line) override;
 
  private:
   struct ValueColumn {
@@ -41,8 +29,6 @@ class SensorCommunityCsvParser {
     std::string name;
     std::string quantity;
     std::string unit;
-    double scale;
-    double min, max;  // plausible range after scaling
   };
 
   std::string source_id_;
@@ -51,8 +37,5 @@ class SensorCommunityCsvParser {
   std::vector<ValueColumn> values_;
   bool have_header_ = false;
 };
-
-// Parses "2019-02-12T00:00:04" (UTC, optional trailing Z or fractional seconds) to Unix ms.
-Result<int64_t> parseIsoUtcMs(std::string_view text);
 
 }  // namespace gw::sources

@@ -116,7 +116,7 @@ INSTANTIATE_TEST_SUITE_P(
                       ":5:17: gateway.max_inflight: expected a non-negative integer, found 'many'"},
         BadPolicyCase{"UnknownEnum", "format: sensor_community_csv", "format: csv",
                       ":16:15: sources[0].sensor.format: unknown value 'csv' (expected one of: "
-                      "sensor_community_csv)"},
+                      "sensor_community_csv, rws_waterinfo_csv, knmi_hourly_csv)"},
         BadPolicyCase{"UndefinedActor", "    to: municipality", "    to: ambulance",
                       ":24:9: routes[0].to: unknown actor 'ambulance' (defined actors: "
                       "municipality, police)"},

@@ -33,6 +33,7 @@ gateway::v1::Source replayConfig(const std::filesystem::path& path, double speed
                                  bool loop = false) {
   gateway::v1::Source source;
   source.set_id("replay");
+  source.mutable_sensor()->set_format(gateway::v1::SENSOR_FORMAT_SENSOR_COMMUNITY_CSV);
   auto* replay = source.mutable_sensor()->mutable_replay();
   replay->set_path(path.string());
   replay->set_speed(speed);
@@ -128,6 +129,22 @@ TEST(FileReplaySourceTest, LoopKeepsTimestampsMovingForward) {
     EXPECT_GT(sink.readings[i].observed_unix_ms(), sink.readings[i - 1].observed_unix_ms()) << i;
   }
   EXPECT_FALSE(source.finished());
+}
+
+TEST(FileReplaySourceTest, FormatThatCannotBeReplayedIsReportedNotCrashed) {
+  boost::asio::io_context io;
+  Counters counters;
+  CollectingSink sink;
+  auto config = replayConfig(
+      gw::testing::testData("air/sensor_community/2019-02-13_sds011_sensor_5331.csv"), 0);
+  config.mutable_sensor()->set_format(gateway::v1::SENSOR_FORMAT_UNSPECIFIED);
+  FileReplaySource source(config, io.get_executor(), sink, counters);
+  runUntilFinished(io, source);
+  EXPECT_TRUE(source.finished());
+  EXPECT_TRUE(sink.readings.empty());
+  EXPECT_EQ(counters.value(counterKey("readings_dropped_total",
+                                      {{"source", "replay"}, {"reason", "unsupported_format"}})),
+            1u);
 }
 
 TEST(FileReplaySourceTest, MissingFileFinishesAndIsCounted) {

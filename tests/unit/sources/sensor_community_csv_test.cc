@@ -162,7 +162,10 @@ TEST(IsoTimeTest, ParsesUtcWithOptionalFractionAndZone) {
   EXPECT_EQ(*parseIsoUtcMs("2019-02-13T00:00:04Z"), 1550016004000);
   EXPECT_EQ(*parseIsoUtcMs("2019-02-13T00:00:04.25"), 1550016004250);
   EXPECT_FALSE(parseIsoUtcMs("2019-13-13T00:00:04").ok());
-  EXPECT_FALSE(parseIsoUtcMs("2019-02-13T00:00:04+01:00").ok());
+  EXPECT_EQ(*parseIsoUtcMs("2019-02-13T00:00:04+01:00"), 1550016004000 - 3600000);
+  EXPECT_EQ(*parseIsoUtcMs("2021-02-04T22:12:45.761243856Z"), 1612476765761);
+  EXPECT_FALSE(parseIsoUtcMs("2019-02-13T00:00:04+1:00").ok());
+  EXPECT_FALSE(parseIsoUtcMs("2019-02-29T00:00:04").ok());  // not a leap year
 }
 
 }  // namespace

@@ -1,0 +1,25 @@
+#include "gateway/sources/sensor/formats/record_parser_factory.h"
+
+#include "gateway/sources/sensor/formats/knmi_hourly_csv.h"
+#include "gateway/sources/sensor/formats/waterinfo_csv.h"
+#include "gateway/sources/sensor/sensor_community_csv.h"
+
+namespace gw::sources {
+
+Result<RecordParserPtr> makeRecordParser(gateway::v1::SensorFormat format,
+                                         const std::string& source_id) {
+  switch (format) {
+    case gateway::v1::SENSOR_FORMAT_SENSOR_COMMUNITY_CSV:
+      return RecordParserPtr(std::make_unique<SensorCommunityCsvParser>(source_id));
+    case gateway::v1::SENSOR_FORMAT_RWS_WATERINFO_CSV:
+      return RecordParserPtr(std::make_unique<WaterinfoCsvParser>(source_id));
+    case gateway::v1::SENSOR_FORMAT_KNMI_HOURLY_CSV:
+      return RecordParserPtr(std::make_unique<KnmiHourlyCsvParser>(source_id));
+    default:
+      break;
+  }
+  return invalidArgument("sensor format " + gateway::v1::SensorFormat_Name(format) +
+                         " cannot be replayed from a file");
+}
+
+}  // namespace gw::sources
