@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gateway/sources/sensor/formats/quantities.h"
 #include "gateway/sources/sensor/formats/time_parse.h"
 
 namespace gw::sources {
@@ -41,7 +42,11 @@ Result<ParseOutcome> parseJsonReading(std::string_view line, const std::string& 
     base.mutable_location()->set_lon(lon->get<double>());
   }
   ParseOutcome out;
+  // Without a unit the value is taken to be in the quantity's canonical unit (quantities.h).
   std::string unit = text("unit");
+  if (unit.empty()) {
+    if (auto info = findQuantity(quantity)) unit = info->unit;
+  }
   out.addValue(base, "value", quantity, unit, value->get<double>());
   return out;
 }

@@ -1,0 +1,58 @@
+#pragma once
+// Where every live source (UDP, TCP, HTTP, MQTT) hands over what it parsed: rejected values are
+// counted per source and reason and logged at a limited rate; accepted readings pass the source's
+// guard (known sensor ids, plausible timestamps, a rate limit) and go to the pipeline.
+// Runs on the pipeline executor only.
+#include <cstdint>
+#include <set>
+#include <string>
+
+#include "gateway/core/counters.h"
+#include "gateway/pipeline/stage.h"
+#include "gateway/sources/sensor/formats/parse_outcome.h"
+
+namespace gw::sources {
+
+struct GuardConfig {
+  std::set<std::string> allowed_sensor_refs;    // empty: any sensor id
+  int64_t max_future_ms = 5 * 60 * 1000;        // clocks drift; more than this ahead is wrong
+  int64_t max_age_ms = 7LL * 24 * 3600 * 1000;  // older than this is a replay or a broken clock
+  double max_readings_per_second = 0;           // 0: unlimited; otherwise a token bucket
+  double burst = 100;                           // bucket size when rate limited
+};
+
+enum class IntakeResult { kAccepted, kRejected, kPipelineFull };
+
+class Intake {
+ public:
+  Intake(std::string source_id, GuardConfig guard, pipeline::ReadingSink& sink, Counters& counters);
+
+  // Counts outcome.rejected, then guards and offers each reading. kPipelineFull when the sink
+  // pushed back on at least one reading (it was counted as dropped: `pipeline_full`); callers
+  // that can apply backpressure (TCP) should stop reading for a while.
+  IntakeResult deliver(const ParseOutcome& outcome, int64_t now_ms);
+  // Counts and logs one unusable input (a malformed message, an oversized datagram, ...).
+  void reject(const std::string& reason, const std::string& detail);
+
+  // For sources that can hold data back (TCP): counts outcome.rejected and returns the readings
+  // that pass the guard, without offering them yet ...
+  std::vector<gateway::v1::Reading> screen(const ParseOutcome& outcome, int64_t now_ms);
+  // ... then offers one. kPipelineFull leaves the reading with the caller (nothing is counted as
+  // dropped): it offers the same reading again later.
+  IntakeResult offer(const gateway::v1::Reading& reading);
+
+  const std::string& sourceId() const { return source_id_; }
+
+ private:
+  bool admit(const gateway::v1::Reading& reading, int64_t now_ms);
+
+  std::string source_id_;
+  GuardConfig guard_;
+  pipeline::ReadingSink& sink_;
+  Counters& counters_;
+  uint64_t logged_ = 0;
+  double tokens_;
+  int64_t last_refill_ms_ = 0;
+};
+
+}  // namespace gw::sources

@@ -1,0 +1,299 @@
+// The UDP, TCP and HTTP sources on loopback, fed with real sensor data, malformed input of every
+// kind, and a pipeline that pushes back.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "gateway/core/clock.h"
+#include "gateway/core/files.h"
+#include "gateway/sources/listeners/http_push_listener.h"
+#include "gateway/sources/listeners/tcp_listener.h"
+#include "gateway/sources/listeners/udp_listener.h"
+#include "gateway/sources/sensor/formats/length_prefixed_readings.h"
+#include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace gw::sources {
+namespace {
+
+using boost::asio::ip::tcp;
+using boost::asio::ip::udp;
+using gw::testing::waitUntil;
+
+// Thread-safe sink; refuses offers while `full` is set, as a saturated pipeline does.
+class Sink : public pipeline::ReadingSink {
+ public:
+  Status accept(const gateway::v1::Reading& reading) override {
+    if (full) {
+      ++refused;
+      return resourceExhausted("full");
+    }
+    std::lock_guard lock(mutex_);
+    readings_.push_back(reading);
+    return okStatus();
+  }
+  std::vector<gateway::v1::Reading> readings() {
+    std::lock_guard lock(mutex_);
+    return readings_;
+  }
+  size_t size() { return readings().size(); }
+  std::atomic<bool> full{false};
+  std::atomic<int> refused{0};
+
+ private:
+  std::mutex mutex_;
+  std::vector<gateway::v1::Reading> readings_;
+};
+
+// Runs the pipeline executor on its own thread, as gatewayd does.
+class Pipeline {
+ public:
+  Pipeline() : guard_(boost::asio::make_work_guard(io)), thread_([this] { io.run(); }) {}
+  ~Pipeline() {
+    guard_.reset();
+    io.stop();
+    thread_.join();
+  }
+  template <typename F>
+  auto run(F f) {
+    std::packaged_task<decltype(f())()> task(f);
+    auto result = task.get_future();
+    boost::asio::post(io, [&task] { task(); });
+    return result.get();
+  }
+  boost::asio::io_context io;
+
+ private:
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
+  std::thread thread_;
+};
+
+// JSON readings built from the real SDS011 file, stamped now so the timestamp guard admits them.
+std::vector<std::string> jsonReadingsFromCsv(size_t limit) {
+  std::ifstream in(gw::testing::testData("air/sensor_community/2019-02-13_sds011_sensor_5331.csv"));
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> out;
+  const int64_t now = nowUnixMs();
+  while (std::getline(in, line) && out.size() < limit) {
+    std::vector<std::string> c;
+    std::stringstream ss(line);
+    for (std::string cell; std::getline(ss, cell, ';');) c.push_back(cell);
+    out.push_back(R"({"sensor":"5331","quantity":"pm10","unit":"ug/m3","value":)" + c[6] +
+                  R"(,"time_ms":)" + std::to_string(now) + "}");
+  }
+  return out;
+}
+
+uint64_t dropped(const Counters& counters, const std::string& source, const std::string& reason) {
+  return counters.value(
+      counterKey("readings_dropped_total", {{"source", source}, {"reason", reason}}));
+}
+
+TEST(UdpListenerTest, RealReadingsArriveAndEveryKindOfBadDatagramIsCounted) {
+  Pipeline pipeline;
+  Sink sink;
+  Counters counters;
+  ListenerConfig config;
+  config.source_id = "udp";
+  config.max_message_bytes = 512;
+  config.guard.allowed_sensor_refs = {"5331"};
+  UdpListener listener(config, pipeline.io.get_executor(), sink, counters);
+  pipeline.run([&] {
+    listener.start();
+    return 0;
+  });
+  ASSERT_TRUE(listener.bindStatus().ok());
+
+  boost::asio::io_context client_io;
+  udp::socket client(client_io, udp::v4());
+  const udp::endpoint to(boost::asio::ip::make_address("127.0.0.1"), listener.boundPort());
+  const auto readings = jsonReadingsFromCsv(100);
+  for (const auto& r : readings) client.send_to(boost::asio::buffer(r), to);
+  ASSERT_TRUE(waitUntil([&] { return sink.size() == readings.size(); }, std::chrono::seconds(10)))
+      << sink.size();
+
+  const std::string now = std::to_string(nowUnixMs());
+  for (const std::string& bad : {
+           std::string("{not json"),
+           std::string(600, 'x'),
+           R"({"sensor":"5331","quantity":"pm10","value":-1,"time_ms":)" + now + "}",
+           R"({"sensor":"9999","quantity":"pm10","value":1,"time_ms":)" + now + "}",
+           R"({"sensor":"5331","quantity":"pm10","value":1,"time_ms":)" +
+               std::to_string(nowUnixMs() + 3600000) + "}",
+           std::string(R"({"sensor":"5331","quantity":"pm10","value":1,"time_ms":1000})"),
+       }) {
+    client.send_to(boost::asio::buffer(bad), to);
+  }
+  auto all_counted = [&] {
+    return dropped(counters, "udp", "malformed") == 1 &&
+           dropped(counters, "udp", "oversized") == 1 &&
+           dropped(counters, "udp", "out_of_range") == 1 &&
+           dropped(counters, "udp", "unknown_sensor") == 1 &&
+           dropped(counters, "udp", "future_timestamp") == 1 &&
+           dropped(counters, "udp", "stale_timestamp") == 1;
+  };
+  EXPECT_TRUE(waitUntil(all_counted, std::chrono::seconds(10)));
+  EXPECT_EQ(sink.size(), readings.size());
+  pipeline.run([&] {
+    listener.stop();
+    return 0;
+  });
+}
+
+TEST(TcpListenerTest, JsonLinesUnderBackpressureLoseNothing) {
+  Pipeline pipeline;
+  Sink sink;
+  Counters counters;
+  ListenerConfig config;
+  config.source_id = "tcp";
+  TcpListener listener(config, pipeline.io.get_executor(), sink, counters);
+  pipeline.run([&] {
+    listener.start();
+    return 0;
+  });
+  ASSERT_TRUE(listener.bindStatus().ok());
+
+  const auto readings = jsonReadingsFromCsv(500);
+  std::string stream;
+  for (const auto& r : readings) stream += r + "\n";
+  boost::asio::io_context client_io;
+  tcp::socket client(client_io);
+  client.connect({boost::asio::ip::make_address("127.0.0.1"), listener.boundPort()});
+  // Half the stream arrives while the pipeline is full: the listener must hold off, not drop.
+  sink.full = true;
+  boost::asio::write(client, boost::asio::buffer(stream.substr(0, stream.size() / 2)));
+  ASSERT_TRUE(waitUntil([&] { return sink.refused > 0; }, std::chrono::seconds(10)));
+  sink.full = false;
+  boost::asio::write(client, boost::asio::buffer(stream.substr(stream.size() / 2)));
+  // Readings offered while full are dropped and counted, never silently: account for every one.
+  ASSERT_TRUE(waitUntil(
+      [&] { return sink.size() + dropped(counters, "tcp", "pipeline_full") == readings.size(); },
+      std::chrono::seconds(10)))
+      << sink.size() << " + " << dropped(counters, "tcp", "pipeline_full");
+  client.close();
+  pipeline.run([&] {
+    listener.stop();
+    return 0;
+  });
+}
+
+TEST(TcpListenerTest, LengthPrefixedFramesAndAnOversizedFrameClosesTheConnection) {
+  Pipeline pipeline;
+  Sink sink;
+  Counters counters;
+  ListenerConfig config;
+  config.source_id = "frames";
+  config.format = WireFormat::kLengthPrefixedProtobuf;
+  config.max_message_bytes = 256;
+  TcpListener listener(config, pipeline.io.get_executor(), sink, counters);
+  pipeline.run([&] {
+    listener.start();
+    return 0;
+  });
+  boost::asio::io_context client_io;
+  tcp::socket client(client_io);
+  client.connect({boost::asio::ip::make_address("127.0.0.1"), listener.boundPort()});
+  std::string frames;
+  for (int i = 0; i < 50; ++i) {
+    gateway::v1::Reading r;
+    r.set_source_id("spoofed");  // the listener, not the sender, names the source
+    r.set_quantity("temperature");
+    r.set_unit("degC");
+    r.set_value(10 + i * 0.1);
+    r.set_observed_unix_ms(nowUnixMs());
+    frames += LengthPrefixedReadingDecoder::encode(r);
+  }
+  boost::asio::write(client, boost::asio::buffer(frames));
+  ASSERT_TRUE(waitUntil([&] { return sink.size() == 50; }, std::chrono::seconds(10)));
+  EXPECT_EQ(sink.readings()[0].source_id(), "frames");
+  boost::asio::write(client,
+                     boost::asio::buffer(std::string("\x00\x00\x10\x00", 4)));  // 4096 > 256
+  char byte;
+  boost::system::error_code ec;
+  boost::asio::read(client, boost::asio::buffer(&byte, 1), ec);
+  EXPECT_EQ(ec, boost::asio::error::eof);  // the listener hung up
+  EXPECT_EQ(dropped(counters, "frames", "oversized"), 1u);
+  pipeline.run([&] {
+    listener.stop();
+    return 0;
+  });
+}
+
+struct HttpReply {
+  int status = 0;
+  std::string body;
+};
+
+HttpReply post(uint16_t port, const std::string& method, const std::string& path,
+               const std::string& body) {
+  boost::asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+  const std::string request = method + " " + path +
+                              " HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\n"
+                              "X-Sensor: esp8266-11545355\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  boost::asio::write(socket, boost::asio::buffer(request));
+  std::string response;
+  boost::system::error_code ec;
+  char chunk[1024];
+  while (size_t n = socket.read_some(boost::asio::buffer(chunk), ec)) response.append(chunk, n);
+  HttpReply reply;
+  if (response.size() > 12) reply.status = std::stoi(response.substr(9, 3));
+  if (auto at = response.find("\r\n\r\n"); at != std::string::npos)
+    reply.body = response.substr(at + 4);
+  return reply;
+}
+
+TEST(HttpPushListenerTest, AirrohrPushIsAcceptedAndBadRequestsGetTheRightStatus) {
+  Pipeline pipeline;
+  Sink sink;
+  Counters counters;
+  ListenerConfig config;
+  config.source_id = "airrohr";
+  config.max_message_bytes = 4096;
+  HttpPushListener listener(config, pipeline.io.get_executor(), sink, counters);
+  pipeline.run([&] {
+    listener.start();
+    return 0;
+  });
+  ASSERT_TRUE(listener.bindStatus().ok());
+  const auto body =
+      readFile(gw::testing::testData("payloads/measurement_esp8266-11545355_NRZ-2020-133.json"));
+  ASSERT_TRUE(body.ok());
+
+  auto ok = post(listener.boundPort(), "POST", "/data/v1/push", *body);
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(sink.size(), 5u);
+  EXPECT_EQ(post(listener.boundPort(), "GET", "/data/v1/push", "").status, 405);
+  EXPECT_EQ(post(listener.boundPort(), "POST", "/elsewhere", *body).status, 404);
+  auto bad = post(listener.boundPort(), "POST", "/data/v1/push", "{\"sensordatavalues\": 5}");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("sensordatavalues"), std::string::npos);
+  EXPECT_EQ(post(listener.boundPort(), "POST", "/data/v1/push", std::string(5000, ' ')).status,
+            413);
+  sink.full = true;
+  EXPECT_EQ(post(listener.boundPort(), "POST", "/data/v1/push", *body).status, 503);
+  sink.full = false;
+  EXPECT_EQ(dropped(counters, "airrohr", "malformed"), 1u);
+  EXPECT_EQ(dropped(counters, "airrohr", "oversized"), 1u);
+  EXPECT_EQ(sink.size(), 5u);
+  pipeline.run([&] {
+    listener.stop();
+    return 0;
+  });
+}
+
+}  // namespace
+}  // namespace gw::sources
