@@ -71,6 +71,14 @@ class Pipeline {
     boost::asio::post(io, [&task] { task(); });
     return result.get();
   }
+  // Stops a source and waits until its posted close has run, before the test destroys it.
+  void stop(pipeline::Source& source) {
+    run([&] {
+      source.stop();
+      return 0;
+    });
+    run([] { return 0; });  // FIFO on one thread: the close posted by stop() has run now
+  }
   boost::asio::io_context io;
 
  private:
@@ -145,10 +153,7 @@ TEST(UdpListenerTest, RealReadingsArriveAndEveryKindOfBadDatagramIsCounted) {
   };
   EXPECT_TRUE(waitUntil(all_counted, std::chrono::seconds(10)));
   EXPECT_EQ(sink.size(), readings.size());
-  pipeline.run([&] {
-    listener.stop();
-    return 0;
-  });
+  pipeline.stop(listener);
 }
 
 TEST(TcpListenerTest, JsonLinesUnderBackpressureLoseNothing) {
@@ -182,10 +187,7 @@ TEST(TcpListenerTest, JsonLinesUnderBackpressureLoseNothing) {
       std::chrono::seconds(10)))
       << sink.size() << " + " << dropped(counters, "tcp", "pipeline_full");
   client.close();
-  pipeline.run([&] {
-    listener.stop();
-    return 0;
-  });
+  pipeline.stop(listener);
 }
 
 TEST(TcpListenerTest, LengthPrefixedFramesAndAnOversizedFrameClosesTheConnection) {
@@ -224,10 +226,7 @@ TEST(TcpListenerTest, LengthPrefixedFramesAndAnOversizedFrameClosesTheConnection
   boost::asio::read(client, boost::asio::buffer(&byte, 1), ec);
   EXPECT_EQ(ec, boost::asio::error::eof);  // the listener hung up
   EXPECT_EQ(dropped(counters, "frames", "oversized"), 1u);
-  pipeline.run([&] {
-    listener.stop();
-    return 0;
-  });
+  pipeline.stop(listener);
 }
 
 struct HttpReply {
@@ -289,10 +288,7 @@ TEST(HttpPushListenerTest, AirrohrPushIsAcceptedAndBadRequestsGetTheRightStatus)
   EXPECT_EQ(dropped(counters, "airrohr", "malformed"), 1u);
   EXPECT_EQ(dropped(counters, "airrohr", "oversized"), 1u);
   EXPECT_EQ(sink.size(), 5u);
-  pipeline.run([&] {
-    listener.stop();
-    return 0;
-  });
+  pipeline.stop(listener);
 }
 
 }  // namespace
