@@ -17,10 +17,12 @@
 #include "gateway/core/clock.h"
 #include "gateway/core/files.h"
 #include "gateway/sources/listeners/http_push_listener.h"
+#include "gateway/sources/listeners/mqtt_subscription_source.h"
 #include "gateway/sources/listeners/tcp_listener.h"
 #include "gateway/sources/listeners/udp_listener.h"
 #include "gateway/sources/sensor/formats/length_prefixed_readings.h"
 #include "tests/support/child_process.h"
+#include "tests/support/mosquitto_broker.h"
 #include "tests/support/temp_dir.h"
 
 namespace gw::sources {
@@ -289,6 +291,45 @@ TEST(HttpPushListenerTest, AirrohrPushIsAcceptedAndBadRequestsGetTheRightStatus)
   EXPECT_EQ(dropped(counters, "airrohr", "oversized"), 1u);
   EXPECT_EQ(sink.size(), 5u);
   pipeline.stop(listener);
+}
+
+TEST(MqttSubscriptionSourceTest, TtnV3UplinksFromASensorBroker) {
+  gw::testing::MosquittoBroker broker;
+  Pipeline pipeline;
+  Sink sink;
+  Counters counters;
+  MqttSourceConfig config;
+  config.source_id = "ttn";
+  config.broker_url = broker.url();
+  config.client_id = "lantaarn-test-ttn-source";
+  config.topics = {"v3/particulatematter@ttn/devices/+/up"};
+  config.ttn.lpp_analog_channels = {{1, "pm10"}, {2, "pm2_5"}};
+  config.guard.max_age_ms = 20LL * 365 * 24 * 3600 * 1000;  // the sample uplink is from 2021
+  MqttSubscriptionSource source(config, pipeline.io.get_executor(), sink, counters);
+  source.start();
+  ASSERT_TRUE(waitUntil([&] { return source.subscribed(); }, std::chrono::seconds(15)));
+
+  const auto uplink = readFile(gw::testing::testData("payloads/ttnv3_mqtt_message.json"));
+  ASSERT_TRUE(uplink.ok());
+  mqtt::async_client device_side(broker.url(), "ttn-stand-in");
+  device_side.connect()->wait();
+  device_side.publish("v3/particulatematter@ttn/devices/fijnstofmeter/up", *uplink, 1, false)
+      ->wait();
+  device_side
+      .publish("v3/particulatematter@ttn/devices/broken/up", std::string("{\"uplink_message\": 7"),
+               1, false)
+      ->wait();
+  device_side.publish("v3/other@ttn/devices/x/up", *uplink, 1, false)->wait();  // not subscribed
+  ASSERT_TRUE(
+      waitUntil([&] { return sink.size() == 5 && dropped(counters, "ttn", "malformed") == 1; },
+                std::chrono::seconds(10)))
+      << sink.size();
+  std::map<std::string, double> got;
+  for (const auto& r : sink.readings()) got[r.quantity()] = r.value();
+  EXPECT_DOUBLE_EQ(got["pm10"], 10.94);
+  EXPECT_DOUBLE_EQ(got["air_pressure"], 1013.6);
+  device_side.disconnect()->wait();
+  source.stop();
 }
 
 }  // namespace
