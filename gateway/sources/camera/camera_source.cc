@@ -1,0 +1,187 @@
+#include "gateway/sources/camera/camera_source.h"
+
+#include <spdlog/spdlog.h>
+
+#include <opencv2/imgproc.hpp>
+#include <opencv2/videoio.hpp>
+
+#include "gateway/core/clock.h"
+
+namespace gw::sources {
+namespace {
+
+bool isLiveStream(const std::string& uri) {
+  return uri.rfind("rtsp://", 0) == 0 || uri.rfind("http://", 0) == 0 ||
+         uri.rfind("https://", 0) == 0 || uri.rfind("/dev/video", 0) == 0 ||
+         uri.rfind("v4l2:", 0) == 0;
+}
+
+// Sleeps up to `d`, waking early when `stopping` is set.
+void interruptibleSleep(std::chrono::milliseconds d, const std::atomic<bool>& stopping) {
+  const auto until = std::chrono::steady_clock::now() + d;
+  while (!stopping && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+}  // namespace
+
+CameraSource::CameraSource(CameraConfig config, Counters& counters, HealthHandler on_health)
+    : config_(std::move(config)), counters_(counters), on_health_(std::move(on_health)) {}
+
+CameraSource::~CameraSource() { stop(); }
+
+LatestFrameSlot& CameraSource::addConsumer(const std::string& name) {
+  auto& slot = consumers_[name];
+  if (!slot) slot = std::make_unique<LatestFrameSlot>();
+  return *slot;
+}
+
+void CameraSource::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void CameraSource::stop() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+  for (auto& [name, slot] : consumers_) slot->close();
+}
+
+void CameraSource::setOnline(bool online, const std::string& why) {
+  if (online_.exchange(online) == online && (online || ever_online_)) return;
+  if (online) ever_online_ = true;
+  counters_.add(counterKey(online ? "camera_online_total" : "camera_offline_total",
+                           {{"camera", config_.camera_id}}));
+  spdlog::log(online ? spdlog::level::info : spdlog::level::warn,
+              "Camera {} camera={} reason=\"{}\"", online ? "online" : "offline", config_.camera_id,
+              why);
+  if (!on_health_) return;
+  gateway::v1::Event event;
+  event.set_detector_id("health");
+  event.set_kind(online ? "camera_online" : "camera_offline");
+  event.set_severity(online ? gateway::v1::SEVERITY_INFO : gateway::v1::SEVERITY_WARNING);
+  event.set_source_id(config_.camera_id);
+  event.set_observed_unix_ms(nowUnixMs());
+  event.set_summary("camera " + config_.camera_id +
+                    (online ? " is delivering frames" : " stopped delivering frames: ") +
+                    (online ? "" : why));
+  on_health_(event);
+}
+
+bool CameraSource::openCapture(cv::VideoCapture& capture) {
+  try {
+    if (config_.uri.rfind("v4l2:", 0) == 0) {
+      capture.open(std::stoi(config_.uri.substr(5)), cv::CAP_V4L2);
+    } else if (config_.uri.rfind("/dev/video", 0) == 0) {
+      capture.open(config_.uri, cv::CAP_V4L2);
+    } else if (isLiveStream(config_.uri)) {
+      // A stream that stays connected but sends nothing must not block the decode thread forever.
+      capture.open(config_.uri, cv::CAP_FFMPEG,
+                   {cv::CAP_PROP_OPEN_TIMEOUT_MSEC, 10000, cv::CAP_PROP_READ_TIMEOUT_MSEC, 10000});
+    } else {
+      capture.open(config_.uri, cv::CAP_FFMPEG);
+    }
+  } catch (const cv::Exception& e) {
+    spdlog::warn("Camera open failed camera={} error=\"{}\"", config_.camera_id, e.what());
+    return false;
+  } catch (const std::exception& e) {
+    spdlog::warn("Camera open failed camera={} error=\"{}\"", config_.camera_id, e.what());
+    return false;
+  }
+  return capture.isOpened();
+}
+
+void CameraSource::run() {
+  const bool live = isLiveStream(config_.uri);
+  auto& decoded =
+      counters_.get(counterKey("frames_decoded_total", {{"camera", config_.camera_id}}));
+  auto& kept_counter =
+      counters_.get(counterKey("frames_kept_total", {{"camera", config_.camera_id}}));
+  std::map<std::string, std::atomic<uint64_t>*> dropped;
+  for (const auto& [name, slot] : consumers_) {
+    dropped[name] = &counters_.get(
+        counterKey("frames_dropped_total", {{"camera", config_.camera_id}, {"consumer", name}}));
+  }
+  const double keep_interval_ms = config_.processing_fps > 0 ? 1000.0 / config_.processing_fps : 0;
+  auto backoff = std::chrono::milliseconds(1000);
+  uint64_t sequence = 0;
+
+  while (!stopping_) {
+    cv::VideoCapture capture;
+    if (!openCapture(capture)) {
+      if (!live) {
+        spdlog::error("Camera cannot open file camera={} uri={}", config_.camera_id, config_.uri);
+        setOnline(false, "cannot open " + config_.uri);
+        break;
+      }
+      setOnline(false, "cannot open stream");
+      counters_.add(counterKey("camera_reconnects_total", {{"camera", config_.camera_id}}));
+      interruptibleSleep(backoff, stopping_);
+      backoff = std::min(backoff * 2, config_.max_backoff);
+      continue;
+    }
+    const double file_fps = capture.get(cv::CAP_PROP_FPS);
+    const auto pace =
+        std::chrono::duration<double, std::milli>(file_fps > 0 ? 1000.0 / file_fps : 0);
+    const auto started = std::chrono::steady_clock::now();
+    double next_keep_ms = 0;
+    int64_t frames_this_session = 0;
+    cv::Mat raw;
+    while (!stopping_) {
+      bool ok = false;
+      try {
+        ok = capture.read(raw);
+      } catch (const cv::Exception& e) {
+        spdlog::warn("Camera decode error camera={} error=\"{}\"", config_.camera_id, e.what());
+      }
+      if (!ok || raw.empty()) break;
+      ++frames_this_session;
+      decoded.fetch_add(1, std::memory_order_relaxed);
+      backoff = std::chrono::milliseconds(1000);
+      setOnline(true, "frames flowing");
+      // Position in the stream: the container's timestamp for files, the wall clock for streams.
+      const double position_ms = live ? std::chrono::duration<double, std::milli>(
+                                            std::chrono::steady_clock::now() - started)
+                                            .count()
+                                      : capture.get(cv::CAP_PROP_POS_MSEC);
+      if (!live && config_.realtime && file_fps > 0) {
+        std::this_thread::sleep_until(
+            started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                          pace * static_cast<double>(frames_this_session)));
+      }
+      if (position_ms + 0.5 < next_keep_ms) continue;  // above the processing rate: skip
+      next_keep_ms = std::max(next_keep_ms + keep_interval_ms, position_ms);
+      auto frame = std::make_shared<pipeline::Frame>();
+      frame->camera_id = config_.camera_id;
+      frame->sequence = ++sequence;
+      frame->captured_unix_ms = nowUnixMs();
+      frame->stream_position_ms = static_cast<int64_t>(position_ms);
+      if (raw.cols != config_.width || raw.rows != config_.height) {
+        cv::resize(raw, frame->image, cv::Size(config_.width, config_.height), 0, 0,
+                   cv::INTER_AREA);
+      } else {
+        frame->image = raw.clone();
+      }
+      kept_.fetch_add(1);
+      kept_counter.fetch_add(1, std::memory_order_relaxed);
+      pipeline::FramePtr shared = frame;
+      for (auto& [name, slot] : consumers_) {
+        if (slot->put(shared)) dropped[name]->fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+    if (stopping_) break;
+    if (!live) {
+      if (config_.loop && frames_this_session > 0) continue;
+      spdlog::info("Camera file finished camera={} frames_kept={}", config_.camera_id,
+                   kept_.load());
+      break;
+    }
+    setOnline(false, "stream ended or stalled");
+    counters_.add(counterKey("camera_reconnects_total", {{"camera", config_.camera_id}}));
+    interruptibleSleep(backoff, stopping_);
+    backoff = std::min(backoff * 2, config_.max_backoff);
+  }
+  finished_ = true;
+}
+
+}  // namespace gw::sources

@@ -1,0 +1,68 @@
+#pragma once
+// A camera through OpenCV's VideoCapture: a file, an RTSP or HTTP (MJPEG) stream, or a V4L2
+// device (`/dev/video0` or `v4l2:0`). One decode thread per camera decodes every frame once,
+// keeps frames at the processing rate, resizes them to the processing resolution, and fans each
+// kept frame out to every consumer's latest-frame-wins slot.
+//
+// Stream loss: the camera reports `camera_offline` once, reconnects with exponential backoff
+// (1 s doubling to 30 s) and reports `camera_online` when frames flow again. Files end (or loop).
+// Health events go through `HealthHandler`, which gatewayd posts into the pipeline so that the
+// policy can route them (the municipality maintains the hardware).
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <opencv2/videoio.hpp>
+
+#include "gateway/core/counters.h"
+#include "gateway/sources/camera/latest_frame_slot.h"
+#include "gateway/v1/data.pb.h"
+
+namespace gw::sources {
+
+struct CameraConfig {
+  std::string camera_id;
+  std::string uri;                // file path, rtsp://, http://, /dev/videoN or v4l2:N
+  double processing_fps = 5;      // frames per second handed to consumers
+  int width = 640, height = 360;  // processing resolution (aspect ratio is the operator's call)
+  bool realtime = true;           // files: pace at their own frame rate (false: as fast as decoded)
+  bool loop = false;              // files: start over at the end
+  std::chrono::milliseconds max_backoff{30000};
+};
+
+class CameraSource {
+ public:
+  using HealthHandler = std::function<void(const gateway::v1::Event&)>;
+
+  CameraSource(CameraConfig config, Counters& counters, HealthHandler on_health = {});
+  ~CameraSource();
+
+  // Registers a consumer; call before start(). The slot stays valid for the camera's lifetime.
+  LatestFrameSlot& addConsumer(const std::string& name);
+  void start();
+  void stop();  // joins the decode thread; closes every slot
+  bool finished() const { return finished_.load(); }
+  bool online() const { return online_.load(); }
+  uint64_t framesKept() const { return kept_.load(); }
+
+ private:
+  void run();
+  bool openCapture(cv::VideoCapture& capture);
+  void setOnline(bool online, const std::string& why);
+
+  CameraConfig config_;
+  Counters& counters_;
+  HealthHandler on_health_;
+  std::map<std::string, std::unique_ptr<LatestFrameSlot>> consumers_;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> finished_{false};
+  std::atomic<bool> online_{false};
+  std::atomic<uint64_t> kept_{0};
+  bool ever_online_ = false;
+};
+
+}  // namespace gw::sources
