@@ -22,10 +22,10 @@ if [ -n "${CI:-}" ] && [ -z "${LANTAARN_TEST_PRESET:-}" ]; then
   # ctest summary is the last thing printed.
   echo "== ThreadSanitizer: concurrent stages =="
   cmake --preset tsan >/dev/null
-  cmake --build --preset tsan -j "$jobs" --target publisher_integration_test sources_test outbox_test e2e_test listeners_test
+  cmake --build --preset tsan -j "$jobs" --target publisher_integration_test sources_test outbox_test e2e_test listeners_test camera_test
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp" \
     ctest --preset tsan -j "$jobs" --timeout 300 \
-    -R "PublisherBrokerTest|FileReplaySourceTest|MemoryOutboxTest|GatewayE2eTest|ListenerTest"
+    -R "PublisherBrokerTest|FileReplaySourceTest|MemoryOutboxTest|GatewayE2eTest|ListenerTest|CameraSourceTest"
 fi
 
 echo "== Test suite: preset $preset =="

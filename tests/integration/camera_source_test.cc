@@ -122,34 +122,33 @@ class MjpegServer {
     stopping_ = false;
     thread_ = std::thread([this] { serve(); });
   }
+  // The serving thread notices within ~10 ms and closes everything itself.
   void stop() {
     stopping_ = true;
-    {
-      std::lock_guard lock(mutex_);
-      boost::system::error_code ignored;
-      if (acceptor_) acceptor_->close(ignored);
-    }
     if (thread_.joinable()) thread_.join();
   }
 
  private:
   void serve() {
     boost::asio::io_context io;
-    {
-      std::lock_guard lock(mutex_);
-      acceptor_ = std::make_unique<boost::asio::ip::tcp::acceptor>(io);
-      boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address("127.0.0.1"),
-                                              static_cast<uint16_t>(port_));
-      acceptor_->open(endpoint.protocol());
-      acceptor_->set_option(boost::asio::socket_base::reuse_address(true));
-      acceptor_->bind(endpoint);
-      acceptor_->listen();
-    }
+    boost::asio::ip::tcp::acceptor acceptor(io);
+    boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                                            static_cast<uint16_t>(port_));
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(boost::asio::socket_base::reuse_address(true));
+    acceptor.bind(endpoint);
+    acceptor.listen();
+    acceptor.non_blocking(true);  // polled, so stop() needs no cross-thread close
     while (!stopping_) {
       boost::system::error_code ec;
       boost::asio::ip::tcp::socket socket(io);
-      acceptor_->accept(socket, ec);
+      acceptor.accept(socket, ec);
+      if (ec == boost::asio::error::would_block) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        continue;
+      }
       if (ec) break;
+      socket.non_blocking(false);
       char request[2048];
       socket.read_some(boost::asio::buffer(request), ec);
       const std::string header =
@@ -173,8 +172,6 @@ class MjpegServer {
   int frames_;
   std::vector<std::string> jpegs_;
   std::atomic<bool> stopping_{false};
-  std::mutex mutex_;
-  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   std::thread thread_;
 };
 
