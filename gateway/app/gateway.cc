@@ -5,11 +5,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "gateway/app/source_factory.h"
 #include "gateway/crypto/sealer.h"
 #include "gateway/detectors/factory.h"
 #include "gateway/pipeline/topics.h"
 #include "gateway/privacy/minimiser.h"
-#include "gateway/sources/sensor/file_replay_source.h"
 
 namespace gw::app {
 
@@ -44,10 +44,16 @@ Status Gateway::init() {
     detectors_.push_back(std::move(detector).value());
   }
 
+  pipeline::ReadingSink& sink = *this;
+  SourceContext context{io_.get_executor(), sink, counters_, policy.site().id(),
+                        [this](const gateway::v1::Event& event) {
+                          // From a camera's thread: hand it to the pipeline like any event.
+                          boost::asio::post(io_, [this, event] { emit(event); });
+                        }};
   for (const auto& config : policy.sources()) {
-    pipeline::ReadingSink& sink = *this;
-    sources_.push_back(
-        std::make_unique<sources::FileReplaySource>(config, io_.get_executor(), sink, counters_));
+    auto source = createSource(config, context);
+    if (!source.ok()) return source.status();
+    sources_.push_back(std::move(source).value());
   }
 
   router_ = std::make_unique<router::Router>(routing_policy_, counters_);

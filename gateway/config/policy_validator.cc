@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <set>
 
+#include "gateway/config/checker.h"
+#include "gateway/config/source_validator.h"
 #include "gateway/crypto/key_file.h"
 #include "gateway/privacy/minimiser.h"
 
@@ -11,51 +13,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace gateway::v1;
-
-// [a-z0-9][a-z0-9_-]*: ids end up in MQTT topics and file names, so keep them plain.
-bool isValidId(const std::string& id) {
-  auto plain = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (id.empty() || !plain(id[0])) return false;
-  for (char c : id) {
-    if (!plain(c) && c != '-' && c != '_') return false;
-  }
-  return true;
-}
-
-class Checker {
- public:
-  Checker(const PositionMap& positions, std::string fallback_file, ConfigErrors* errors)
-      : positions_(positions), fallback_file_(std::move(fallback_file)), errors_(errors) {}
-
-  // Reports `message` at `path`, or at the nearest enclosing key that has a position.
-  void fail(const std::string& path, const std::string& message) {
-    std::string probe = path;
-    while (true) {
-      if (auto it = positions_.find(probe); it != positions_.end()) {
-        errors_->push_back({it->second.file, it->second.line, it->second.column, path, message});
-        return;
-      }
-      size_t cut = probe.find_last_of(".[");
-      if (cut == std::string::npos || cut == 0) break;
-      probe = probe.substr(0, cut);
-    }
-    errors_->push_back({fallback_file_, 0, 0, path, message});
-  }
-
-  void requireId(const std::string& path, const std::string& id, const char* what) {
-    if (id.empty()) {
-      fail(path, std::string(what) + " is required");
-    } else if (!isValidId(id)) {
-      fail(path, "'" + id + "' is not a valid " + what +
-                     " (lower-case letters, digits, '-' and '_', starting with a letter or digit)");
-    }
-  }
-
- private:
-  const PositionMap& positions_;
-  std::string fallback_file_;
-  ConfigErrors* errors_;
-};
 
 std::string join(const std::set<std::string>& names) {
   std::string out;
@@ -114,27 +71,7 @@ void validatePolicy(Policy* policy, const PositionMap& positions, const std::str
     if (!source.id().empty() && !source_ids.insert(source.id()).second) {
       check.fail(path + ".id", "duplicate source id '" + source.id() + "'");
     }
-    if (!source.has_sensor()) {
-      check.fail(path, "source '" + source.id() + "' needs a kind (sensor)");
-      continue;
-    }
-    const auto& sensor = source.sensor();
-    if (sensor.format() == SENSOR_FORMAT_UNSPECIFIED) {
-      check.fail(path + ".sensor.format",
-                 "format is required (sensor_community_csv, rws_waterinfo_csv or knmi_hourly_csv)");
-    }
-    if (!sensor.has_replay()) {
-      check.fail(path + ".sensor", "a transport is required (replay)");
-    } else {
-      const auto& replay = sensor.replay();
-      std::error_code ec;
-      if (replay.path().empty()) {
-        check.fail(path + ".sensor.replay.path", "path is required");
-      } else if (!fs::is_regular_file(replay.path(), ec)) {
-        check.fail(path + ".sensor.replay.path", "no such file: " + replay.path());
-      }
-      if (replay.speed() < 0) check.fail(path + ".sensor.replay.speed", "speed must be >= 0");
-    }
+    validateSource(source, path, check);
   }
 
   std::set<std::string> detector_ids;
@@ -190,8 +127,15 @@ void validatePolicy(Policy* policy, const PositionMap& positions, const std::str
                                         "' (its purposes: " + join(actor->second) + ")");
     }
     const auto& from = route->from();
-    if (from.measurements_size() == 0 && from.detectors_size() == 0) {
-      check.fail(path + ".from", "from must name measurements or detectors");
+    if (from.measurements_size() == 0 && from.detectors_size() == 0 && from.health_size() == 0) {
+      check.fail(path + ".from", "from must name measurements, detectors or health events");
+    }
+    for (int h = 0; h < from.health_size(); ++h) {
+      if (from.health(h) != "camera_offline" && from.health(h) != "camera_online") {
+        check.fail(path + ".from.health[" + std::to_string(h) + "]",
+                   "unknown health event '" + from.health(h) +
+                       "' (expected camera_offline or camera_online)");
+      }
     }
     for (int d = 0; d < from.detectors_size(); ++d) {
       if (!detector_ids.count(from.detectors(d))) {

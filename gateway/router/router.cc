@@ -27,8 +27,12 @@ bool routeAdmitsMeasurement(const gateway::v1::Route& route, const std::string& 
 
 bool routeAdmitsEvent(const gateway::v1::Route& route, const gateway::v1::Event& event) {
   const auto& from = route.from();
-  return contains(from.detectors(), event.detector_id()) &&
-         sourceAllowed(from, event.source_id()) && event.severity() >= route.min_severity();
+  // Health events (camera_offline, ...) carry detector id "health" and are routed by kind.
+  const bool named = event.detector_id() == "health"
+                         ? contains(from.health(), event.kind())
+                         : contains(from.detectors(), event.detector_id());
+  return named && sourceAllowed(from, event.source_id()) &&
+         event.severity() >= route.min_severity();
 }
 
 Router::Router(std::shared_ptr<const gateway::v1::Policy> policy, Counters& counters)

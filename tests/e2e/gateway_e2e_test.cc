@@ -4,6 +4,8 @@
 #include <mqtt/async_client.h>
 #include <signal.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -239,6 +241,82 @@ TEST_F(GatewayE2eTest, EachActorGetsExactlyItsRoutedDataAndNothingElse) {
   EXPECT_EQ(static_cast<size_t>(data_messages), want_municipality + want_public);
   EXPECT_NE(gatewayd.readStderr().find("readings_unrouted_total{source=\"climate\""),
             std::string::npos);
+}
+
+TEST_F(GatewayE2eTest, LiveUdpReadingsAndCameraHealthEventsReachTheirActors) {
+  for (const char* actor : {"municipality", "rijkswaterstaat"}) {
+    ASSERT_TRUE(crypto::writeKeyPair(crypto::generateKeyPair(actor), dir_ / "keys").ok());
+  }
+  const int udp_port = gw::testing::freeLoopbackPort();
+  std::ofstream(dir_ / "live.yaml")
+      << "site: {id: e2e-site}\n"
+         "actors:\n"
+         "  - {id: municipality, public_key_file: "
+      << (dir_ / "keys/municipality.pub").string()
+      << ", purposes: [maintenance]}\n"
+         "  - {id: rijkswaterstaat, public_key_file: "
+      << (dir_ / "keys/rijkswaterstaat.pub").string()
+      << ", purposes: [water_management]}\n"
+         "sources:\n"
+         "  - id: underpass-level\n"
+         "    sensor: {format: json_reading, udp: {port: "
+      << udp_port
+      << "}, sensor_ids: [wl-1]}\n"
+         "  - id: cam-underpass\n"
+         "    camera: {uri: "
+      << (dir_ / "no-such-clip.mp4").string()
+      << "}\n"
+         "routes:\n"
+         "  - {to: rijkswaterstaat, purpose: water_management, from: {measurements: "
+         "[water_level]}}\n"
+         "  - {to: municipality, purpose: maintenance, from: {health: [camera_offline]}}\n";
+  auto municipality = subscribe("municipality", "municipality");
+  auto rws = subscribe("rijkswaterstaat", "rijkswaterstaat");
+  ChildProcess gatewayd(
+      {{bin("gatewayd"), "--policy", (dir_ / "live.yaml").string(), "--broker", broker_.url()},
+       {},
+       dir_ / "gatewayd.out",
+       dir_ / "gatewayd.err"});
+  ASSERT_TRUE(
+      waitUntil([&] { return gatewayd.readStderr().find("udp=127.0.0.1") != std::string::npos; },
+                std::chrono::seconds(20)))
+      << gatewayd.readStderr();
+  boost::asio::io_context io;
+  boost::asio::ip::udp::socket socket(io, boost::asio::ip::udp::v4());
+  const boost::asio::ip::udp::endpoint to(boost::asio::ip::make_address("127.0.0.1"),
+                                          static_cast<uint16_t>(udp_port));
+  const auto now = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count());
+  for (int level : {12, 18, 27}) {
+    socket.send_to(
+        boost::asio::buffer(R"({"sensor":"wl-1","quantity":"water_level","unit":"cm","value":)" +
+                            std::to_string(level) + R"(,"time_ms":)" + now + "}"),
+        to);
+  }
+  socket.send_to(
+      boost::asio::buffer(R"({"sensor":"intruder","quantity":"water_level","value":1,"time_ms":)" +
+                          now + "}"),
+      to);
+  ASSERT_TRUE(
+      waitUntil([&] { return lineCount(dir_ / "rijkswaterstaat-as-rijkswaterstaat.out") >= 3; },
+                std::chrono::seconds(20)));
+  ASSERT_TRUE(waitUntil([&] { return lineCount(dir_ / "municipality-as-municipality.out") >= 1; },
+                        std::chrono::seconds(20)));
+  gatewayd.signal(SIGTERM);
+  ASSERT_TRUE(gatewayd.wait(std::chrono::seconds(30)).has_value());
+  for (auto* child : {municipality.get(), rws.get()}) {
+    child->signal(SIGTERM);
+    ASSERT_TRUE(child->wait(std::chrono::seconds(10)).has_value());
+  }
+  auto levels = jsonLines(rws->readStdout());
+  ASSERT_EQ(levels.size(), 3u);  // the intruder's reading was dropped at the source
+  EXPECT_EQ(levels[2]["measurement"]["value"], 27);
+  auto health = jsonLines(municipality->readStdout());
+  ASSERT_EQ(health.size(), 1u);
+  EXPECT_EQ(health[0]["event"]["kind"], "camera_offline");
+  EXPECT_EQ(health[0]["event"]["source_id"], "cam-underpass");
+  EXPECT_NE(gatewayd.readStderr().find("reason=unknown_sensor"), std::string::npos);
 }
 
 TEST_F(GatewayE2eTest, GatewaydRefusesAnInvalidPolicyWithItsErrors) {

@@ -18,6 +18,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "gateway/core/counters.h"
+#include "gateway/pipeline/stage.h"
 #include "gateway/sources/camera/latest_frame_slot.h"
 #include "gateway/v1/data.pb.h"
 
@@ -33,18 +34,19 @@ struct CameraConfig {
   std::chrono::milliseconds max_backoff{30000};
 };
 
-class CameraSource {
+class CameraSource : public pipeline::Source {
  public:
   using HealthHandler = std::function<void(const gateway::v1::Event&)>;
 
   CameraSource(CameraConfig config, Counters& counters, HealthHandler on_health = {});
-  ~CameraSource();
+  ~CameraSource() override;
 
   // Registers a consumer; call before start(). The slot stays valid for the camera's lifetime.
   LatestFrameSlot& addConsumer(const std::string& name);
-  void start();
-  void stop();  // joins the decode thread; closes every slot
-  bool finished() const { return finished_.load(); }
+  const std::string& id() const override { return config_.camera_id; }
+  void start() override;
+  void stop() override;  // joins the decode thread; closes every slot
+  bool finished() const override { return finished_.load(); }
   bool online() const { return online_.load(); }
   uint64_t framesKept() const { return kept_.load(); }
 

@@ -43,7 +43,7 @@ FileReplaySource::FileReplaySource(const gateway::v1::Source& config,
       counters_(counters),
       accepted_(counters.get(counterKey("readings_accepted_total", {{"source", config.id()}}))) {
   if (config.has_location()) location_override_ = config.location();
-  auto parser = makeRecordParser(config.sensor().format(), config.id());
+  auto parser = makeRecordParser(config.sensor(), config.id());
   if (parser.ok()) {
     parser_ = std::move(parser).value();
   } else {

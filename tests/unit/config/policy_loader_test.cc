@@ -116,7 +116,19 @@ INSTANTIATE_TEST_SUITE_P(
                       ":5:17: gateway.max_inflight: expected a non-negative integer, found 'many'"},
         BadPolicyCase{"UnknownEnum", "format: sensor_community_csv", "format: csv",
                       ":16:15: sources[0].sensor.format: unknown value 'csv' (expected one of: "
-                      "sensor_community_csv, rws_waterinfo_csv, knmi_hourly_csv)"},
+                      "sensor_community_csv, rws_waterinfo_csv, knmi_hourly_csv, generic_csv, "
+                      "json_reading, length_prefixed_protobuf, ttn_v3_uplink, "
+                      "sensor_community_push)"},
+        BadPolicyCase{"FormatDoesNotFitTransport", "format: sensor_community_csv",
+                      "format: ttn_v3_uplink",
+                      ":16:15: sources[0].sensor.format: format ttn_v3_uplink cannot arrive over "
+                      "this transport (expected: sensor_community_csv, rws_waterinfo_csv, "
+                      "knmi_hourly_csv, generic_csv)"},
+        BadPolicyCase{
+            "BadPort",
+            "      format: sensor_community_csv\n      replay: {path: data.csv, speed: 10}",
+            "      format: json_reading\n      udp: {port: 70000}",
+            ":17:19: sources[0].sensor.udp.port: port must be between 1 and 65535"},
         BadPolicyCase{"UndefinedActor", "    to: municipality", "    to: ambulance",
                       ":24:9: routes[0].to: unknown actor 'ambulance' (defined actors: "
                       "municipality, police)"},

@@ -128,3 +128,37 @@ TEST(RouterTest, EventsHonourMinimumSeverityAndGetAlarmPriority) {
 
 }  // namespace
 }  // namespace gw::router
+
+namespace gw::router {
+namespace {
+
+TEST(RouterTest, HealthEventsAreRoutedByKind) {
+  auto p = std::make_shared<gateway::v1::Policy>();
+  google::protobuf::TextFormat::ParseFromString(R"pb(
+                                                  site { id: "s" }
+                                                  routes {
+                                                    id: "m-health"
+                                                    to: "municipality"
+                                                    purpose: "maintenance"
+                                                    from { health: [ "camera_offline" ] }
+                                                  }
+                                                )pb",
+                                                p.get());
+  Counters counters;
+  Router router(p, counters);
+  gateway::v1::Event offline;
+  offline.set_detector_id("health");
+  offline.set_kind("camera_offline");
+  offline.set_severity(gateway::v1::SEVERITY_WARNING);
+  std::vector<RoutedMessage> out;
+  router.route(offline, &out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].message.actor_id(), "municipality");
+  out.clear();
+  offline.set_kind("camera_online");
+  router.route(offline, &out);
+  EXPECT_TRUE(out.empty());
+}
+
+}  // namespace
+}  // namespace gw::router

@@ -341,3 +341,75 @@ TEST(AmsterdamTimeTest, SummerTimeFollowsTheEuRule) {
 
 }  // namespace
 }  // namespace gw::sources
+
+#include "gateway/sources/sensor/formats/generic_csv.h"
+
+namespace gw::sources {
+namespace {
+
+TEST(GenericCsvTest, OpenAqNo2InPpmFromSharedDataWhenPresent) {
+  const auto path =
+      gw::testing::sharedDataDir() / "air/openaq_toronto_west_2025-09/1274950_no2.csv";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "shared data not present: " << path;
+  gateway::v1::CsvColumnMap map;
+  map.set_time_column("datetimeUtc");
+  map.set_sensor_column("location_id");
+  auto* v = map.add_values();
+  v->set_column("value");
+  v->set_quantity("no2");
+  v->set_unit("ppm");
+  GenericCsvParser parser("openaq", map);
+  size_t bad = 0;
+  const std::string text = slurp(path);
+  auto all = parseAll(parser, text, &bad);
+  EXPECT_EQ(bad, 0u);
+  // Independently: the value column of the first data row, converted at 20 degC.
+  auto lines = splitLines(text);
+  auto header = splitFields(lines[0], ',');
+  auto first = splitFields(lines[1], ',');
+  size_t value_col = 0;
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (trimField(header[i]) == "value") value_col = i;
+  }
+  const double ppm = std::stod(std::string(trimField(first[value_col])));
+  ASSERT_FALSE(all.readings.empty());
+  EXPECT_NEAR(all.readings[0].value(), ppm * 1000 * 46.0055 / (22.414 * 293.15 / 273.15), 1e-9);
+  EXPECT_EQ(all.readings[0].sensor_ref(), "1274950");
+  EXPECT_EQ(all.readings.size() + all.rejected.size(), lines.size() - 1);
+}
+
+TEST(GenericCsvTest, FilterColumnKeepsMeasuredRowsOfAWaterLevelExport) {
+  const auto path = gw::testing::sharedDataDir() /
+                    "water/rws_waterinfo_continu_inzicht/hoekvanholland_wathte_2026-02-01_02.csv";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "shared data not present: " << path;
+  gateway::v1::CsvColumnMap map;
+  map.set_separator(";");
+  map.set_time_column("date_time");
+  map.set_filter_column("value_type");
+  map.set_filter_value("meting");
+  auto* v = map.add_values();
+  v->set_column("value");
+  v->set_quantity("water_level");
+  v->set_unit("cm");
+  GenericCsvParser parser("hvh", map);
+  size_t bad = 0;
+  auto all = parseAll(parser, slurp(path), &bad);
+  EXPECT_EQ(bad, 0u);
+  EXPECT_EQ(all.readings.size(), 145u);  // the 4 forecast rows are filtered out
+  // 2026-02-01 13:00:00+01:00 is 12:00 UTC.
+  EXPECT_EQ(all.readings[0].observed_unix_ms(), *parseIsoUtcMs("2026-02-01T12:00:00Z"));
+}
+
+TEST(GenericCsvTest, HeaderMustHoldTheMappedColumns) {
+  gateway::v1::CsvColumnMap map;
+  map.set_time_column("t");
+  map.add_values()->set_column("v");
+  EXPECT_FALSE(GenericCsvParser("x", map).parseHeader("time,v").ok());
+  EXPECT_FALSE(GenericCsvParser("x", map).parseHeader("t,value").ok());
+  GenericCsvParser ok("x", map);
+  ASSERT_TRUE(ok.parseHeader("t,v").ok());
+  EXPECT_FALSE(ok.parseRow("2024-01-01T00:00:00Z").ok());
+}
+
+}  // namespace
+}  // namespace gw::sources

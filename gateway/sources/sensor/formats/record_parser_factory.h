@@ -6,7 +6,7 @@ namespace gw::sources {
 
 // The line-oriented parser for a replayable file format; InvalidArgument for a format that is not
 // line-oriented (message formats belong to listeners, not to file replay).
-Result<RecordParserPtr> makeRecordParser(gateway::v1::SensorFormat format,
+Result<RecordParserPtr> makeRecordParser(const gateway::v1::SensorSource& sensor,
                                          const std::string& source_id);
 
 }  // namespace gw::sources

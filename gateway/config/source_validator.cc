@@ -1,0 +1,124 @@
+#include "gateway/config/source_validator.h"
+
+#include <filesystem>
+#include <set>
+
+namespace gw::config {
+namespace {
+
+using namespace gateway::v1;
+
+std::string formatName(SensorFormat format) {
+  std::string name = SensorFormat_Name(format).substr(std::string("SENSOR_FORMAT_").size());
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
+// Which formats each transport can carry.
+std::set<SensorFormat> formatsFor(SensorSource::TransportCase transport) {
+  switch (transport) {
+    case SensorSource::kReplay:
+      return {SENSOR_FORMAT_SENSOR_COMMUNITY_CSV, SENSOR_FORMAT_RWS_WATERINFO_CSV,
+              SENSOR_FORMAT_KNMI_HOURLY_CSV, SENSOR_FORMAT_GENERIC_CSV};
+    case SensorSource::kUdp:
+      return {SENSOR_FORMAT_JSON_READING};
+    case SensorSource::kTcp:
+      return {SENSOR_FORMAT_JSON_READING, SENSOR_FORMAT_LENGTH_PREFIXED_PROTOBUF};
+    case SensorSource::kHttp:
+      return {SENSOR_FORMAT_SENSOR_COMMUNITY_PUSH};
+    case SensorSource::kMqtt:
+      return {SENSOR_FORMAT_TTN_V3_UPLINK, SENSOR_FORMAT_JSON_READING};
+    case SensorSource::TRANSPORT_NOT_SET:
+      break;
+  }
+  return {};
+}
+
+void checkPort(uint32_t port, const std::string& path, Checker& check) {
+  if (port == 0 || port > 65535) check.fail(path, "port must be between 1 and 65535");
+}
+
+void validateSensor(const SensorSource& sensor, const std::string& path, Checker& check) {
+  if (sensor.transport_case() == SensorSource::TRANSPORT_NOT_SET) {
+    check.fail(path, "a transport is required (replay, udp, tcp, http or mqtt)");
+    return;
+  }
+  const auto allowed = formatsFor(sensor.transport_case());
+  if (!allowed.count(sensor.format())) {
+    std::string names;
+    for (auto f : allowed) names += (names.empty() ? "" : ", ") + formatName(f);
+    check.fail(path + ".format",
+               sensor.format() == SENSOR_FORMAT_UNSPECIFIED
+                   ? "format is required (for this transport: " + names + ")"
+                   : "format " + formatName(sensor.format()) +
+                         " cannot arrive over this transport (expected: " + names + ")");
+  }
+  switch (sensor.transport_case()) {
+    case SensorSource::kReplay: {
+      const auto& replay = sensor.replay();
+      std::error_code ec;
+      if (replay.path().empty()) {
+        check.fail(path + ".replay.path", "path is required");
+      } else if (!std::filesystem::is_regular_file(replay.path(), ec)) {
+        check.fail(path + ".replay.path", "no such file: " + replay.path());
+      }
+      if (replay.speed() < 0) check.fail(path + ".replay.speed", "speed must be >= 0");
+      break;
+    }
+    case SensorSource::kUdp:
+      checkPort(sensor.udp().port(), path + ".udp.port", check);
+      break;
+    case SensorSource::kTcp:
+      checkPort(sensor.tcp().port(), path + ".tcp.port", check);
+      break;
+    case SensorSource::kHttp:
+      checkPort(sensor.http().port(), path + ".http.port", check);
+      if (!sensor.http().path().empty() && sensor.http().path()[0] != '/') {
+        check.fail(path + ".http.path", "path must start with '/'");
+      }
+      break;
+    case SensorSource::kMqtt:
+      if (sensor.mqtt().broker_url().empty())
+        check.fail(path + ".mqtt.broker_url", "broker_url is required");
+      if (sensor.mqtt().topics_size() == 0)
+        check.fail(path + ".mqtt.topics", "at least one topic is required");
+      break;
+    case SensorSource::TRANSPORT_NOT_SET:
+      break;
+  }
+  if (sensor.format() == SENSOR_FORMAT_GENERIC_CSV) {
+    if (sensor.csv().time_column().empty())
+      check.fail(path + ".csv.time_column", "time_column is required");
+    if (sensor.csv().values_size() == 0)
+      check.fail(path + ".csv.values", "at least one value column is required");
+    const auto& tf = sensor.csv().time_format();
+    if (!tf.empty() && tf != "iso8601" && tf != "unix_ms") {
+      check.fail(path + ".csv.time_format",
+                 "unknown time_format '" + tf + "' (expected iso8601 or unix_ms)");
+    }
+  }
+}
+
+void validateCamera(const CameraSource& camera, const std::string& path, Checker& check) {
+  if (camera.uri().empty())
+    check.fail(path + ".uri", "uri is required (file, rtsp://, http://, /dev/videoN)");
+  if (camera.fps() < 0 || camera.fps() > 60)
+    check.fail(path + ".fps", "fps must be between 0 (default 5) and 60");
+  if (camera.width() > 7680 || camera.height() > 4320) {
+    check.fail(path + ".width", "processing resolution above 7680x4320 is not supported");
+  }
+}
+
+}  // namespace
+
+void validateSource(const Source& source, const std::string& path, Checker& check) {
+  if (source.has_sensor()) {
+    validateSensor(source.sensor(), path + ".sensor", check);
+  } else if (source.has_camera()) {
+    validateCamera(source.camera(), path + ".camera", check);
+  } else {
+    check.fail(path, "source '" + source.id() + "' needs a kind (sensor or camera)");
+  }
+}
+
+}  // namespace gw::config
