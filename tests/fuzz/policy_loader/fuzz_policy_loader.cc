@@ -16,6 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   }
   auto result = gw::config::loadPolicy(path);
+  std::filesystem::remove(path);  // leave nothing behind in /tmp
   // Invariant: a policy is either loaded or explained; never neither.
   if (!result.ok() && result.errors.empty()) __builtin_trap();
   return 0;
