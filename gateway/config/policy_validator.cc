@@ -89,10 +89,12 @@ void validatePolicy(Policy* policy, const PositionMap& positions, const std::str
                        "' (defined sources: " + join(source_ids) + ")");
       }
     }
-    if (!detector->has_threshold()) {
-      check.fail(path, "detector '" + detector->id() + "' needs a kind (threshold)");
+    if (detector->kind_case() == Detector::KIND_NOT_SET) {
+      check.fail(path, "detector '" + detector->id() +
+                           "' needs a kind (threshold, air_quality or water_nuisance)");
       continue;
     }
+    if (!detector->has_threshold()) continue;  // the other kinds validate their own defaults
     auto* t = detector->mutable_threshold();
     if (t->quantity().empty()) check.fail(path + ".threshold.quantity", "quantity is required");
     if (!positions.count(path + ".threshold.clear_below")) t->set_clear_below(t->above());

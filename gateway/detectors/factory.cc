@@ -1,6 +1,8 @@
 #include "gateway/detectors/factory.h"
 
+#include "gateway/detectors/builtin/air_quality/air_quality_detector.h"
 #include "gateway/detectors/builtin/threshold/threshold_detector.h"
+#include "gateway/detectors/builtin/water_nuisance/water_nuisance_detector.h"
 
 namespace gw::detectors {
 
@@ -8,6 +10,10 @@ Result<DetectorPtr> createDetector(const gateway::v1::Detector& config) {
   switch (config.kind_case()) {
     case gateway::v1::Detector::kThreshold:
       return DetectorPtr(std::make_unique<ThresholdDetector>(config.id(), config.threshold()));
+    case gateway::v1::Detector::kAirQuality:
+      return DetectorPtr(std::make_unique<AirQualityDetector>(config.id(), config.air_quality()));
+    case gateway::v1::Detector::kWaterNuisance:
+      return DetectorPtr(std::make_unique<WaterNuisanceDetector>(config.id(), config.water_nuisance()));
     case gateway::v1::Detector::KIND_NOT_SET:
       break;
   }
