@@ -13,7 +13,8 @@ Result<DetectorPtr> createDetector(const gateway::v1::Detector& config) {
     case gateway::v1::Detector::kAirQuality:
       return DetectorPtr(std::make_unique<AirQualityDetector>(config.id(), config.air_quality()));
     case gateway::v1::Detector::kWaterNuisance:
-      return DetectorPtr(std::make_unique<WaterNuisanceDetector>(config.id(), config.water_nuisance()));
+      return DetectorPtr(
+          std::make_unique<WaterNuisanceDetector>(config.id(), config.water_nuisance()));
     case gateway::v1::Detector::KIND_NOT_SET:
       break;
   }
