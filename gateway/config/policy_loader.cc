@@ -66,6 +66,9 @@ void resolvePaths(Policy* one_file, const fs::path& base_dir) {
   for (auto& actor : *one_file->mutable_actors()) {
     absolutise(actor.mutable_public_key_file(), base_dir);
   }
+  for (auto& detector : *one_file->mutable_detectors()) {
+    if (detector.has_plugin()) absolutise(detector.mutable_plugin()->mutable_path(), base_dir);
+  }
   for (auto& source : *one_file->mutable_sources()) {
     if (source.has_sensor() && source.sensor().has_replay()) {
       absolutise(source.mutable_sensor()->mutable_replay()->mutable_path(), base_dir);

@@ -5,6 +5,7 @@
 
 #include "gateway/config/checker.h"
 #include "gateway/config/source_validator.h"
+#include "gateway/core/durations.h"
 #include "gateway/crypto/key_file.h"
 #include "gateway/privacy/minimiser.h"
 
@@ -94,6 +95,14 @@ void validatePolicy(Policy* policy, const PositionMap& positions, const std::str
                            "' needs a kind (threshold, air_quality or water_nuisance)");
       continue;
     }
+    if (detector->has_plugin()) {
+      std::error_code ec;
+      if (detector->plugin().path().empty()) {
+        check.fail(path + ".plugin.path", "path is required (the plugin's .so)");
+      } else if (!fs::is_regular_file(detector->plugin().path(), ec)) {
+        check.fail(path + ".plugin.path", "no such plugin: " + detector->plugin().path());
+      }
+    }
     if (!detector->has_threshold()) continue;  // the other kinds validate their own defaults
     auto* t = detector->mutable_threshold();
     if (t->quantity().empty()) check.fail(path + ".threshold.quantity", "quantity is required");
@@ -152,6 +161,24 @@ void validatePolicy(Policy* policy, const PositionMap& positions, const std::str
             path + ".from.sources[" + std::to_string(s) + "]",
             "unknown source '" + from.sources(s) + "' (defined sources: " + join(source_ids) + ")");
       }
+    }
+    if (route->snapshot() == SNAPSHOT_MODE_RAW && route->legal_basis().empty()) {
+      check.fail(path + ".snapshot",
+                 "a raw snapshot leaves the box only with a legal_basis (e.g. \"art. 151c "
+                 "Gemeentewet\"); add one or use snapshot: anonymised");
+    }
+    if (!route->rate_limit().empty() && !parseRatePerSecond(route->rate_limit())) {
+      check.fail(path + ".rate_limit",
+                 "'" + route->rate_limit() + "' is not a rate (expected N/s, N/min, N/h or N/d)");
+    }
+    if (!route->ttl().empty() && !parseDurationSeconds(route->ttl())) {
+      check.fail(path + ".ttl",
+                 "'" + route->ttl() + "' is not a duration (expected e.g. 30s, 15m, 72h, 28d)");
+    }
+    if (route->retention().empty()) route->set_retention("72h");
+    if (!parseDurationSeconds(route->retention())) {
+      check.fail(path + ".retention",
+                 "'" + route->retention() + "' is not a duration (expected e.g. 72h or 28d)");
     }
     for (int f = 0; f < route->fields_size(); ++f) {
       if (!privacy::isKnownField(route->fields(f))) {

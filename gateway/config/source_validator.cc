@@ -104,6 +104,18 @@ void validateCamera(const CameraSource& camera, const std::string& path, Checker
     check.fail(path + ".uri", "uri is required (file, rtsp://, http://, /dev/videoN)");
   if (camera.fps() < 0 || camera.fps() > 60)
     check.fail(path + ".fps", "fps must be between 0 (default 5) and 60");
+  for (int m = 0; m < camera.privacy_masks_size(); ++m) {
+    const auto& mask = camera.privacy_masks(m);
+    const std::string mask_path = path + ".privacy_masks[" + std::to_string(m) + "]";
+    if (mask.points_size() < 3) check.fail(mask_path, "a mask needs at least three points");
+    for (int p = 0; p < mask.points_size(); ++p) {
+      const auto& pt = mask.points(p);
+      if (pt.x() < 0 || pt.x() > 1 || pt.y() < 0 || pt.y() > 1) {
+        check.fail(mask_path + ".points[" + std::to_string(p) + "]",
+                   "mask points are fractions of the frame, between 0 and 1");
+      }
+    }
+  }
   if (camera.width() > 7680 || camera.height() > 4320) {
     check.fail(path + ".width", "processing resolution above 7680x4320 is not supported");
   }

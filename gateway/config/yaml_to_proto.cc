@@ -311,6 +311,25 @@ void mapYamlToProto(const YAML::Node& node, pb::Message* message, const std::str
         continue;
       }
     }
+    if (field->is_map()) {
+      // A protobuf map (e.g. plugin params) is written as a YAML mapping of scalars.
+      if (!value.IsMap()) {
+        addError(ctx, value, path, std::string("expected a mapping, found ") + nodeKind(value));
+        continue;
+      }
+      recordPosition(ctx, value, path);
+      for (auto entry = value.begin(); entry != value.end(); ++entry) {
+        const YAML::Node entry_key = entry->first;
+        const YAML::Node entry_value = entry->second;
+        const std::string entry_path =
+            path + "." + (entry_key.IsScalar() ? entry_key.Scalar() : "?");
+        pb::Message* item = message->GetReflection()->AddMessage(message, field);
+        mapScalar(entry_key, item, item->GetDescriptor()->FindFieldByName("key"), entry_path, ctx);
+        mapScalar(entry_value, item, item->GetDescriptor()->FindFieldByName("value"), entry_path,
+                  ctx);
+      }
+      continue;
+    }
     if (field->is_repeated()) {
       if (!value.IsSequence()) {
         addError(ctx, value, path, std::string("expected a list, found ") + nodeKind(value));

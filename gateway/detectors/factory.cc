@@ -15,6 +15,11 @@ Result<DetectorPtr> createDetector(const gateway::v1::Detector& config) {
     case gateway::v1::Detector::kWaterNuisance:
       return DetectorPtr(
           std::make_unique<WaterNuisanceDetector>(config.id(), config.water_nuisance()));
+    case gateway::v1::Detector::kPlugin:
+      // The policy schema already describes plugins so that policies validate; the loader (the
+      // versioned C ABI of issue 7) is not there yet, so refuse clearly rather than ignore it.
+      return failedPrecondition("detector '" + config.id() + "': plugin " + config.plugin().path() +
+                                " cannot be loaded: this gatewayd has no plugin loader yet");
     case gateway::v1::Detector::KIND_NOT_SET:
       break;
   }

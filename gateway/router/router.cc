@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "gateway/core/clock.h"
+#include "gateway/core/durations.h"
 
 namespace gw::router {
 namespace {
@@ -35,8 +36,46 @@ bool routeAdmitsEvent(const gateway::v1::Route& route, const gateway::v1::Event&
          event.severity() >= route.min_severity();
 }
 
+pipeline::Priority priorityOf(const gateway::v1::Route& route, pipeline::Priority by_kind) {
+  switch (route.priority()) {
+    case gateway::v1::ROUTE_PRIORITY_ALARM:
+      return pipeline::Priority::kAlarm;
+    case gateway::v1::ROUTE_PRIORITY_EVENT:
+      return pipeline::Priority::kEvent;
+    case gateway::v1::ROUTE_PRIORITY_MEASUREMENT:
+      return pipeline::Priority::kMeasurement;
+    default:
+      return by_kind;
+  }
+}
+
 Router::Router(std::shared_ptr<const gateway::v1::Policy> policy, Counters& counters)
-    : policy_(std::move(policy)), counters_(counters) {}
+    : policy_(std::move(policy)), counters_(counters) {
+  for (const auto& route : policy_->routes()) {
+    if (auto rate = parseRatePerSecond(route.rate_limit())) rates_[route.id()] = *rate;
+  }
+}
+
+bool Router::withinRate(const gateway::v1::Route& route) {
+  auto rate = rates_.find(route.id());
+  if (rate == rates_.end()) return true;
+  // Bucket size: one second's worth, at least one message.
+  const double capacity = std::max(1.0, rate->second);
+  Bucket& bucket = buckets_[route.id()];
+  const int64_t now = nowUnixMs();
+  if (bucket.last_ms < 0)
+    bucket.tokens = capacity;
+  else
+    bucket.tokens =
+        std::min(capacity, bucket.tokens + (now - bucket.last_ms) / 1000.0 * rate->second);
+  bucket.last_ms = now;
+  if (bucket.tokens < 1) {
+    counters_.add(counterKey("route_rate_limited_total", {{"route", route.id()}}));
+    return false;
+  }
+  bucket.tokens -= 1;
+  return true;
+}
 
 gateway::v1::ActorMessage Router::envelopeFor(const gateway::v1::Route& route) const {
   gateway::v1::ActorMessage message;
@@ -52,11 +91,13 @@ void Router::route(const gateway::v1::Reading& reading, std::vector<RoutedMessag
   bool routed = false;
   for (const auto& route : policy_->routes()) {
     if (!routeAdmitsMeasurement(route, reading.quantity(), reading.source_id())) continue;
-    RoutedMessage routed_message{&route, "measurement", pipeline::Priority::kMeasurement,
+    routed = true;
+    if (!withinRate(route)) continue;
+    RoutedMessage routed_message{&route, "measurement",
+                                 priorityOf(route, pipeline::Priority::kMeasurement),
                                  envelopeFor(route)};
     *routed_message.message.mutable_measurement() = reading;
     out->push_back(std::move(routed_message));
-    routed = true;
   }
   if (!routed) {
     counters_.add(counterKey("readings_unrouted_total",
@@ -71,10 +112,11 @@ void Router::route(const gateway::v1::Event& event, std::vector<RoutedMessage>* 
                             : pipeline::Priority::kEvent;
   for (const auto& route : policy_->routes()) {
     if (!routeAdmitsEvent(route, event)) continue;
-    RoutedMessage routed_message{&route, "event", priority, envelopeFor(route)};
+    routed = true;
+    if (!withinRate(route)) continue;
+    RoutedMessage routed_message{&route, "event", priorityOf(route, priority), envelopeFor(route)};
     *routed_message.message.mutable_event() = event;
     out->push_back(std::move(routed_message));
-    routed = true;
   }
   if (!routed) {
     counters_.add(counterKey("events_unrouted_total", {{"detector", event.detector_id()}}));

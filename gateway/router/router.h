@@ -2,6 +2,7 @@
 // Default deny: a reading or event goes to an actor only when a policy route names it, and to
 // nobody otherwise (counted as unrouted). The router decides who gets what; privacy minimises it
 // and crypto seals it afterwards (wired in app/).
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,9 +29,18 @@ class Router {
 
  private:
   gateway::v1::ActorMessage envelopeFor(const gateway::v1::Route& route) const;
+  // The route's rate limit (a token bucket over wall-clock time); counts what it holds back.
+  bool withinRate(const gateway::v1::Route& route);
+
+  struct Bucket {
+    double tokens = 0;
+    int64_t last_ms = -1;
+  };
 
   std::shared_ptr<const gateway::v1::Policy> policy_;
   Counters& counters_;
+  std::map<std::string, double> rates_;  // route id -> messages per second (limited routes only)
+  std::map<std::string, Bucket> buckets_;
 };
 
 // True when a route's `from` admits a measurement of `quantity` from `source_id`.

@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "gateway/core/durations.h"
 #include "gateway/crypto/key_file.h"
 #include "gateway/privacy/minimiser.h"
 #include "tests/support/temp_dir.h"
@@ -143,6 +144,19 @@ INSTANTIATE_TEST_SUITE_P(
                       ":10:9: actors[1].id: duplicate actor id 'municipality'"},
         BadPolicyCase{"NotAList", "purposes: [public_order]", "purposes: public_order",
                       ":12:15: actors[1].purposes: expected a list, found a scalar"},
+        BadPolicyCase{"RawSnapshotWithoutLegalBasis", "    purpose: air_quality_monitoring",
+                      "    purpose: air_quality_monitoring\n    snapshot: raw",
+                      ":26:15: routes[0].snapshot: a raw snapshot leaves the box only with a "
+                      "legal_basis (e.g. \"art. 151c Gemeentewet\"); add one or use snapshot: "
+                      "anonymised"},
+        BadPolicyCase{"BadRate", "    purpose: air_quality_monitoring",
+                      "    purpose: air_quality_monitoring\n    rate_limit: lots",
+                      ":26:17: routes[0].rate_limit: 'lots' is not a rate (expected N/s, N/min, "
+                      "N/h or N/d)"},
+        BadPolicyCase{"BadRetention", "    purpose: air_quality_monitoring",
+                      "    purpose: air_quality_monitoring\n    retention: forever",
+                      ":26:16: routes[0].retention: 'forever' is not a duration (expected e.g. "
+                      "72h or 28d)"},
         BadPolicyCase{"UnknownField", "    purpose: air_quality_monitoring",
                       "    purpose: air_quality_monitoring\n    fields: [value, face]",
                       ":26:21: routes[0].fields[1]: unknown field 'face' (known fields: "
@@ -155,6 +169,25 @@ TEST_F(PolicyLoaderTest, MissingReplayFileNamesTheAbsolutePath) {
   ASSERT_EQ(result.errors.size(), 1u);
   EXPECT_EQ(result.errors[0].line, 17);
   EXPECT_EQ(result.errors[0].message, "no such file: " + (dir_ / "missing.csv").string());
+}
+
+TEST_F(PolicyLoaderTest, MissingPluginIsReportedWithItsResolvedPath) {
+  auto result = load(withChange("    threshold: {quantity: pm10, above: 50}",
+                                "    plugin: {path: libnope.so, params: {k: v}}"));
+  ASSERT_EQ(result.errors.size(), 1u) << formatErrors(result.errors);
+  EXPECT_EQ(result.errors[0].line, 21);
+  EXPECT_EQ(result.errors[0].message, "no such plugin: " + (dir_ / "libnope.so").string());
+}
+
+TEST_F(PolicyLoaderTest, DurationsAndRatesParse) {
+  EXPECT_EQ(*parseDurationSeconds("72h"), 72 * 3600);
+  EXPECT_EQ(*parseDurationSeconds("28d"), 28 * 86400);
+  EXPECT_EQ(*parseDurationSeconds("1.5m"), 90);
+  EXPECT_FALSE(parseDurationSeconds("72").has_value());
+  EXPECT_FALSE(parseDurationSeconds("-1h").has_value());
+  EXPECT_DOUBLE_EQ(*parseRatePerSecond("10/min"), 10.0 / 60);
+  EXPECT_FALSE(parseRatePerSecond("10").has_value());
+  EXPECT_FALSE(parseRatePerSecond("0/s").has_value());
 }
 
 TEST_F(PolicyLoaderTest, BadPublicKeyIsReported) {

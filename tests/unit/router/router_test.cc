@@ -162,3 +162,38 @@ TEST(RouterTest, HealthEventsAreRoutedByKind) {
 
 }  // namespace
 }  // namespace gw::router
+
+namespace gw::router {
+namespace {
+
+TEST(RouterTest, RateLimitHoldsBackTheExcessAndCountsIt) {
+  auto p = std::make_shared<gateway::v1::Policy>();
+  google::protobuf::TextFormat::ParseFromString(R"pb(
+                                                  site { id: "s" }
+                                                  routes {
+                                                    id: "slow"
+                                                    to: "public"
+                                                    purpose: "open"
+                                                    rate_limit: "2/h"
+                                                    priority: ROUTE_PRIORITY_EVENT
+                                                    from { measurements: [ "pm10" ] }
+                                                  }
+                                                )pb",
+                                                p.get());
+  Counters counters;
+  Router router(p, counters);
+  std::vector<RoutedMessage> out;
+  gateway::v1::Reading r;
+  r.set_quantity("pm10");
+  for (int i = 0; i < 5; ++i) router.route(r, &out);
+  // A bucket of one message (2/h is less than one per second), refilled far too slowly for more.
+  EXPECT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].priority, pipeline::Priority::kEvent);
+  EXPECT_EQ(counters.value(counterKey("route_rate_limited_total", {{"route", "slow"}})), 4u);
+  EXPECT_EQ(
+      counters.value(counterKey("readings_unrouted_total", {{"source", ""}, {"quantity", "pm10"}})),
+      0u);
+}
+
+}  // namespace
+}  // namespace gw::router

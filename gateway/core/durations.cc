@@ -1,0 +1,41 @@
+#include "gateway/core/durations.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace gw {
+namespace {
+
+std::optional<double> unitSeconds(const std::string& unit) {
+  if (unit == "s" || unit == "sec") return 1;
+  if (unit == "m" || unit == "min") return 60;
+  if (unit == "h") return 3600;
+  if (unit == "d") return 86400;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<double> parseDurationSeconds(const std::string& text) {
+  double number = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc() || ptr == text.data() || number <= 0 || !std::isfinite(number))
+    return std::nullopt;
+  auto unit = unitSeconds(std::string(ptr, text.data() + text.size()));
+  if (!unit) return std::nullopt;
+  return number * *unit;
+}
+
+std::optional<double> parseRatePerSecond(const std::string& text) {
+  const size_t slash = text.find('/');
+  if (slash == std::string::npos) return std::nullopt;
+  double count = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + slash, count);
+  if (ec != std::errc() || ptr != text.data() + slash || count <= 0 || !std::isfinite(count))
+    return std::nullopt;
+  auto unit = unitSeconds(text.substr(slash + 1));
+  if (!unit) return std::nullopt;
+  return count / *unit;
+}
+
+}  // namespace gw
