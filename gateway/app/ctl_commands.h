@@ -20,5 +20,6 @@ struct SubscribeArgs {
 int runSubscribe(const SubscribeArgs& args);
 
 int runPolicyCheck(const std::string& path);
+int runPolicyExplain(const std::string& path, const std::string& actor);
 
 }  // namespace gw::app

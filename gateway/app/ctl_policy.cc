@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "gateway/app/ctl_commands.h"
+#include "gateway/config/policy_explain.h"
 #include "gateway/config/policy_loader.h"
 
 namespace gw::app {
@@ -16,6 +17,28 @@ int runPolicyCheck(const std::string& path) {
   std::printf("policy OK: site %s, %d actors, %d sources, %d detectors, %d routes (%zu file(s))\n",
               p.site().id().c_str(), p.actors_size(), p.sources_size(), p.detectors_size(),
               p.routes_size(), loaded.policy->files.size());
+  return 0;
+}
+
+int runPolicyExplain(const std::string& path, const std::string& actor) {
+  auto loaded = config::loadPolicy(path);
+  if (!loaded.ok()) {
+    std::fputs(config::formatErrors(loaded.errors).c_str(), stderr);
+    std::fprintf(stderr, "%zu error(s): policy is invalid, nothing to explain\n",
+                 loaded.errors.size());
+    return 1;
+  }
+  const auto& policy = loaded.policy->policy;
+  if (!actor.empty()) {
+    bool known = false;
+    for (const auto& a : policy.actors()) known = known || a.id() == actor;
+    if (!known) {
+      std::fprintf(stderr, "gatewayctl policy explain: no actor '%s' in this policy\n",
+                   actor.c_str());
+      return 1;
+    }
+  }
+  std::fputs(config::explainPolicy(policy, actor).c_str(), stdout);
   return 0;
 }
 

@@ -38,9 +38,16 @@ int main(int argc, char** argv) {
       policy_cmd->add_subcommand("check", "Validate a policy; exit 0 if valid, 1 if not");
   check_cmd->add_option("path", policy_path, "Policy file or directory")->required();
 
+  std::string explain_path, explain_actor;
+  auto* explain_cmd = policy_cmd->add_subcommand(
+      "explain", "Say in plain language what each actor receives, how, why and for how long");
+  explain_cmd->add_option("path", explain_path, "Policy file or directory")->required();
+  explain_cmd->add_option("--actor", explain_actor, "Only this actor");
+
   CLI11_PARSE(cli, argc, argv);
   if (keygen_cmd->parsed()) return gw::app::runKeygen(keygen);
   if (sub_cmd->parsed()) return gw::app::runSubscribe(sub);
   if (check_cmd->parsed()) return gw::app::runPolicyCheck(policy_path);
+  if (explain_cmd->parsed()) return gw::app::runPolicyExplain(explain_path, explain_actor);
   return 2;
 }

@@ -4,7 +4,9 @@
 
 #include <fstream>
 
+#include "gateway/config/policy_explain.h"
 #include "gateway/core/durations.h"
+#include "gateway/core/files.h"
 #include "gateway/crypto/key_file.h"
 #include "gateway/privacy/minimiser.h"
 #include "tests/support/temp_dir.h"
@@ -241,6 +243,21 @@ TEST_F(PolicyLoaderTest, EnvironmentVariablesExpandAndUnsetOnesAreErrors) {
       load(withChange("keys/municipality.pub", "${GW_TEST_UNSET_VARIABLE}/municipality.pub"));
   ASSERT_EQ(bad.errors.size(), 1u) << formatErrors(bad.errors);
   EXPECT_EQ(bad.errors[0].message, "environment variable 'GW_TEST_UNSET_VARIABLE' is not set");
+}
+
+TEST_F(PolicyLoaderTest, ExplainOfTheDemoPolicyMatchesTheGoldenText) {
+  for (const char* actor : {"municipality", "public", "police"}) {
+    ASSERT_TRUE(crypto::writeKeyPair(crypto::generateKeyPair(actor), dir_ / "demo-keys").ok());
+  }
+  ::setenv("LANTAARN_KEYS", (dir_ / "demo-keys").c_str(), 1);
+  auto result = loadPolicy(gw::testing::sourceDir() / "policies/demo.yaml");
+  ASSERT_TRUE(result.ok()) << formatErrors(result.errors);
+  auto golden = readFile(gw::testing::testData("golden/demo_policy_explain.txt"));
+  ASSERT_TRUE(golden.ok());
+  EXPECT_EQ(explainPolicy(result.policy->policy), *golden);
+  const std::string police = explainPolicy(result.policy->policy, "police");
+  EXPECT_NE(police.find("receives nothing"), std::string::npos);
+  EXPECT_EQ(police.find("municipality"), std::string::npos);
 }
 
 TEST_F(PolicyLoaderTest, DemoPolicyIsValid) {
