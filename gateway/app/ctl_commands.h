@@ -21,5 +21,6 @@ int runSubscribe(const SubscribeArgs& args);
 
 int runPolicyCheck(const std::string& path);
 int runPolicyExplain(const std::string& path, const std::string& actor);
+int runAclExport(const std::string& policy_path, const std::string& out_path);
 
 }  // namespace gw::app

@@ -1,8 +1,10 @@
 #include <cstdio>
 
 #include "gateway/app/ctl_commands.h"
+#include "gateway/config/broker_acl.h"
 #include "gateway/config/policy_explain.h"
 #include "gateway/config/policy_loader.h"
+#include "gateway/core/files.h"
 
 namespace gw::app {
 
@@ -39,6 +41,28 @@ int runPolicyExplain(const std::string& path, const std::string& actor) {
     }
   }
   std::fputs(config::explainPolicy(policy, actor).c_str(), stdout);
+  return 0;
+}
+
+int runAclExport(const std::string& policy_path, const std::string& out_path) {
+  auto loaded = config::loadPolicy(policy_path);
+  if (!loaded.ok()) {
+    std::fputs(config::formatErrors(loaded.errors).c_str(), stderr);
+    std::fprintf(stderr, "%zu error(s): policy is invalid, no ACL written\n", loaded.errors.size());
+    return 1;
+  }
+  const std::string acl = config::mosquittoAcl(loaded.policy->policy);
+  if (out_path.empty()) {
+    std::fputs(acl.c_str(), stdout);
+    return 0;
+  }
+  using std::filesystem::perms;
+  if (Status s = writeFileAtomic(out_path, acl,
+                                 perms::owner_read | perms::owner_write | perms::group_read);
+      !s.ok()) {
+    std::fprintf(stderr, "gatewayctl acl export: %s\n", s.message().c_str());
+    return 1;
+  }
   return 0;
 }
 

@@ -44,10 +44,22 @@ int main(int argc, char** argv) {
   explain_cmd->add_option("path", explain_path, "Policy file or directory")->required();
   explain_cmd->add_option("--actor", explain_actor, "Only this actor");
 
+  std::string acl_path, acl_format = "mosquitto", acl_out;
+  auto* acl_cmd = cli.add_subcommand("acl", "Broker access control derived from a policy");
+  acl_cmd->require_subcommand(1);
+  auto* acl_export = acl_cmd->add_subcommand(
+      "export",
+      "Write the broker ACL: each actor reads only its topics, the gateway writes only its prefix");
+  acl_export->add_option("path", acl_path, "Policy file or directory")->required();
+  acl_export->add_option("--format", acl_format, "ACL format (mosquitto)")
+      ->check(CLI::IsMember({"mosquitto"}));
+  acl_export->add_option("--out", acl_out, "Write to this file instead of standard output");
+
   CLI11_PARSE(cli, argc, argv);
   if (keygen_cmd->parsed()) return gw::app::runKeygen(keygen);
   if (sub_cmd->parsed()) return gw::app::runSubscribe(sub);
   if (check_cmd->parsed()) return gw::app::runPolicyCheck(policy_path);
+  if (acl_export->parsed()) return gw::app::runAclExport(acl_path, acl_out);
   if (explain_cmd->parsed()) return gw::app::runPolicyExplain(explain_path, explain_actor);
   return 2;
 }

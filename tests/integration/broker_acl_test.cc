@@ -1,0 +1,145 @@
+// The exported ACL enforced by a real Mosquitto: an actor cannot read another actor's topics, not
+// even with '#', and the gateway's user cannot publish outside its site prefix.
+#include "gateway/config/broker_acl.h"
+
+#include <google/protobuf/text_format.h>
+#include <gtest/gtest.h>
+#include <mqtt/async_client.h>
+
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "tests/support/child_process.h"
+#include "tests/support/mosquitto_broker.h"
+
+namespace gw {
+namespace {
+
+using gw::testing::waitUntil;
+
+gateway::v1::Policy policy() {
+  gateway::v1::Policy p;
+  google::protobuf::TextFormat::ParseFromString(
+      R"pb(
+        site { id: "s1" }
+        gateway { broker { username: "gw-s1" } }
+        actors { id: "police" broker_username: "politie" purposes: "public_order" }
+        actors { id: "ambulance" purposes: "rescue" }
+      )pb",
+      &p);
+  return p;
+}
+
+// A client that records what it receives.
+class Client {
+ public:
+  Client(const std::string& url, const std::string& user) : client_(url, "acl-test-" + user) {
+    client_.set_message_callback([this](mqtt::const_message_ptr m) {
+      std::lock_guard lock(mutex_);
+      topics_.push_back(m->get_topic());
+    });
+    auto options = mqtt::connect_options_builder()
+                       .user_name(user)
+                       .password("pw-" + user)
+                       .clean_session(true)
+                       .finalize();
+    client_.connect(options)->wait();
+  }
+  ~Client() {
+    try {
+      client_.disconnect()->wait();
+    } catch (const mqtt::exception&) {
+    }
+  }
+  // Returns false when the broker refused the subscription (Paho throws on a failure code);
+  // only the traffic that follows tells what the broker really lets through.
+  bool subscribe(const std::string& filter) {
+    try {
+      client_.subscribe(filter, 1)->wait();
+      return true;
+    } catch (const mqtt::exception& e) {
+      std::cout << "subscription " << filter << " refused: " << e.what() << "\n";
+      return false;
+    }
+  }
+  // Returns false when the broker dropped the connection over it.
+  bool publish(const std::string& topic) {
+    try {
+      client_.publish(topic, std::string("x"), 1, false)->wait();
+      return true;
+    } catch (const mqtt::exception& e) {
+      std::cout << "publish to " << topic << " failed: " << e.what() << "\n";
+      return false;
+    }
+  }
+  std::vector<std::string> topics() {
+    std::lock_guard lock(mutex_);
+    return topics_;
+  }
+
+ private:
+  mqtt::async_client client_;
+  std::mutex mutex_;
+  std::vector<std::string> topics_;
+};
+
+TEST(BrokerAclTest, ActorsReadOnlyTheirOwnTopicsAndTheGatewayWritesOnlyItsPrefix) {
+  gw::testing::TempDir dir;
+  std::ofstream(dir / "acl")
+      << config::mosquittoAcl(policy())
+      // Test scaffolding, not exported: an observer that may read everything.
+      << "\nuser observer\ntopic read #\n";
+  for (const char* user : {"gw-s1", "politie", "ambulance", "observer"}) {
+    std::vector<std::string> argv = {"mosquitto_passwd", "-b", (dir / "passwd").string(), user,
+                                     std::string("pw-") + user};
+    if (std::string(user) == "gw-s1") argv.insert(argv.begin() + 1, "-c");
+    gw::testing::ChildProcess passwd({argv, {}, {}, dir / "passwd.log"});
+    auto status = passwd.wait(std::chrono::seconds(10));
+    ASSERT_TRUE(status && gw::testing::ChildProcess::exitCode(*status) == 0)
+        << gw::testing::readWholeFile(dir / "passwd.log");
+  }
+  gw::testing::BrokerOptions options;
+  options.allow_anonymous = false;
+  options.extra_config = {"acl_file " + (dir / "acl").string(),
+                          "password_file " + (dir / "passwd").string()};
+  gw::testing::MosquittoBroker broker(options);
+
+  Client observer(broker.url(), "observer");
+  observer.subscribe("#");
+  Client police(broker.url(), "politie");
+  police.subscribe("lantaarn/v1/s1/ambulance/#");  // another actor's topics
+  police.subscribe("#");                           // everything
+  Client ambulance(broker.url(), "ambulance");
+  ambulance.subscribe("lantaarn/v1/s1/ambulance/#");
+  Client gateway(broker.url(), "gw-s1");
+
+  gateway.publish("lantaarn/v1/s1/ambulance/event");
+  gateway.publish("lantaarn/v1/s1/police/event");
+  gateway.publish("lantaarn/v1/s2/ambulance/event");  // another site's prefix: refused
+  gateway.publish("elsewhere/topic");                 // outside the scheme: refused
+  police.publish("lantaarn/v1/s1/ambulance/event");   // an actor may not publish at all
+
+  ASSERT_TRUE(waitUntil([&] { return observer.topics().size() >= 2; }, std::chrono::seconds(10)))
+      << broker.log();
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(300));  // room for anything that should not come
+  EXPECT_EQ(observer.topics(), (std::vector<std::string>{"lantaarn/v1/s1/ambulance/event",
+                                                         "lantaarn/v1/s1/police/event"}));
+  EXPECT_EQ(ambulance.topics(), (std::vector<std::string>{"lantaarn/v1/s1/ambulance/event"}));
+  EXPECT_EQ(police.topics(), (std::vector<std::string>{"lantaarn/v1/s1/police/event"}));
+}
+
+TEST(BrokerAclTest, DefaultsForBrokerUsers) {
+  gateway::v1::Policy p;
+  p.mutable_site()->set_id("x");
+  p.add_actors()->set_id("fire");
+  EXPECT_EQ(config::gatewayBrokerUser(p), "lantaarn-gw-x");
+  EXPECT_EQ(config::actorBrokerUser(p.actors(0)), "fire");
+  EXPECT_NE(config::mosquittoAcl(p).find("user fire\ntopic read lantaarn/v1/x/fire/#\n"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace gw
