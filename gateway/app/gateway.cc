@@ -4,6 +4,8 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <functional>
+#include <set>
 
 #include "gateway/app/source_factory.h"
 #include "gateway/crypto/sealer.h"
@@ -18,7 +20,7 @@ constexpr auto kDrainPoll = std::chrono::milliseconds(20);
 }  // namespace
 
 Gateway::Gateway(config::LoadedPolicyPtr policy, GatewayOptions options)
-    : policy_(std::move(policy)), options_(std::move(options)), drain_timer_(io_) {}
+    : initial_policy_(std::move(policy)), options_(std::move(options)), drain_timer_(io_) {}
 
 Gateway::~Gateway() {
   // Stop Paho's threads before the io_context they post to goes away.
@@ -27,22 +29,10 @@ Gateway::~Gateway() {
 
 Status Gateway::init() {
   GW_RETURN_IF_ERROR(crypto::initSodium());
-  const auto& policy = policy_->policy;
-  routing_policy_ = std::shared_ptr<const gateway::v1::Policy>(policy_, &policy_->policy);
-
-  for (const auto& actor : policy.actors()) {
-    auto key = crypto::readPublicKeyFile(actor.public_key_file());
-    if (!key.ok()) return key.status();
-    actor_keys_.emplace(actor.id(), std::move(key).value());
-  }
-
-  for (const auto& config : policy.detectors()) {
-    auto detector = detectors::createDetector(config);
-    if (!detector.ok()) return detector.status();
-    for (const auto& source : config.sources())
-      detectors_by_source_.emplace(source, detector->get());
-    detectors_.push_back(std::move(detector).value());
-  }
+  auto routing = buildRoutingState(initial_policy_, counters_);
+  if (!routing.ok()) return routing.status();
+  routing_ = std::move(routing).value();
+  const auto& policy = initial_policy_->policy;
 
   pipeline::ReadingSink& sink = *this;
   SourceContext context{io_.get_executor(), sink, counters_, policy.site().id(),
@@ -56,11 +46,6 @@ Status Gateway::init() {
     sources_.push_back(std::move(source).value());
   }
 
-  router_ = std::make_unique<router::Router>(routing_policy_, counters_);
-  // One reading matches at most every route, and each detector emits at most one event per
-  // reading that again matches at most every route. Checking this much room up front means a
-  // reading is either accepted whole or pushed back to its source whole; never half-delivered.
-  max_fan_out_ = static_cast<size_t>(policy.routes_size()) * (1 + detectors_.size());
   outbox_ =
       std::make_unique<outbox::MemoryOutbox>(policy.gateway().outbox_max_messages(), counters_);
 
@@ -89,11 +74,68 @@ void Gateway::run() {
     spdlog::error("Gateway cannot start publisher error=\"{}\"", s.message());
     return;
   }
+  // SIGHUP re-reads the policy; the handler re-arms itself after each reload.
+  boost::asio::signal_set hangup(io_, SIGHUP);
+  std::function<void()> await_hangup = [&] {
+    hangup.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec || stopping_) return;
+      reloadPolicy();
+      await_hangup();
+    });
+  };
+  await_hangup();
   for (auto& source : sources_) source->start();
+  const auto& policy = routing_->policy->policy;
   spdlog::info("Gateway running site={} sources={} detectors={} routes={} actors={}",
-               policy_->policy.site().id(), sources_.size(), detectors_.size(),
-               policy_->policy.routes_size(), actor_keys_.size());
+               policy.site().id(), sources_.size(), routing_->detectors.size(),
+               policy.routes_size(), routing_->actor_keys.size());
   io_.run();  // until drainThenFinish() stops it
+}
+
+void Gateway::reloadPolicy() {
+  if (options_.policy_path.empty()) {
+    spdlog::warn("Policy reload requested but gatewayd was not given a policy path");
+    return;
+  }
+  auto loaded = config::loadPolicy(options_.policy_path);
+  if (!loaded.ok()) {
+    counters_.add("policy_reload_failures_total");
+    spdlog::error("Policy reload rejected, the running policy (version {}) stays: {} error(s)",
+                  policy_version_, loaded.errors.size());
+    for (const auto& e : loaded.errors) spdlog::error("Policy error: {}", e.toString());
+    return;
+  }
+  if (loaded.policy->policy.site().id() != routing_->policy->policy.site().id() ||
+      loaded.policy->policy.sources().size() != routing_->policy->policy.sources().size()) {
+    // Topics and sockets hang off these; changing them needs a restart, not a reload.
+    spdlog::warn("Policy reload: site or sources changed; they take effect at the next restart");
+  }
+  auto routing = buildRoutingState(loaded.policy, counters_);
+  if (!routing.ok()) {
+    counters_.add("policy_reload_failures_total");
+    spdlog::error("Policy reload rejected, the running policy stays: {}",
+                  routing.status().message());
+    return;
+  }
+  // On the pipeline thread and between two readings: nothing is in flight inside the router.
+  std::set<std::string> removed;
+  for (const auto& [actor, key] : routing_->actor_keys) {
+    if (!(*routing)->actor_keys.count(actor)) removed.insert(actor);
+  }
+  routing_ = std::move(routing).value();
+  ++policy_version_;
+  counters_.add("policy_reloads_total");
+  // An actor the new policy removed receives nothing more, not even what was queued for it.
+  for (const auto& actor : removed) {
+    const size_t dropped = outbox_->dropUnsent(actor);
+    if (dropped > 0)
+      counters_.add(
+          counterKey("outbox_dropped_total", {{"actor", actor}, {"reason", "actor_removed"}}),
+          dropped);
+    spdlog::info("Policy reload removed actor={} queued_messages_dropped={}", actor, dropped);
+  }
+  spdlog::info("Policy reloaded version={} routes={} actors={}", policy_version_,
+               routing_->policy->policy.routes_size(), routing_->actor_keys.size());
 }
 
 void Gateway::requestStop() {
@@ -128,12 +170,12 @@ void Gateway::drainThenFinish(std::chrono::steady_clock::time_point deadline) {
 
 Status Gateway::accept(const gateway::v1::Reading& reading) {
   if (stopping_) return unavailable("gateway is shutting down");
-  if (!outbox_->hasRoom(max_fan_out_)) return resourceExhausted("outbox full");
+  if (!outbox_->hasRoom(routing_->max_fan_out)) return resourceExhausted("outbox full");
   counters_.add(counterKey("readings_in_total", {{"source", reading.source_id()}}));
-  auto range = detectors_by_source_.equal_range(reading.source_id());
+  auto range = routing_->detectors_by_source.equal_range(reading.source_id());
   for (auto it = range.first; it != range.second; ++it) it->second->onReading(reading, *this);
   scratch_.clear();
-  router_->route(reading, &scratch_);
+  routing_->router->route(reading, &scratch_);
   deliver(scratch_);
   return okStatus();
 }
@@ -142,16 +184,16 @@ void Gateway::emit(const gateway::v1::Event& event) {
   counters_.add(
       counterKey("events_total", {{"detector", event.detector_id()}, {"kind", event.kind()}}));
   std::vector<router::RoutedMessage> routed;
-  router_->route(event, &routed);
+  routing_->router->route(event, &routed);
   deliver(routed);
 }
 
 void Gateway::deliver(std::vector<router::RoutedMessage>& routed) {
-  const std::string& site = policy_->policy.site().id();
+  const std::string& site = routing_->policy->policy.site().id();
   for (auto& item : routed) {
     const std::string& actor = item.route->to();
     privacy::minimise(&item.message, {item.route->fields().begin(), item.route->fields().end()});
-    auto sealed = crypto::seal(item.message, actor_keys_.at(actor));
+    auto sealed = crypto::seal(item.message, routing_->actor_keys.at(actor));
     if (!sealed.ok()) {
       spdlog::error("Seal failed actor={} error=\"{}\"", actor, sealed.status().message());
       counters_.add(counterKey("seal_failed_total", {{"actor", actor}}));

@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "gateway/app/routing_state.h"
 #include "gateway/config/policy_loader.h"
 #include "gateway/core/counters.h"
 #include "gateway/crypto/key_file.h"
@@ -21,6 +22,7 @@
 namespace gw::app {
 
 struct GatewayOptions {
+  std::string policy_path;          // re-read on SIGHUP
   std::string broker_url_override;  // --broker; empty: the policy's gateway.broker.url
   std::chrono::milliseconds drain_timeout{10000};
 };
@@ -44,23 +46,22 @@ class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
   void emit(const gateway::v1::Event& event) override;
   void deliver(std::vector<router::RoutedMessage>& routed);
   void beginShutdown();
+  // SIGHUP: re-read the policy; a valid one replaces the running one between two readings, an
+  // invalid one is logged with all its errors and the running one stays.
+  void reloadPolicy();
   void drainThenFinish(std::chrono::steady_clock::time_point deadline);
 
-  config::LoadedPolicyPtr policy_;
+  config::LoadedPolicyPtr initial_policy_;
   GatewayOptions options_;
   Counters counters_;
   boost::asio::io_context io_;  // declared first: destroyed after everything that posts to it
-  std::shared_ptr<const gateway::v1::Policy> routing_policy_;
-  std::map<std::string, crypto::PublicKey> actor_keys_;
+  std::unique_ptr<RoutingState> routing_;
+  uint64_t policy_version_ = 1;
   std::vector<pipeline::SourcePtr> sources_;
-  std::multimap<std::string, detectors::Detector*> detectors_by_source_;
-  std::vector<detectors::DetectorPtr> detectors_;
-  std::unique_ptr<router::Router> router_;
   std::unique_ptr<outbox::MemoryOutbox> outbox_;
   std::unique_ptr<publisher::MqttPublisher> publisher_;
   boost::asio::steady_timer drain_timer_;
   std::vector<router::RoutedMessage> scratch_;
-  size_t max_fan_out_ = 0;
   bool stopping_ = false;
 };
 

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   }
   gw::app::GatewayOptions options;
   options.broker_url_override = broker;
+  options.policy_path = policy_path;
   options.drain_timeout = std::chrono::milliseconds(static_cast<int64_t>(drain_seconds * 1000));
   gw::app::Gateway gateway(loaded.policy, options);
   if (gw::Status s = gateway.init(); !s.ok()) {

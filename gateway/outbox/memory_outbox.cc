@@ -38,6 +38,21 @@ void MemoryOutbox::requeue(uint64_t id) {
   if (in_flight_.erase(id) > 0) unsent_.insert(id);
 }
 
+size_t MemoryOutbox::dropUnsent(const std::string& actor) {
+  size_t dropped = 0;
+  for (auto it = unsent_.begin(); it != unsent_.end();) {
+    auto entry = entries_.find(*it);
+    if (entry != entries_.end() && entry->second.message.actor_id == actor) {
+      entries_.erase(entry);
+      it = unsent_.erase(it);
+      ++dropped;
+    } else {
+      ++it;
+    }
+  }
+  return dropped;
+}
+
 void MemoryOutbox::requeueAllInFlight() {
   unsent_.insert(in_flight_.begin(), in_flight_.end());
   in_flight_.clear();

@@ -319,6 +319,108 @@ TEST_F(GatewayE2eTest, LiveUdpReadingsAndCameraHealthEventsReachTheirActors) {
   EXPECT_NE(gatewayd.readStderr().find("reason=unknown_sensor"), std::string::npos);
 }
 
+// Policy for the reload test: `with_public` decides whether the public is an actor at all.
+std::string reloadPolicy(const std::filesystem::path& keys, bool with_public,
+                         const std::string& version) {
+  std::string text =
+      "site: {id: e2e-site}\n"
+      "actors:\n"
+      "  - {id: municipality, public_key_file: " +
+      (keys / "municipality.pub").string() + ", purposes: [air_quality_monitoring]}\n";
+  if (with_public) {
+    text += "  - {id: public, public_key_file: " + (keys / "public.pub").string() +
+            ", purposes: [open_data]}\n";
+  }
+  text +=
+      "sources:\n"
+      "  - id: pm\n"
+      "    sensor: {format: sensor_community_csv, replay: {path: " +
+      kPmFile.string() +
+      ", speed: 3000, loop: true}}\n"
+      "routes:\n"
+      "  - {id: m-" +
+      version +
+      ", to: municipality, purpose: air_quality_monitoring, from: {measurements: [pm10]}}\n";
+  if (with_public)
+    text += "  - {id: p-" + version +
+            ", to: public, purpose: open_data, from: {measurements: [pm10]}}\n";
+  return text;
+}
+
+TEST_F(GatewayE2eTest, SighupSwapsThePolicyUnderLoadWithoutLossAndRemovedActorsGetNothingMore) {
+  for (const char* actor : {"municipality", "public"}) {
+    ASSERT_TRUE(crypto::writeKeyPair(crypto::generateKeyPair(actor), dir_ / "keys").ok());
+  }
+  const auto policy = dir_ / "reload.yaml";
+  std::ofstream(policy) << reloadPolicy(dir_ / "keys", true, "v1");
+  auto municipality = subscribe("municipality", "municipality");
+  auto pub = subscribe("public", "public");
+  ChildProcess gatewayd({{bin("gatewayd"), "--policy", policy.string(), "--broker", broker_.url()},
+                         {},
+                         dir_ / "gatewayd.out",
+                         dir_ / "gatewayd.err"});
+  ASSERT_TRUE(waitUntil([&] { return lineCount(dir_ / "public-as-public.out") >= 20; },
+                        std::chrono::seconds(30)));
+
+  // An invalid policy is rejected with its errors; the running one goes on.
+  std::ofstream(policy) << "site: {id: e2e-site}\nroutes: [{to: nobody}]\n";
+  gatewayd.signal(SIGHUP);
+  ASSERT_TRUE(waitUntil(
+      [&] { return gatewayd.readStderr().find("Policy reload rejected") != std::string::npos; },
+      std::chrono::seconds(10)));
+  EXPECT_NE(gatewayd.readStderr().find("routes[0].to: unknown actor 'nobody'"), std::string::npos);
+  const size_t before = lineCount(dir_ / "public-as-public.out");
+  ASSERT_TRUE(waitUntil([&] { return lineCount(dir_ / "public-as-public.out") > before + 10; },
+                        std::chrono::seconds(30)));
+
+  // A valid policy without the public replaces the running one.
+  std::ofstream(policy) << reloadPolicy(dir_ / "keys", false, "v2");
+  gatewayd.signal(SIGHUP);
+  ASSERT_TRUE(waitUntil(
+      [&] { return gatewayd.readStderr().find("Policy reloaded version=2") != std::string::npos; },
+      std::chrono::seconds(10)));
+  const size_t at_reload = lineCount(dir_ / "municipality-as-municipality.out");
+  ASSERT_TRUE(waitUntil(
+      [&] { return lineCount(dir_ / "municipality-as-municipality.out") > at_reload + 30; },
+      std::chrono::seconds(30)));
+  gatewayd.signal(SIGTERM);
+  ASSERT_TRUE(gatewayd.wait(std::chrono::seconds(30)).has_value());
+  for (auto* child : {municipality.get(), pub.get()}) {
+    child->signal(SIGTERM);
+    ASSERT_TRUE(child->wait(std::chrono::seconds(10)).has_value());
+  }
+
+  // The municipality's readings run on without a gap across both reloads: every PM10 value of the
+  // file, in file order, cycling, whichever policy version routed it.
+  std::vector<double> file_pm10;
+  {
+    std::ifstream in(kPmFile);
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+      std::vector<std::string> c;
+      std::stringstream ss(line);
+      for (std::string cell; std::getline(ss, cell, ';');) c.push_back(cell);
+      if (c.size() > 6 && !c[6].empty()) file_pm10.push_back(std::stod(c[6]));
+    }
+  }
+  auto m = jsonLines(municipality->readStdout());
+  ASSERT_GT(m.size(), 50u);
+  int64_t first_v2 = -1;
+  for (size_t i = 0; i < m.size(); ++i) {
+    ASSERT_DOUBLE_EQ(m[i]["measurement"]["value"].get<double>(), file_pm10[i % file_pm10.size()])
+        << "message " << i;
+    if (first_v2 < 0 && m[i]["route_id"] == "m-v2")
+      first_v2 = std::stoll(m[i]["produced_unix_ms"].get<std::string>());
+  }
+  ASSERT_GT(first_v2, 0) << "no message was routed by the reloaded policy";
+  // The public, removed by the reload, got nothing produced after it.
+  for (const auto& message : jsonLines(pub->readStdout())) {
+    EXPECT_LT(std::stoll(message["produced_unix_ms"].get<std::string>()), first_v2);
+    EXPECT_EQ(message["route_id"], "p-v1");
+  }
+}
+
 TEST_F(GatewayE2eTest, GatewaydRefusesAnInvalidPolicyWithItsErrors) {
   std::ofstream(dir_ / "bad.yaml")
       << "site: {id: x}\nroutes:\n  - {to: nobody, purpose: p, from: {measurements: [pm10]}}\n";
