@@ -5,7 +5,8 @@ option(GW_FUZZ "Build libFuzzer targets (needs clang); otherwise fuzz targets re
 option(GW_WERROR "Treat compiler warnings as errors" ON)
 set(GW_SANITIZE "" CACHE STRING "Sanitizers: empty, 'address;undefined' or 'thread'")
 
-add_compile_options(-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wno-unused-parameter)
+add_compile_options(-Wall -Wextra -Wpedantic -Wshadow -Wno-unused-parameter
+                    $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor>)
 if(GW_WERROR)
   add_compile_options(-Werror)
 endif()

@@ -15,7 +15,7 @@ Result<std::unique_ptr<RoutingState>> buildRoutingState(config::LoadedPolicyPtr 
     state->actor_keys.emplace(actor.id(), std::move(key).value());
   }
   for (const auto& config : p.detectors()) {
-    auto detector = detectors::createDetector(config);
+    auto detector = detectors::createDetector(config, &counters);
     if (!detector.ok()) return detector.status();
     for (const auto& source : config.sources())
       state->detectors_by_source.emplace(source, detector->get());

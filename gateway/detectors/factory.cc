@@ -3,10 +3,11 @@
 #include "gateway/detectors/builtin/air_quality/air_quality_detector.h"
 #include "gateway/detectors/builtin/threshold/threshold_detector.h"
 #include "gateway/detectors/builtin/water_nuisance/water_nuisance_detector.h"
+#include "gateway/detectors/host/plugin_detector.h"
 
 namespace gw::detectors {
 
-Result<DetectorPtr> createDetector(const gateway::v1::Detector& config) {
+Result<DetectorPtr> createDetector(const gateway::v1::Detector& config, Counters* counters) {
   switch (config.kind_case()) {
     case gateway::v1::Detector::kThreshold:
       return DetectorPtr(std::make_unique<ThresholdDetector>(config.id(), config.threshold()));
@@ -15,11 +16,11 @@ Result<DetectorPtr> createDetector(const gateway::v1::Detector& config) {
     case gateway::v1::Detector::kWaterNuisance:
       return DetectorPtr(
           std::make_unique<WaterNuisanceDetector>(config.id(), config.water_nuisance()));
-    case gateway::v1::Detector::kPlugin:
-      // The policy schema already describes plugins so that policies validate; the loader (the
-      // versioned C ABI of issue 7) is not there yet, so refuse clearly rather than ignore it.
-      return failedPrecondition("detector '" + config.id() + "': plugin " + config.plugin().path() +
-                                " cannot be loaded: this gatewayd has no plugin loader yet");
+    case gateway::v1::Detector::kPlugin: {
+      auto plugin = PluginDetector::load(config, counters);
+      if (!plugin.ok()) return plugin.status();
+      return DetectorPtr(std::move(plugin).value());
+    }
     case gateway::v1::Detector::KIND_NOT_SET:
       break;
   }

@@ -1,0 +1,51 @@
+#pragma once
+// Loads a detector plugin (dlopen) and runs it behind the in-tree Detector interface.
+//
+// The loader refuses, with a reason naming the file: a library that does not load, a missing
+// gw_detector_plugin_init_v1, a NULL table (the plugin does not speak our ABI), a table whose
+// struct_size is shorter than version 1's, a different ABI major, or missing calls. A plugin
+// call that returns an error is counted; one that overruns its time budget disables the
+// detector, with a `detector_disabled` health event for the operator. Other detectors and the
+// sources carry on.
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "gateway/core/counters.h"
+#include "gateway/detectors/api/gw_detector_api.h"
+#include "gateway/detectors/detector.h"
+#include "gateway/v1/policy.pb.h"
+
+namespace gw::detectors {
+
+class PluginLibrary;  // the dlopen handle, closed last
+
+class PluginDetector : public Detector {
+ public:
+  // Loads `config.plugin().path` and creates an instance with its params. The time budget per call
+  // comes from the reserved param `budget_ms` (default 200).
+  static Result<std::unique_ptr<PluginDetector>> load(const gateway::v1::Detector& config,
+                                                      Counters* counters);
+  ~PluginDetector() override;
+
+  const std::string& id() const override { return id_; }
+  void onReading(const gateway::v1::Reading& reading, pipeline::EventSink& events) override;
+  bool disabled() const { return disabled_; }
+  const std::string& pluginName() const { return name_; }
+
+ private:
+  PluginDetector() = default;
+  void afterCall(gw_status status, std::chrono::steady_clock::duration took,
+                 const std::string& source_id, pipeline::EventSink& events);
+
+  std::string id_, name_;
+  std::shared_ptr<PluginLibrary> library_;
+  gw_host_api host_api_{};
+  const gw_detector_api* api_ = nullptr;
+  gw_detector* instance_ = nullptr;
+  std::chrono::milliseconds budget_{200};
+  Counters* counters_ = nullptr;
+  bool disabled_ = false;
+};
+
+}  // namespace gw::detectors
