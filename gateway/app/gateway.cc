@@ -12,6 +12,7 @@
 #include "gateway/detectors/factory.h"
 #include "gateway/pipeline/topics.h"
 #include "gateway/privacy/minimiser.h"
+#include "gateway/sources/camera/camera_source.h"
 
 namespace gw::app {
 
@@ -46,6 +47,7 @@ Status Gateway::init() {
     sources_.push_back(std::move(source).value());
   }
 
+  GW_RETURN_IF_ERROR(startFrameDetectors());
   outbox_ =
       std::make_unique<outbox::MemoryOutbox>(policy.gateway().outbox_max_messages(), counters_);
 
@@ -59,6 +61,32 @@ Status Gateway::init() {
       std::string(pipeline::kTopicRoot) + "/" + policy.site().id() + "/_gateway/status";
   publisher_ =
       std::make_unique<publisher::MqttPublisher>(pub, io_.get_executor(), *outbox_, counters_);
+  return okStatus();
+}
+
+Status Gateway::startFrameDetectors() {
+  const auto& policy = initial_policy_->policy;
+  for (const auto& config : policy.detectors()) {
+    for (const auto& source_id : config.sources()) {
+      sources::CameraSource* camera = nullptr;
+      for (auto& source : sources_) {
+        if (source->id() == source_id) camera = dynamic_cast<sources::CameraSource*>(source.get());
+      }
+      if (camera == nullptr) continue;
+      // Its own instance: frames arrive on the worker thread, readings on the pipeline thread,
+      // and a policy reload does not touch camera detectors (they change at the next restart).
+      auto detector = detectors::createDetector(config, &counters_);
+      if (!detector.ok()) return detector.status();
+      if (!(*detector)->wantsFrames()) {
+        spdlog::warn("Detector takes no frames detector={} camera={}", config.id(), source_id);
+        continue;
+      }
+      auto& slot = camera->addConsumer("detector:" + config.id());
+      frame_workers_.push_back(
+          std::make_unique<FrameWorker>(std::move(detector).value(), slot, io_.get_executor(),
+                                        [this](const gateway::v1::Event& e) { emit(e); }));
+    }
+  }
   return okStatus();
 }
 
@@ -84,6 +112,7 @@ void Gateway::run() {
     });
   };
   await_hangup();
+  for (auto& worker : frame_workers_) worker->start();
   for (auto& source : sources_) source->start();
   const auto& policy = routing_->policy->policy;
   spdlog::info("Gateway running site={} sources={} detectors={} routes={} actors={}",

@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "gateway/app/frame_worker.h"
 #include "gateway/app/routing_state.h"
 #include "gateway/config/policy_loader.h"
 #include "gateway/core/counters.h"
@@ -49,6 +50,8 @@ class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
   // SIGHUP: re-read the policy; a valid one replaces the running one between two readings, an
   // invalid one is logged with all its errors and the running one stays.
   void reloadPolicy();
+  // Gives every frame-consuming detector its own instance and thread on each camera it watches.
+  Status startFrameDetectors();
   void drainThenFinish(std::chrono::steady_clock::time_point deadline);
 
   config::LoadedPolicyPtr initial_policy_;
@@ -58,6 +61,8 @@ class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
   std::unique_ptr<RoutingState> routing_;
   uint64_t policy_version_ = 1;
   std::vector<pipeline::SourcePtr> sources_;
+  // After sources_: destroyed first, while the cameras whose slots they read still exist.
+  std::vector<std::unique_ptr<FrameWorker>> frame_workers_;
   std::unique_ptr<outbox::MemoryOutbox> outbox_;
   std::unique_ptr<publisher::MqttPublisher> publisher_;
   boost::asio::steady_timer drain_timer_;

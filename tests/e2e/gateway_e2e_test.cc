@@ -421,6 +421,50 @@ TEST_F(GatewayE2eTest, SighupSwapsThePolicyUnderLoadWithoutLossAndRemovedActorsG
   }
 }
 
+TEST_F(GatewayE2eTest, CameraFramesReachAPluginDetectorAndItsEventsTheActor) {
+  ASSERT_TRUE(crypto::writeKeyPair(crypto::generateKeyPair("municipality"), dir_ / "keys").ok());
+  const auto plugin = gw::testing::binaryDir() / "tests/plugin_abi/libgw_frame_plugin.so";
+  std::ofstream(dir_ / "camera.yaml")
+      << "site: {id: e2e-site}\n"
+         "actors:\n"
+         "  - {id: municipality, public_key_file: "
+      << (dir_ / "keys/municipality.pub").string()
+      << ", purposes: [testing]}\n"
+         "sources:\n"
+         "  - id: cam\n"
+         "    camera: {uri: "
+      << gw::testing::testData("video/s3_Fall_20.mp4").string()
+      << ", fps: 5, width: 320, height: 240}\n"
+         "detectors:\n"
+         "  - id: frames\n"
+         "    sources: [cam]\n"
+         "    plugin: {path: "
+      << plugin.string()
+      << ", params: {every: \"5\"}}\n"
+         "routes:\n"
+         "  - {to: municipality, purpose: testing, from: {detectors: [frames]}}\n";
+  auto municipality = subscribe("municipality", "municipality");
+  ChildProcess gatewayd(
+      {{bin("gatewayd"), "--policy", (dir_ / "camera.yaml").string(), "--broker", broker_.url()},
+       {},
+       dir_ / "gatewayd.out",
+       dir_ / "gatewayd.err"});
+  ASSERT_TRUE(waitUntil([&] { return lineCount(dir_ / "municipality-as-municipality.out") >= 5; },
+                        std::chrono::seconds(30)))
+      << gatewayd.readStderr();
+  gatewayd.signal(SIGTERM);
+  ASSERT_TRUE(gatewayd.wait(std::chrono::seconds(30)).has_value());
+  municipality->signal(SIGTERM);
+  ASSERT_TRUE(municipality->wait(std::chrono::seconds(10)).has_value());
+  for (const auto& m : jsonLines(municipality->readStdout())) {
+    EXPECT_EQ(m["event"]["kind"], "frame_stats");
+    EXPECT_EQ(m["event"]["summary"],
+              "320x240");  // the processing resolution, not the clip's 640x480
+    EXPECT_GT(m["event"]["value"].get<double>(), 10);  // a real image's mean brightness
+    EXPECT_LT(m["event"]["value"].get<double>(), 250);
+  }
+}
+
 TEST_F(GatewayE2eTest, GatewaydRefusesAnInvalidPolicyWithItsErrors) {
   std::ofstream(dir_ / "bad.yaml")
       << "site: {id: x}\nroutes:\n  - {to: nobody, purpose: p, from: {measurements: [pm10]}}\n";

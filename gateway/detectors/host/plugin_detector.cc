@@ -170,11 +170,32 @@ void PluginDetector::onReading(const gateway::v1::Reading& reading, pipeline::Ev
                        reading.location().lat(),
                        reading.location().lon()};
   EmitContext context{&id_, {}};
+  std::lock_guard lock(call_mutex_);
   const auto start = std::chrono::steady_clock::now();
   const gw_status status = api_->on_reading(instance_, &view, &collectEvent, &context);
   const auto took = std::chrono::steady_clock::now() - start;
   for (const auto& event : context.events) events.emit(event);
   afterCall(status, took, reading.source_id(), events);
+}
+
+void PluginDetector::onFrame(const pipeline::Frame& frame, pipeline::EventSink& events) {
+  if (disabled_ || api_->on_frame == nullptr || frame.image.empty()) return;
+  const cv::Mat& image = frame.image;
+  gw_frame_view view{sizeof(gw_frame_view),
+                     image.data,
+                     image.cols,
+                     image.rows,
+                     static_cast<int32_t>(image.step[0]),
+                     image.channels() == 1 ? GW_PIXEL_GRAY8 : GW_PIXEL_BGR8,
+                     frame.captured_unix_ms,
+                     frame.camera_id.c_str()};
+  EmitContext context{&id_, {}};
+  std::lock_guard lock(call_mutex_);
+  const auto start = std::chrono::steady_clock::now();
+  const gw_status status = api_->on_frame(instance_, &view, &collectEvent, &context);
+  const auto took = std::chrono::steady_clock::now() - start;
+  for (const auto& event : context.events) events.emit(event);
+  afterCall(status, took, frame.camera_id, events);
 }
 
 }  // namespace gw::detectors

@@ -7,8 +7,10 @@
 // call that returns an error is counted; one that overruns its time budget disables the
 // detector, with a `detector_disabled` health event for the operator. Other detectors and the
 // sources carry on.
+#include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "gateway/core/counters.h"
@@ -30,6 +32,8 @@ class PluginDetector : public Detector {
 
   const std::string& id() const override { return id_; }
   void onReading(const gateway::v1::Reading& reading, pipeline::EventSink& events) override;
+  bool wantsFrames() const override { return api_ != nullptr && api_->on_frame != nullptr; }
+  void onFrame(const pipeline::Frame& frame, pipeline::EventSink& events) override;
   bool disabled() const { return disabled_; }
   const std::string& pluginName() const { return name_; }
 
@@ -45,7 +49,8 @@ class PluginDetector : public Detector {
   gw_detector* instance_ = nullptr;
   std::chrono::milliseconds budget_{200};
   Counters* counters_ = nullptr;
-  bool disabled_ = false;
+  std::atomic<bool> disabled_{false};
+  std::mutex call_mutex_;  // the ABI promises that calls for one instance never overlap
 };
 
 }  // namespace gw::detectors

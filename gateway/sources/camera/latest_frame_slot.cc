@@ -30,6 +30,11 @@ void LatestFrameSlot::close() {
   ready_.notify_all();
 }
 
+bool LatestFrameSlot::closed() const {
+  std::lock_guard lock(mutex_);
+  return closed_;
+}
+
 uint64_t LatestFrameSlot::offered() const {
   std::lock_guard lock(mutex_);
   return offered_;

@@ -18,6 +18,7 @@ class LatestFrameSlot {
   // The newest frame, or null after `timeout` or once closed.
   pipeline::FramePtr take(std::chrono::milliseconds timeout);
   void close();
+  bool closed() const;
 
   uint64_t offered() const;
   uint64_t dropped() const;

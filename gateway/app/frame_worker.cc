@@ -1,0 +1,48 @@
+#include "gateway/app/frame_worker.h"
+
+#include <boost/asio/post.hpp>
+
+namespace gw::app {
+namespace {
+
+class Collect : public pipeline::EventSink {
+ public:
+  void emit(const gateway::v1::Event& event) override { events.push_back(event); }
+  std::vector<gateway::v1::Event> events;
+};
+
+}  // namespace
+
+FrameWorker::FrameWorker(detectors::DetectorPtr detector, sources::LatestFrameSlot& slot,
+                         boost::asio::any_io_executor pipeline, EventHandler on_event)
+    : detector_(std::move(detector)),
+      slot_(slot),
+      pipeline_(std::move(pipeline)),
+      on_event_(std::move(on_event)) {}
+
+FrameWorker::~FrameWorker() {
+  slot_.close();
+  if (thread_.joinable()) thread_.join();
+}
+
+void FrameWorker::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void FrameWorker::run() {
+  while (true) {
+    pipeline::FramePtr frame = slot_.take(std::chrono::seconds(1));
+    if (!frame) {
+      // Null means a timeout or a closed slot; take() only blocks again while the slot is open.
+      if (slot_.closed()) return;
+      continue;
+    }
+    Collect collected;
+    detector_->onFrame(*frame, collected);
+    for (auto& event : collected.events) {
+      boost::asio::post(pipeline_, [this, event = std::move(event)] { on_event_(event); });
+    }
+  }
+}
+
+}  // namespace gw::app
