@@ -20,6 +20,14 @@ struct SubscribeArgs {
 int runSubscribe(const SubscribeArgs& args);
 
 int runPolicyCheck(const std::string& path);
+
+struct ReplayArgs {
+  std::string policy;
+  std::string speed;  // a multiple of real time, or "max"; empty: as the policy says
+  bool json = false;
+  std::string log_level = "warn";
+};
+int runReplay(const ReplayArgs& args);
 int runPolicyExplain(const std::string& path, const std::string& actor);
 int runAclExport(const std::string& policy_path, const std::string& out_path);
 

@@ -40,7 +40,9 @@ void FrameWorker::run() {
     Collect collected;
     detector_->onFrame(*frame, collected);
     for (auto& event : collected.events) {
-      boost::asio::post(pipeline_, [this, event = std::move(event)] { on_event_(event); });
+      // The handler is copied: the worker may be gone by the time the pipeline runs this.
+      boost::asio::post(pipeline_,
+                        [handler = on_event_, event = std::move(event)] { handler(event); });
     }
   }
 }

@@ -41,7 +41,27 @@ Status Gateway::init() {
                           // From a camera's thread: hand it to the pipeline like any event.
                           boost::asio::post(io_, [this, event] { emit(event); });
                         }};
-  for (const auto& config : policy.sources()) {
+  for (auto config : policy.sources()) {
+    if (dryRun()) {
+      // Only recorded data is replayed in a dry run: files and video files, never live inputs.
+      const bool file =
+          (config.has_sensor() && config.sensor().has_replay()) ||
+          (config.has_camera() && config.camera().uri().find("://") == std::string::npos &&
+           config.camera().uri().rfind("/dev/", 0) != 0 &&
+           config.camera().uri().rfind("v4l2:", 0) != 0);
+      if (!file) {
+        spdlog::info("Dry run skips live source={}", config.id());
+        continue;
+      }
+      if (options_.replay_speed >= 0 && config.has_sensor()) {
+        config.mutable_sensor()->mutable_replay()->set_speed(options_.replay_speed);
+        config.mutable_sensor()->mutable_replay()->set_loop(false);
+      }
+      if (config.has_camera()) {
+        config.mutable_camera()->set_realtime(options_.replay_speed > 0);
+        config.mutable_camera()->set_loop(false);
+      }
+    }
     auto source = createSource(config, context);
     if (!source.ok()) return source.status();
     sources_.push_back(std::move(source).value());
@@ -98,7 +118,9 @@ void Gateway::run() {
     spdlog::info("Gateway received signal={}", signal);
     beginShutdown();
   });
-  if (Status s = publisher_->start(); !s.ok()) {
+  if (dryRun()) {
+    stopWhenSourcesFinish();
+  } else if (Status s = publisher_->start(); !s.ok()) {
     spdlog::error("Gateway cannot start publisher error=\"{}\"", s.message());
     return;
   }
@@ -119,6 +141,19 @@ void Gateway::run() {
                policy.site().id(), sources_.size(), routing_->detectors.size(),
                policy.routes_size(), routing_->actor_keys.size());
   io_.run();  // until drainThenFinish() stops it
+}
+
+void Gateway::stopWhenSourcesFinish() {
+  drain_timer_.expires_after(std::chrono::milliseconds(100));
+  drain_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    bool all_done = true;
+    for (const auto& source : sources_) all_done = all_done && source->finished();
+    if (!all_done) return stopWhenSourcesFinish();
+    // Let frame workers hand over the events of the last frames before stopping.
+    frame_workers_.clear();
+    boost::asio::post(io_, [this] { beginShutdown(); });
+  });
 }
 
 void Gateway::reloadPolicy() {
@@ -222,6 +257,10 @@ void Gateway::deliver(std::vector<router::RoutedMessage>& routed) {
   for (auto& item : routed) {
     const std::string& actor = item.route->to();
     privacy::minimise(&item.message, {item.route->fields().begin(), item.route->fields().end()});
+    if (dryRun()) {
+      options_.dry_run_sink(actor, item.kind, item.message);
+      continue;
+    }
     auto sealed = crypto::seal(item.message, routing_->actor_keys.at(actor));
     if (!sealed.ok()) {
       spdlog::error("Seal failed actor={} error=\"{}\"", actor, sealed.status().message());
@@ -235,7 +274,7 @@ void Gateway::deliver(std::vector<router::RoutedMessage>& routed) {
       spdlog::error("Outbox rejected message actor={} error=\"{}\"", actor, s.message());
     }
   }
-  publisher_->pump();
+  if (!dryRun()) publisher_->pump();
 }
 
 }  // namespace gw::app

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <vector>
@@ -26,6 +27,13 @@ struct GatewayOptions {
   std::string policy_path;          // re-read on SIGHUP
   std::string broker_url_override;  // --broker; empty: the policy's gateway.broker.url
   std::chrono::milliseconds drain_timeout{10000};
+  // Dry run (`gatewayctl replay`): no broker, no sealing; each minimised message goes to this
+  // function instead, and the run ends when every file and video source has finished. Only file
+  // sources run; `replay_speed` (>= 0) overrides their speed (0: as fast as possible).
+  std::function<void(const std::string& actor, const std::string& kind,
+                     const gateway::v1::ActorMessage&)>
+      dry_run_sink;
+  double replay_speed = -1;
 };
 
 class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
@@ -53,6 +61,8 @@ class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
   // Gives every frame-consuming detector its own instance and thread on each camera it watches.
   Status startFrameDetectors();
   void drainThenFinish(std::chrono::steady_clock::time_point deadline);
+  void stopWhenSourcesFinish();
+  bool dryRun() const { return static_cast<bool>(options_.dry_run_sink); }
 
   config::LoadedPolicyPtr initial_policy_;
   GatewayOptions options_;

@@ -55,10 +55,23 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"mosquitto"}));
   acl_export->add_option("--out", acl_out, "Write to this file instead of standard output");
 
+  gw::app::ReplayArgs replay;
+  auto* replay_cmd = cli.add_subcommand(
+      "replay",
+      "Dry run: the whole pipeline on the policy's files and videos, no broker; prints per actor "
+      "what would have been sent");
+  replay_cmd->add_option("--policy", replay.policy, "Policy file or directory")->required();
+  replay_cmd->add_option("--speed", replay.speed,
+                         "Replay speed: a multiple of real time, or 'max'");
+  replay_cmd->add_flag("--json", replay.json, "JSON lines: {actor, kind, message}");
+  replay_cmd->add_option("--log-level", replay.log_level, "Log level on stderr")
+      ->capture_default_str();
+
   CLI11_PARSE(cli, argc, argv);
   if (keygen_cmd->parsed()) return gw::app::runKeygen(keygen);
   if (sub_cmd->parsed()) return gw::app::runSubscribe(sub);
   if (check_cmd->parsed()) return gw::app::runPolicyCheck(policy_path);
+  if (replay_cmd->parsed()) return gw::app::runReplay(replay);
   if (acl_export->parsed()) return gw::app::runAclExport(acl_path, acl_out);
   if (explain_cmd->parsed()) return gw::app::runPolicyExplain(explain_path, explain_actor);
   return 2;

@@ -465,6 +465,47 @@ TEST_F(GatewayE2eTest, CameraFramesReachAPluginDetectorAndItsEventsTheActor) {
   }
 }
 
+TEST_F(GatewayE2eTest, ReplayDryRunPrintsPerActorWhatWouldBeSentWithoutABroker) {
+  for (const char* actor : {"municipality", "public", "police"}) {
+    ASSERT_TRUE(crypto::writeKeyPair(crypto::generateKeyPair(actor), dir_ / "keys").ok());
+  }
+  ChildProcess replay(
+      {{bin("gatewayctl"), "replay", "--policy",
+        (gw::testing::sourceDir() / "policies/demo.yaml").string(), "--speed", "max", "--json"},
+       {{"LANTAARN_KEYS", (dir_ / "keys").string()}},
+       dir_ / "replay.out",
+       dir_ / "replay.err"});
+  auto status = replay.wait(std::chrono::seconds(60));
+  ASSERT_TRUE(status.has_value());
+  ASSERT_EQ(ChildProcess::exitCode(*status), 0) << replay.readStderr();
+  // Independently: the public's route takes every PM10 and PM2.5 value of sensor 5331.
+  size_t pm_values = 0;
+  {
+    std::ifstream in(kPmFile);
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+      std::vector<std::string> c;
+      std::stringstream ss(line);
+      for (std::string cell; std::getline(ss, cell, ';');) c.push_back(cell);
+      c.resize(12);
+      pm_values += !c[6].empty();
+      pm_values += !c[9].empty();
+    }
+  }
+  std::map<std::string, size_t> per_actor;
+  for (const auto& line : jsonLines(replay.readStdout())) {
+    per_actor[line["actor"]]++;
+    if (line["actor"] == "public") {
+      EXPECT_EQ(line["message"]["measurement"].size(), 4u) << line.dump();
+    }
+  }
+  EXPECT_EQ(per_actor["public"], pm_values);
+  EXPECT_GT(per_actor["municipality"], pm_values);  // also climate readings and PM10 alerts
+  EXPECT_EQ(per_actor.count("police"), 0u);
+  EXPECT_NE(replay.readStderr().find("would send actor=police messages=0"), std::string::npos);
+}
+
 TEST_F(GatewayE2eTest, GatewaydRefusesAnInvalidPolicyWithItsErrors) {
   std::ofstream(dir_ / "bad.yaml")
       << "site: {id: x}\nroutes:\n  - {to: nobody, purpose: p, from: {measurements: [pm10]}}\n";
