@@ -179,6 +179,8 @@ TEST(CameraSourceTest, MjpegStreamThatStopsAndComesBackIsReconnected) {
   const int port = gw::testing::freeLoopbackPort();
   MjpegServer server(port, 40);
   server.start();
+  // The camera must find the stream up at its first attempt for the expected online/offline order.
+  ASSERT_TRUE(waitUntil([&] { return gw::testing::acceptsConnections(port); }, std::chrono::seconds(10)));
   Counters counters;
   std::mutex mutex;
   std::vector<std::string> health;
