@@ -272,6 +272,16 @@ void mapValue(const YAML::Node& node, pb::Message* message, const pb::FieldDescr
   }
 }
 
+// A repeated message of exactly `key` and `value` (or a protobuf map, which has the same shape).
+// Mapped without the map reflection API, whose lazy map/list synchronisation we avoid.
+bool isKeyValueList(const pb::FieldDescriptor* field) {
+  if (!field->is_repeated() || field->cpp_type() != pb::FieldDescriptor::CPPTYPE_MESSAGE)
+    return false;
+  const pb::Descriptor* entry = field->message_type();
+  return entry->field_count() == 2 && entry->FindFieldByName("key") != nullptr &&
+         entry->FindFieldByName("value") != nullptr;
+}
+
 }  // namespace
 
 void mapYamlToProto(const YAML::Node& node, pb::Message* message, const std::string& key_path,
@@ -311,8 +321,8 @@ void mapYamlToProto(const YAML::Node& node, pb::Message* message, const std::str
         continue;
       }
     }
-    if (field->is_map()) {
-      // A protobuf map (e.g. plugin params) is written as a YAML mapping of scalars.
+    if (isKeyValueList(field)) {
+      // A list of {key, value} entries (plugin params) is written as a YAML mapping of scalars.
       if (!value.IsMap()) {
         addError(ctx, value, path, std::string("expected a mapping, found ") + nodeKind(value));
         continue;

@@ -180,7 +180,8 @@ TEST(CameraSourceTest, MjpegStreamThatStopsAndComesBackIsReconnected) {
   MjpegServer server(port, 40);
   server.start();
   // The camera must find the stream up at its first attempt for the expected online/offline order.
-  ASSERT_TRUE(waitUntil([&] { return gw::testing::acceptsConnections(port); }, std::chrono::seconds(10)));
+  ASSERT_TRUE(
+      waitUntil([&] { return gw::testing::acceptsConnections(port); }, std::chrono::seconds(10)));
   Counters counters;
   std::mutex mutex;
   std::vector<std::string> health;

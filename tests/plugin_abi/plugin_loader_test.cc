@@ -18,7 +18,11 @@ gateway::v1::Detector config(const std::string& path,
   gateway::v1::Detector d;
   d.set_id("plug");
   d.mutable_plugin()->set_path(path);
-  for (const auto& [k, v] : params) (*d.mutable_plugin()->mutable_params())[k] = v;
+  for (const auto& [k, v] : params) {
+    auto* param = d.mutable_plugin()->add_params();
+    param->set_key(k);
+    param->set_value(v);
+  }
   return d;
 }
 

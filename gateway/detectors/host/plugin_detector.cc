@@ -104,7 +104,9 @@ Result<std::unique_ptr<PluginDetector>> PluginDetector::load(const gateway::v1::
   detector->name_ = api->name != nullptr ? api->name : path;
 
   std::vector<gw_param> params;
-  for (const auto& [key, value] : config.plugin().params()) {
+  for (const auto& param : config.plugin().params()) {
+    const std::string& key = param.key();
+    const std::string& value = param.value();
     if (key == "budget_ms") {
       try {
         detector->budget_ = std::chrono::milliseconds(std::stoi(value));
