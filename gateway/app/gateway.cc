@@ -55,8 +55,18 @@ Status Gateway::init() {
   // reading that again matches at most every route. Checking this much room up front means a
   // reading is either accepted whole or pushed back to its source whole; never half-delivered.
   max_fan_out_ = static_cast<size_t>(policy.routes_size()) * (1 + detectors_.size());
-  outbox_ =
-      std::make_unique<outbox::MemoryOutbox>(policy.gateway().outbox_max_messages(), counters_);
+  if (options_.state_dir.empty()) {
+    spdlog::warn("Gateway has no --state-dir: the outbox is in memory and a crash loses it");
+    outbox_ =
+        std::make_unique<outbox::MemoryOutbox>(policy.gateway().outbox_max_messages(), counters_);
+  } else {
+    outbox::SegmentOutboxOptions box;
+    box.dir = std::filesystem::path(options_.state_dir) / "outbox";
+    box.max_messages = policy.gateway().outbox_max_messages();
+    auto opened = outbox::SegmentOutbox::open(std::move(box), counters_);
+    if (!opened.ok()) return opened.status();
+    outbox_ = std::move(opened).value();
+  }
 
   publisher::PublisherConfig pub;
   pub.broker_url = options_.broker_url_override.empty() ? policy.gateway().broker().url()
@@ -113,7 +123,10 @@ void Gateway::drainThenFinish(std::chrono::steady_clock::time_point deadline) {
   if (!outbox_->empty()) {
     spdlog::error("Gateway drain timed out: {} messages not acknowledged by the broker",
                   outbox_->size());
-    counters_.add("messages_lost_at_shutdown_total", outbox_->size());
+    // A durable outbox keeps them for the next start; the in-memory one loses them.
+    counters_.add(options_.state_dir.empty() ? "messages_lost_at_shutdown_total"
+                                             : "messages_kept_for_restart_total",
+                  outbox_->size());
   }
   publisher_->stop(std::chrono::seconds(2));
   for (const auto& [key, value] : counters_.snapshot()) spdlog::info("Counter {} {}", key, value);

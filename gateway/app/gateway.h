@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "gateway/crypto/key_file.h"
 #include "gateway/detectors/detector.h"
 #include "gateway/outbox/memory_outbox.h"
+#include "gateway/outbox/segment_outbox.h"
 #include "gateway/pipeline/stage.h"
 #include "gateway/publisher/mqtt_publisher.h"
 #include "gateway/router/router.h"
@@ -23,6 +25,8 @@ namespace gw::app {
 struct GatewayOptions {
   std::string broker_url_override;  // --broker; empty: the policy's gateway.broker.url
   std::chrono::milliseconds drain_timeout{10000};
+  // --state-dir: the durable outbox lives in <state_dir>/outbox; empty keeps it in memory only.
+  std::string state_dir;
 };
 
 class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
@@ -56,7 +60,7 @@ class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
   std::multimap<std::string, detectors::Detector*> detectors_by_source_;
   std::vector<detectors::DetectorPtr> detectors_;
   std::unique_ptr<router::Router> router_;
-  std::unique_ptr<outbox::MemoryOutbox> outbox_;
+  std::unique_ptr<pipeline::Outbox> outbox_;
   std::unique_ptr<publisher::MqttPublisher> publisher_;
   boost::asio::steady_timer drain_timer_;
   std::vector<router::RoutedMessage> scratch_;

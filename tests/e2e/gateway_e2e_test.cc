@@ -160,11 +160,11 @@ TEST_F(GatewayE2eTest, EachActorGetsExactlyItsRoutedDataAndNothingElse) {
   auto police = subscribe("police", "police");
   auto eavesdropper = subscribe("municipality", "police");  // police's key on municipality's topics
 
-  ChildProcess gatewayd(
-      {{bin("gatewayd"), "--policy", (dir_ / "policy.yaml").string(), "--broker", broker_.url()},
-       {},
-       dir_ / "gatewayd.out",
-       dir_ / "gatewayd.err"});
+  ChildProcess gatewayd({{bin("gatewayd"), "--policy", (dir_ / "policy.yaml").string(), "--broker",
+                          broker_.url(), "--state-dir", (dir_ / "state").string()},
+                         {},
+                         dir_ / "gatewayd.out",
+                         dir_ / "gatewayd.err"});
   const size_t want_municipality = expected.pm10.size() + expected.events.size();
   const size_t want_public = expected.pm25.size();
   ASSERT_TRUE(waitUntil(
@@ -244,8 +244,11 @@ TEST_F(GatewayE2eTest, EachActorGetsExactlyItsRoutedDataAndNothingElse) {
 TEST_F(GatewayE2eTest, GatewaydRefusesAnInvalidPolicyWithItsErrors) {
   std::ofstream(dir_ / "bad.yaml")
       << "site: {id: x}\nroutes:\n  - {to: nobody, purpose: p, from: {measurements: [pm10]}}\n";
-  ChildProcess gatewayd(
-      {{bin("gatewayd"), "--policy", (dir_ / "bad.yaml").string()}, {}, {}, dir_ / "err"});
+  ChildProcess gatewayd({{bin("gatewayd"), "--policy", (dir_ / "bad.yaml").string(), "--state-dir",
+                          (dir_ / "state").string()},
+                         {},
+                         {},
+                         dir_ / "err"});
   auto status = gatewayd.wait(std::chrono::seconds(10));
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(ChildProcess::exitCode(*status), 1);
