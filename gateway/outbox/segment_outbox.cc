@@ -186,6 +186,7 @@ Status SegmentOutbox::sync() {
     return unavailable(std::string("outbox fdatasync failed: ") + std::strerror(errno));
   }
   dirty_ = false;
+  unsynced_appends_ = false;
   last_sync_ = std::chrono::steady_clock::now();
   counters_.add("outbox_fsyncs_total");
   return okStatus();
@@ -251,6 +252,7 @@ Status SegmentOutbox::append(pipeline::OutboundMessage message) {
   if (Status s = rollIfNeeded(); !s.ok()) return s;
   const uint64_t id = next_id_;
   if (Status s = writeRecord(encodeMessageRecord(id, message)); !s.ok()) return s;
+  unsynced_appends_ = true;
   if (Status s = maybeSync(false); !s.ok()) return s;
   ++next_id_;
   const uint64_t seq = segments_.rbegin()->first;
@@ -266,7 +268,8 @@ Status SegmentOutbox::append(pipeline::OutboundMessage message) {
 const SegmentOutbox::Entry* SegmentOutbox::takeNext() {
   if (unsent_.empty()) return nullptr;
   // Group commit: nothing leaves the gateway before it is durable here.
-  if (opts_.fsync != FsyncPolicy::kInterval && !sync().ok()) return nullptr;
+  // Release records alone never force a sync: they ride along with the next group.
+  if (opts_.fsync != FsyncPolicy::kInterval && unsynced_appends_ && !sync().ok()) return nullptr;
   const uint64_t id = *unsent_.begin();
   unsent_.erase(unsent_.begin());
   in_flight_.insert(id);

@@ -90,7 +90,8 @@ class SegmentOutbox : public pipeline::Outbox {
   Counters& counters_;
   int fd_ = -1;
   uint64_t fd_bytes_ = 0;
-  bool dirty_ = false;
+  bool dirty_ = false;             // bytes written since the last fdatasync
+  bool unsynced_appends_ = false;  // ... among them message records (releases may wait)
   std::chrono::steady_clock::time_point last_sync_{};
   uint64_t next_id_ = 1;
   uint64_t recovered_records_ = 0;
