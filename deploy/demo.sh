@@ -84,7 +84,7 @@ for actor in "${actors[@]}"; do
 done
 
 echo "== gatewayd --policy policies/demo.yaml (Ctrl-C to stop) =="
-LANTAARN_KEYS="$work/keys" "$bin/gatewayd" --policy "$root/policies/demo.yaml" --broker "$broker" \
+LANTAARN_KEYS="$work/keys" "$bin/gatewayd" --policy "$root/policies/demo.yaml" --broker "$broker" --state-dir "$work/state" \
   --log-level warn 2> "$work/gatewayd.log" &
 gatewayd_pid=$!
 

@@ -68,8 +68,18 @@ Status Gateway::init() {
   }
 
   GW_RETURN_IF_ERROR(startFrameDetectors());
-  outbox_ =
-      std::make_unique<outbox::MemoryOutbox>(policy.gateway().outbox_max_messages(), counters_);
+  if (options_.state_dir.empty()) {
+    spdlog::warn("Gateway has no --state-dir: the outbox is in memory and a crash loses it");
+    outbox_ =
+        std::make_unique<outbox::MemoryOutbox>(policy.gateway().outbox_max_messages(), counters_);
+  } else {
+    outbox::SegmentOutboxOptions box;
+    box.dir = std::filesystem::path(options_.state_dir) / "outbox";
+    box.max_messages = policy.gateway().outbox_max_messages();
+    auto opened = outbox::SegmentOutbox::open(std::move(box), counters_);
+    if (!opened.ok()) return opened.status();
+    outbox_ = std::move(opened).value();
+  }
 
   publisher::PublisherConfig pub;
   pub.broker_url = options_.broker_url_override.empty() ? policy.gateway().broker().url()
@@ -192,10 +202,6 @@ void Gateway::reloadPolicy() {
   // An actor the new policy removed receives nothing more, not even what was queued for it.
   for (const auto& actor : removed) {
     const size_t dropped = outbox_->dropUnsent(actor);
-    if (dropped > 0)
-      counters_.add(
-          counterKey("outbox_dropped_total", {{"actor", actor}, {"reason", "actor_removed"}}),
-          dropped);
     spdlog::info("Policy reload removed actor={} queued_messages_dropped={}", actor, dropped);
   }
   spdlog::info("Policy reloaded version={} routes={} actors={}", policy_version_,
@@ -225,7 +231,10 @@ void Gateway::drainThenFinish(std::chrono::steady_clock::time_point deadline) {
   if (!outbox_->empty()) {
     spdlog::error("Gateway drain timed out: {} messages not acknowledged by the broker",
                   outbox_->size());
-    counters_.add("messages_lost_at_shutdown_total", outbox_->size());
+    // A durable outbox keeps them for the next start; the in-memory one loses them.
+    counters_.add(options_.state_dir.empty() ? "messages_lost_at_shutdown_total"
+                                             : "messages_kept_for_restart_total",
+                  outbox_->size());
   }
   publisher_->stop(std::chrono::seconds(2));
   for (const auto& [key, value] : counters_.snapshot()) spdlog::info("Counter {} {}", key, value);

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -17,6 +18,7 @@
 #include "gateway/crypto/key_file.h"
 #include "gateway/detectors/detector.h"
 #include "gateway/outbox/memory_outbox.h"
+#include "gateway/outbox/segment_outbox.h"
 #include "gateway/pipeline/stage.h"
 #include "gateway/publisher/mqtt_publisher.h"
 #include "gateway/router/router.h"
@@ -34,6 +36,8 @@ struct GatewayOptions {
                      const gateway::v1::ActorMessage&)>
       dry_run_sink;
   double replay_speed = -1;
+  // --state-dir: the durable outbox lives in <state_dir>/outbox; empty keeps it in memory only.
+  std::string state_dir;
 };
 
 class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
@@ -73,7 +77,7 @@ class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
   std::vector<pipeline::SourcePtr> sources_;
   // After sources_: destroyed first, while the cameras whose slots they read still exist.
   std::vector<std::unique_ptr<FrameWorker>> frame_workers_;
-  std::unique_ptr<outbox::MemoryOutbox> outbox_;
+  std::unique_ptr<pipeline::Outbox> outbox_;
   std::unique_ptr<publisher::MqttPublisher> publisher_;
   boost::asio::steady_timer drain_timer_;
   std::vector<router::RoutedMessage> scratch_;

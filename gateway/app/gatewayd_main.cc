@@ -1,6 +1,7 @@
 // gatewayd: the Lantaarn edge gateway daemon.
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
+#include <csignal>
 
 #include "gateway/app/gateway.h"
 #include "gateway/app/version.h"
@@ -11,7 +12,7 @@ int main(int argc, char** argv) {
       "gatewayd: Lantaarn edge gateway. Ingests sensor data, runs detectors, and sends each "
       "actor only what its policy grants, sealed for that actor alone, over MQTT."};
   cli.set_version_flag("--version", std::string("gatewayd ") + GW_VERSION);
-  std::string policy_path, log_level = "info", broker;
+  std::string policy_path, log_level = "info", broker, state_dir = "/var/lib/lantaarn";
   double drain_seconds = 10;
   cli.add_option("--policy", policy_path, "Policy file or directory of policy files")->required();
   cli.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off")
@@ -20,7 +21,12 @@ int main(int argc, char** argv) {
   cli.add_option("--drain-timeout", drain_seconds,
                  "Seconds to wait at shutdown for the broker to acknowledge what was accepted")
       ->capture_default_str();
+  cli.add_option("--state-dir", state_dir,
+                 "Directory for durable state (the outbox in DIR/outbox); \"\" keeps it in memory")
+      ->capture_default_str();
   CLI11_PARSE(cli, argc, argv);
+  // A file size limit must surface as EFBIG (counted, reported) rather than kill the daemon.
+  std::signal(SIGXFSZ, SIG_IGN);
 
   if (gw::Status s = gw::initLogging(log_level); !s.ok()) {
     fprintf(stderr, "gatewayd: %s\n", s.message().c_str());
@@ -35,6 +41,7 @@ int main(int argc, char** argv) {
   gw::app::GatewayOptions options;
   options.broker_url_override = broker;
   options.policy_path = policy_path;
+  options.state_dir = state_dir;
   options.drain_timeout = std::chrono::milliseconds(static_cast<int64_t>(drain_seconds * 1000));
   gw::app::Gateway gateway(loaded.policy, options);
   if (gw::Status s = gateway.init(); !s.ok()) {

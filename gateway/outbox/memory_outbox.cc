@@ -43,6 +43,8 @@ size_t MemoryOutbox::dropUnsent(const std::string& actor) {
   for (auto it = unsent_.begin(); it != unsent_.end();) {
     auto entry = entries_.find(*it);
     if (entry != entries_.end() && entry->second.message.actor_id == actor) {
+      counters_.add(
+          counterKey("outbox_evicted_total", {{"actor", actor}, {"reason", "actor_removed"}}));
       entries_.erase(entry);
       it = unsent_.erase(it);
       ++dropped;

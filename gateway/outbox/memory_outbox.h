@@ -27,8 +27,7 @@ class MemoryOutbox : public pipeline::Outbox {
   size_t size() const override { return entries_.size(); }
   size_t inFlight() const override { return in_flight_.size(); }
   size_t unsent() const { return unsent_.size(); }
-  // Removes every entry of `actor` not yet handed to the broker; returns how many.
-  size_t dropUnsent(const std::string& actor);
+  size_t dropUnsent(const std::string& actor) override;
 
  private:
   size_t capacity_;

@@ -62,6 +62,9 @@ class Outbox : public MessageSink {
   virtual void ack(uint64_t id) = 0;
   virtual void requeue(uint64_t id) = 0;
   virtual void requeueAllInFlight() = 0;
+  // Removes, counted as evicted, every entry of `actor` not yet handed to the broker (an actor
+  // removed by a policy reload must not receive what was still queued); returns how many.
+  virtual size_t dropUnsent(const std::string& actor) = 0;
   virtual size_t size() const = 0;
   virtual size_t inFlight() const = 0;
   bool empty() const { return size() == 0; }

@@ -162,11 +162,11 @@ TEST_F(GatewayE2eTest, EachActorGetsExactlyItsRoutedDataAndNothingElse) {
   auto police = subscribe("police", "police");
   auto eavesdropper = subscribe("municipality", "police");  // police's key on municipality's topics
 
-  ChildProcess gatewayd(
-      {{bin("gatewayd"), "--policy", (dir_ / "policy.yaml").string(), "--broker", broker_.url()},
-       {},
-       dir_ / "gatewayd.out",
-       dir_ / "gatewayd.err"});
+  ChildProcess gatewayd({{bin("gatewayd"), "--policy", (dir_ / "policy.yaml").string(), "--broker",
+                          broker_.url(), "--state-dir", (dir_ / "state").string()},
+                         {},
+                         dir_ / "gatewayd.out",
+                         dir_ / "gatewayd.err"});
   const size_t want_municipality = expected.pm10.size() + expected.events.size();
   const size_t want_public = expected.pm25.size();
   ASSERT_TRUE(waitUntil(
@@ -272,11 +272,11 @@ TEST_F(GatewayE2eTest, LiveUdpReadingsAndCameraHealthEventsReachTheirActors) {
          "  - {to: municipality, purpose: maintenance, from: {health: [camera_offline]}}\n";
   auto municipality = subscribe("municipality", "municipality");
   auto rws = subscribe("rijkswaterstaat", "rijkswaterstaat");
-  ChildProcess gatewayd(
-      {{bin("gatewayd"), "--policy", (dir_ / "live.yaml").string(), "--broker", broker_.url()},
-       {},
-       dir_ / "gatewayd.out",
-       dir_ / "gatewayd.err"});
+  ChildProcess gatewayd({{bin("gatewayd"), "--policy", (dir_ / "live.yaml").string(), "--broker",
+                          broker_.url(), "--state-dir", (dir_ / "state").string()},
+                         {},
+                         dir_ / "gatewayd.out",
+                         dir_ / "gatewayd.err"});
   ASSERT_TRUE(
       waitUntil([&] { return gatewayd.readStderr().find("udp=127.0.0.1") != std::string::npos; },
                 std::chrono::seconds(20)))
@@ -355,7 +355,8 @@ TEST_F(GatewayE2eTest, SighupSwapsThePolicyUnderLoadWithoutLossAndRemovedActorsG
   std::ofstream(policy) << reloadPolicy(dir_ / "keys", true, "v1");
   auto municipality = subscribe("municipality", "municipality");
   auto pub = subscribe("public", "public");
-  ChildProcess gatewayd({{bin("gatewayd"), "--policy", policy.string(), "--broker", broker_.url()},
+  ChildProcess gatewayd({{bin("gatewayd"), "--policy", policy.string(), "--broker", broker_.url(),
+                          "--state-dir", (dir_ / "state").string()},
                          {},
                          dir_ / "gatewayd.out",
                          dir_ / "gatewayd.err"});
@@ -444,11 +445,11 @@ TEST_F(GatewayE2eTest, CameraFramesReachAPluginDetectorAndItsEventsTheActor) {
          "routes:\n"
          "  - {to: municipality, purpose: testing, from: {detectors: [frames]}}\n";
   auto municipality = subscribe("municipality", "municipality");
-  ChildProcess gatewayd(
-      {{bin("gatewayd"), "--policy", (dir_ / "camera.yaml").string(), "--broker", broker_.url()},
-       {},
-       dir_ / "gatewayd.out",
-       dir_ / "gatewayd.err"});
+  ChildProcess gatewayd({{bin("gatewayd"), "--policy", (dir_ / "camera.yaml").string(), "--broker",
+                          broker_.url(), "--state-dir", (dir_ / "state").string()},
+                         {},
+                         dir_ / "gatewayd.out",
+                         dir_ / "gatewayd.err"});
   ASSERT_TRUE(waitUntil([&] { return lineCount(dir_ / "municipality-as-municipality.out") >= 5; },
                         std::chrono::seconds(30)))
       << gatewayd.readStderr();
@@ -509,8 +510,11 @@ TEST_F(GatewayE2eTest, ReplayDryRunPrintsPerActorWhatWouldBeSentWithoutABroker) 
 TEST_F(GatewayE2eTest, GatewaydRefusesAnInvalidPolicyWithItsErrors) {
   std::ofstream(dir_ / "bad.yaml")
       << "site: {id: x}\nroutes:\n  - {to: nobody, purpose: p, from: {measurements: [pm10]}}\n";
-  ChildProcess gatewayd(
-      {{bin("gatewayd"), "--policy", (dir_ / "bad.yaml").string()}, {}, {}, dir_ / "err"});
+  ChildProcess gatewayd({{bin("gatewayd"), "--policy", (dir_ / "bad.yaml").string(), "--state-dir",
+                          (dir_ / "state").string()},
+                         {},
+                         {},
+                         dir_ / "err"});
   auto status = gatewayd.wait(std::chrono::seconds(10));
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(ChildProcess::exitCode(*status), 1);
@@ -532,6 +536,89 @@ TEST_F(GatewayE2eTest, SubscribeWithCountExitsZeroAndOnTimeoutNonZero) {
   EXPECT_EQ(ChildProcess::exitCode(*status), 1);
   EXPECT_NE(sub.readStderr().find("timed out after 0 of 1 messages"), std::string::npos)
       << sub.readStderr();
+}
+
+}  // namespace
+}  // namespace gw
+
+namespace gw {
+namespace {
+
+// The durable outbox across a SIGKILL: run 1 can reach no broker, so everything it produces waits
+// in <state-dir>/outbox when it is killed; run 2 has no data source of its own, so whatever the
+// municipality receives can only come from what run 1 left on disk.
+TEST(GatewayCrashE2eTest, SigkilledGatewaydResendsEverythingAfterRestart) {
+  TempDir dir;
+  MosquittoBroker broker;
+  MosquittoBroker unreachable;
+  unreachable.stop();
+  for (const char* actor : {"municipality", "public", "police"}) {
+    ASSERT_TRUE(crypto::writeKeyPair(crypto::generateKeyPair(actor), dir / "keys").ok());
+  }
+  std::ofstream(dir / "run1.yaml") << policyText(dir / "keys");
+  std::string run2 = policyText(dir / "keys");
+  run2 = run2.substr(0, run2.find("sources:\n")) +
+         "sources:\n  - id: climate\n    sensor: {format: sensor_community_csv, replay: {path: " +
+         kClimateFile.string() +
+         ", speed: 0}}\nroutes:\n  - {to: municipality, purpose: air_quality_monitoring, from: "
+         "{measurements: [pm10]}}\n";
+  std::ofstream(dir / "run2.yaml") << run2;
+  const Expected expected = expectedFromCsv();
+  const std::string state = (dir / "state").string();
+
+  ChildProcess first({{bin("gatewayd"), "--policy", (dir / "run1.yaml").string(), "--broker",
+                       unreachable.url(), "--state-dir", state},
+                      {},
+                      dir / "run1.out",
+                      dir / "run1.err"});
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        const std::string err = first.readStderr();
+        return err.find("Source replay finished source=pm") != std::string::npos &&
+               err.find("Source replay finished source=climate") != std::string::npos;
+      },
+      std::chrono::seconds(60)))
+      << first.readStderr();
+  first.signal(SIGKILL);
+  ASSERT_TRUE(first.wait(std::chrono::seconds(10)).has_value());
+
+  ChildProcess sub(
+      {{bin("gatewayctl"), "subscribe", "--broker", broker.url(), "--site", "e2e-site", "--actor",
+        "municipality", "--key", (dir / "keys" / "municipality.key").string(), "--json"},
+       {},
+       dir / "sub.out",
+       dir / "sub.err"});
+  ASSERT_TRUE(waitUntil([&] { return sub.readStderr().find("subscribed") != std::string::npos; },
+                        std::chrono::seconds(15)));
+  ChildProcess second({{bin("gatewayd"), "--policy", (dir / "run2.yaml").string(), "--broker",
+                        broker.url(), "--state-dir", state},
+                       {},
+                       dir / "run2.out",
+                       dir / "run2.err"});
+  const size_t want = expected.pm10.size() + expected.events.size();
+  EXPECT_TRUE(
+      waitUntil([&] { return lineCount(dir / "sub.out") >= want; }, std::chrono::seconds(120)))
+      << lineCount(dir / "sub.out") << " of " << want << "\n"
+      << second.readStderr();
+  second.signal(SIGTERM);
+  ASSERT_TRUE(second.wait(std::chrono::seconds(30)).has_value());
+  sub.signal(SIGTERM);
+  ASSERT_TRUE(sub.wait(std::chrono::seconds(10)).has_value());
+  EXPECT_NE(second.readStderr().find("Outbox recovered"), std::string::npos);
+
+  std::multiset<std::pair<double, int64_t>> got_pm10;
+  std::vector<std::string> got_events;
+  for (const auto& m : jsonLines(sub.readStdout())) {
+    if (m.contains("measurement")) {
+      got_pm10.insert({m["measurement"]["value"].get<double>(),
+                       std::stoll(m["measurement"]["observed_unix_ms"].get<std::string>()) / 1000});
+    } else {
+      got_events.push_back(m["event"]["kind"]);
+    }
+  }
+  // Nothing was acknowledged before the kill, so everything arrives exactly once, in order.
+  EXPECT_EQ(got_pm10, expected.pm10);
+  EXPECT_EQ(got_events, expected.events);
 }
 
 }  // namespace

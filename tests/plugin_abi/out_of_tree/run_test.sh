@@ -30,7 +30,7 @@ detectors:
     plugin: {path: $plugin, params: {above: "50"}}
 POLICY
 # No route: the events are counted, not sent, so no broker is needed.
-"$work/prefix/bin/gatewayd" --policy "$work/policy.yaml" --broker tcp://127.0.0.1:9 --drain-timeout 1 \
+"$work/prefix/bin/gatewayd" --policy "$work/policy.yaml" --broker tcp://127.0.0.1:9 --drain-timeout 1 --state-dir "" \
   2> "$work/gatewayd.log" &
 gatewayd_pid=$!
 for _ in $(seq 1 200); do grep -q "Source replay finished" "$work/gatewayd.log" && break; sleep 0.05; done

@@ -1,0 +1,113 @@
+#include "gateway/outbox/record_codec.h"
+
+#include <array>
+
+namespace gw::outbox {
+namespace {
+
+constexpr std::array<uint32_t, 256> makeTable() {
+  std::array<uint32_t, 256> table{};
+  for (uint32_t i = 0; i < 256; ++i) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0x82F63B78u : c >> 1;  // Castagnoli
+    table[i] = c;
+  }
+  return table;
+}
+constexpr std::array<uint32_t, 256> kTable = makeTable();
+
+void putU16(std::string& out, uint16_t v) {
+  out.push_back(static_cast<char>(v & 0xff));
+  out.push_back(static_cast<char>(v >> 8));
+}
+void putU32(std::string& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void putU64(std::string& out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+uint64_t getLe(std::string_view data, size_t at, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v |= uint64_t{static_cast<uint8_t>(data[at + i])} << (8 * i);
+  return v;
+}
+
+std::string frame(RecordType type, const std::string& body) {
+  std::string typed;
+  typed.reserve(body.size() + 1);
+  typed.push_back(static_cast<char>(type));
+  typed += body;
+  std::string out;
+  out.reserve(kRecordHeaderBytes + body.size());
+  putU32(out, static_cast<uint32_t>(body.size()));
+  putU32(out, crc32c(typed));
+  out += typed;
+  return out;
+}
+
+}  // namespace
+
+uint32_t crc32c(std::string_view data, uint32_t crc) {
+  crc = ~crc;
+  for (char ch : data) crc = kTable[(crc ^ static_cast<uint8_t>(ch)) & 0xff] ^ (crc >> 8);
+  return ~crc;
+}
+
+std::string encodeMessageRecord(uint64_t id, const pipeline::OutboundMessage& m) {
+  std::string body;
+  body.reserve(8 + 1 + 4 + m.actor_id.size() + m.topic.size() + m.payload.size());
+  putU64(body, id);
+  body.push_back(static_cast<char>(m.priority));
+  putU16(body, static_cast<uint16_t>(m.actor_id.size()));
+  body += m.actor_id;
+  putU16(body, static_cast<uint16_t>(m.topic.size()));
+  body += m.topic;
+  body += m.payload;
+  return frame(RecordType::kMessage, body);
+}
+
+std::string encodeReleaseRecord(uint64_t id, ReleaseReason reason) {
+  std::string body;
+  putU64(body, id);
+  body.push_back(static_cast<char>(reason));
+  return frame(RecordType::kRelease, body);
+}
+
+size_t decodeRecord(std::string_view data, Record& out) {
+  if (data.size() < kRecordHeaderBytes) return 0;
+  const uint64_t len = getLe(data, 0, 4);
+  if (len > kMaxRecordBody || data.size() < kRecordHeaderBytes + len) return 0;
+  const std::string_view typed = data.substr(8, len + 1);
+  if (crc32c(typed) != static_cast<uint32_t>(getLe(data, 4, 4))) return 0;
+  const std::string_view body = typed.substr(1);
+  const auto type = static_cast<RecordType>(static_cast<uint8_t>(typed[0]));
+  if (body.size() < 9) return 0;
+  out.id = getLe(body, 0, 8);
+  if (type == RecordType::kRelease) {
+    if (body.size() != 9) return 0;
+    out.type = type;
+    out.reason = static_cast<ReleaseReason>(static_cast<uint8_t>(body[8]));
+    return kRecordHeaderBytes + len;
+  }
+  if (type != RecordType::kMessage) return 0;
+  const uint8_t prio = static_cast<uint8_t>(body[8]);
+  if (prio > static_cast<uint8_t>(pipeline::Priority::kMeasurement)) return 0;
+  size_t at = 9;
+  if (body.size() < at + 2) return 0;
+  const size_t actor_len = getLe(body, at, 2);
+  at += 2;
+  if (body.size() < at + actor_len + 2) return 0;
+  out.message.actor_id.assign(body.substr(at, actor_len));
+  at += actor_len;
+  const size_t topic_len = getLe(body, at, 2);
+  at += 2;
+  if (body.size() < at + topic_len) return 0;
+  out.message.topic.assign(body.substr(at, topic_len));
+  at += topic_len;
+  out.message.payload.assign(body.substr(at));
+  out.message.priority = static_cast<pipeline::Priority>(prio);
+  out.type = type;
+  return kRecordHeaderBytes + len;
+}
+
+}  // namespace gw::outbox

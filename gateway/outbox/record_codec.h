@@ -1,0 +1,33 @@
+#pragma once
+// The outbox's on-disk record: [u32 body length][u32 CRC32C of type+body][u8 type][body],
+// little-endian. See gateway/outbox/DESIGN.md.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "gateway/pipeline/stage.h"
+
+namespace gw::outbox {
+
+enum class RecordType : uint8_t { kMessage = 1, kRelease = 2 };
+enum class ReleaseReason : uint8_t { kAcked = 0, kEvictedTotal = 1, kEvictedActor = 2 };
+
+inline constexpr size_t kRecordHeaderBytes = 9;
+inline constexpr uint32_t kMaxRecordBody = 64u << 20;
+
+struct Record {
+  RecordType type = RecordType::kMessage;
+  uint64_t id = 0;
+  ReleaseReason reason = ReleaseReason::kAcked;
+  pipeline::OutboundMessage message;  // kMessage only
+};
+
+uint32_t crc32c(std::string_view data, uint32_t crc = 0);
+
+std::string encodeMessageRecord(uint64_t id, const pipeline::OutboundMessage& message);
+std::string encodeReleaseRecord(uint64_t id, ReleaseReason reason);
+// Bytes used by one whole, checksum-valid record at the start of `data`; 0 when it is torn,
+// corrupt or malformed.
+size_t decodeRecord(std::string_view data, Record& out);
+
+}  // namespace gw::outbox

@@ -1,0 +1,344 @@
+#include "gateway/outbox/segment_outbox.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <system_error>
+#include <vector>
+
+#include "gateway/outbox/record_codec.h"
+
+namespace gw::outbox {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string segmentName(uint64_t seq) {
+  char name[40];
+  std::snprintf(name, sizeof name, "seg-%016llx.log", static_cast<unsigned long long>(seq));
+  return name;
+}
+
+bool parseSegmentName(const std::string& name, uint64_t& seq) {
+  unsigned long long value = 0;
+  char tail[8] = {};
+  if (name.size() != 24 || std::sscanf(name.c_str(), "seg-%16llx.%3s", &value, tail) != 2 ||
+      std::string(tail) != "log") {
+    return false;
+  }
+  seq = value;
+  return true;
+}
+
+}  // namespace
+
+SegmentOutbox::SegmentOutbox(SegmentOutboxOptions options, Counters& counters)
+    : opts_(std::move(options)), counters_(counters) {}
+
+SegmentOutbox::~SegmentOutbox() {
+  if (fd_ >= 0) {
+    if (dirty_) ::fdatasync(fd_);
+    ::close(fd_);
+  }
+}
+
+Result<std::unique_ptr<SegmentOutbox>> SegmentOutbox::open(SegmentOutboxOptions options,
+                                                           Counters& counters) {
+  std::error_code ec;
+  fs::create_directories(options.dir, ec);
+  if (ec)
+    return unavailable("cannot create outbox dir " + options.dir.string() + ": " + ec.message());
+  std::unique_ptr<SegmentOutbox> box(new SegmentOutbox(std::move(options), counters));
+  if (Status s = box->recover(); !s.ok()) return s;
+  if (Status s = box->openForAppend(); !s.ok()) return s;
+  return box;
+}
+
+Status SegmentOutbox::recover() {
+  std::error_code ec;
+  for (const auto& item : fs::directory_iterator(opts_.dir, ec)) {
+    uint64_t seq = 0;
+    if (!parseSegmentName(item.path().filename().string(), seq)) continue;
+    segments_[seq] = Segment{seq, item.path(), 0};
+  }
+  if (ec) return unavailable("cannot list outbox dir " + opts_.dir.string() + ": " + ec.message());
+  const uint64_t last_seq = segments_.empty() ? 0 : segments_.rbegin()->first;
+  for (auto& [seq, segment] : segments_) {
+    if (Status s = replaySegment(segment, seq == last_seq); !s.ok()) return s;
+  }
+  for (const auto& [id, held] : entries_) {
+    unsent_.insert(id);
+    total_bytes_ += held.entry.message.payload.size();
+    actor_bytes_[held.entry.message.actor_id] += held.entry.message.payload.size();
+  }
+  if (!entries_.empty()) next_id_ = std::max(next_id_, entries_.rbegin()->first + 1);
+  if (recovered_records_ > 0 || truncated_bytes_ > 0) {
+    spdlog::info("Outbox recovered dir={} records={} pending={} truncated_bytes={}",
+                 opts_.dir.string(), recovered_records_, entries_.size(), truncated_bytes_);
+  }
+  return okStatus();
+}
+
+Status SegmentOutbox::replaySegment(Segment& segment, bool last) {
+  std::ifstream in(segment.path, std::ios::binary);
+  if (!in) return unavailable("cannot read outbox segment " + segment.path.string());
+  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t offset = 0;
+  while (offset < data.size()) {
+    Record record;
+    const size_t used = decodeRecord(std::string_view(data).substr(offset), record);
+    if (used == 0) break;  // torn or corrupt: nothing after it can be trusted
+    offset += used;
+    ++recovered_records_;
+    if (record.type == RecordType::kMessage) {
+      next_id_ = std::max(next_id_, record.id + 1);
+      ++segment.live;
+      entries_[record.id] = Held{Entry{record.id, std::move(record.message)}, segment.seq};
+    } else if (auto it = entries_.find(record.id); it != entries_.end()) {
+      --segments_.at(it->second.segment_seq).live;
+      entries_.erase(it);
+    }
+  }
+  if (offset == data.size()) return okStatus();
+  const uint64_t bad = data.size() - offset;
+  truncated_bytes_ += bad;
+  if (last) {
+    // A torn tail: the crash hit mid-write. Cut it so later appends follow valid records.
+    counters_.add("outbox_torn_tail_bytes_total", bad);
+    spdlog::warn("Outbox segment {} has a torn tail: truncating {} bytes at offset {}",
+                 segment.path.string(), bad, offset);
+    if (::truncate(segment.path.c_str(), static_cast<off_t>(offset)) != 0) {
+      return unavailable("cannot truncate " + segment.path.string() + ": " + std::strerror(errno));
+    }
+  } else {
+    // Corruption inside an older segment: keep what precedes it, report the rest as lost.
+    counters_.add("outbox_corrupt_bytes_total", bad);
+    spdlog::error("Outbox segment {} is corrupt at offset {}: {} bytes after it are skipped",
+                  segment.path.string(), offset, bad);
+  }
+  return okStatus();
+}
+
+Status SegmentOutbox::openForAppend() {
+  // Every start writes to a fresh segment, so a recovered file is never appended to.
+  const uint64_t seq = segments_.empty() ? 1 : segments_.rbegin()->first + 1;
+  const fs::path path = opts_.dir / segmentName(seq);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    countWriteError("open", errno);
+    return unavailable("cannot open outbox segment " + path.string() + ": " + std::strerror(errno));
+  }
+  if (fd_ >= 0) {
+    if (dirty_) ::fdatasync(fd_);
+    ::close(fd_);
+  }
+  fd_ = fd;
+  fd_bytes_ = 0;
+  segments_[seq] = Segment{seq, path, 0};
+  // Make the new file's directory entry durable, else a power loss could forget the segment.
+  if (const int dir = ::open(opts_.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  dropDeadSegments();
+  return okStatus();
+}
+
+void SegmentOutbox::countWriteError(const std::string& what, int err) {
+  counters_.add(counterKey("outbox_write_errors_total", {{"op", what}}));
+  spdlog::error("Outbox {} failed in {}: {}", what, opts_.dir.string(), std::strerror(err));
+}
+
+Status SegmentOutbox::writeRecord(const std::string& bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : ENOSPC;
+      countWriteError("write", err);
+      // Remove a partial record so the segment stays a sequence of whole records.
+      if (done > 0 && ::ftruncate(fd_, static_cast<off_t>(fd_bytes_)) != 0) {
+        countWriteError("truncate", errno);
+      }
+      return err == ENOSPC || err == EFBIG || err == EDQUOT
+                 ? resourceExhausted(std::string("outbox disk full: ") + std::strerror(err))
+                 : unavailable(std::string("outbox write failed: ") + std::strerror(err));
+    }
+    done += static_cast<size_t>(n);
+  }
+  fd_bytes_ += bytes.size();
+  dirty_ = true;
+  return okStatus();
+}
+
+Status SegmentOutbox::sync() {
+  if (!dirty_ || fd_ < 0) return okStatus();
+  if (::fdatasync(fd_) != 0) {
+    countWriteError("fdatasync", errno);
+    return unavailable(std::string("outbox fdatasync failed: ") + std::strerror(errno));
+  }
+  dirty_ = false;
+  unsynced_appends_ = false;
+  last_sync_ = std::chrono::steady_clock::now();
+  counters_.add("outbox_fsyncs_total");
+  return okStatus();
+}
+
+Status SegmentOutbox::maybeSync(bool is_release) {
+  switch (opts_.fsync) {
+    case FsyncPolicy::kEveryRecord:
+      return sync();
+    case FsyncPolicy::kGroupCommit:
+      return okStatus();  // takeNext() and sync() commit the group
+    case FsyncPolicy::kInterval:
+      if (!is_release && std::chrono::steady_clock::now() - last_sync_ >= opts_.fsync_interval) {
+        return sync();
+      }
+      return okStatus();
+  }
+  return okStatus();
+}
+
+Status SegmentOutbox::rollIfNeeded() {
+  if (fd_bytes_ < opts_.segment_bytes) return okStatus();
+  if (Status s = sync(); !s.ok()) return s;
+  return openForAppend();
+}
+
+bool SegmentOutbox::makeRoom(const pipeline::OutboundMessage& message, uint64_t bytes) {
+  auto over_total = [&] { return total_bytes_ + bytes > opts_.max_total_bytes; };
+  auto over_actor = [&] { return actor_bytes_[message.actor_id] + bytes > opts_.max_actor_bytes; };
+  while (over_total() || over_actor()) {
+    const bool actor_only = !over_total();
+    // The least urgent waiting message, oldest first; never more urgent than the newcomer.
+    const Held* victim = nullptr;
+    for (uint64_t id : unsent_) {
+      const Held& held = entries_.at(id);
+      if (actor_only && held.entry.message.actor_id != message.actor_id) continue;
+      if (held.entry.message.priority < message.priority) continue;
+      if (!victim || held.entry.message.priority > victim->entry.message.priority) victim = &held;
+      if (victim->entry.message.priority == pipeline::Priority::kMeasurement) break;
+    }
+    if (!victim) return false;
+    release(victim->entry.id, actor_only ? "budget_actor" : "budget_total");
+  }
+  return true;
+}
+
+Status SegmentOutbox::append(pipeline::OutboundMessage message) {
+  const std::string& actor = message.actor_id;
+  if (entries_.size() >= opts_.max_messages) {
+    counters_.add(counterKey("outbox_full_total", {{"actor", actor}}));
+    return resourceExhausted("outbox holds " + std::to_string(opts_.max_messages) + " messages");
+  }
+  if (actor.size() > 0xffff || message.topic.size() > 0xffff ||
+      message.payload.size() + actor.size() + message.topic.size() + 16 > kMaxRecordBody) {
+    counters_.add(counterKey("outbox_rejected_total", {{"actor", actor}, {"reason", "too_large"}}));
+    return invalidArgument("outbox message for actor " + actor + " is too large to store");
+  }
+  const uint64_t bytes = message.payload.size();
+  if (!makeRoom(message, bytes)) {
+    counters_.add(counterKey("outbox_full_total", {{"actor", actor}}));
+    return resourceExhausted("outbox disk budget reached for actor " + actor);
+  }
+  if (Status s = rollIfNeeded(); !s.ok()) return s;
+  const uint64_t id = next_id_;
+  if (Status s = writeRecord(encodeMessageRecord(id, message)); !s.ok()) return s;
+  unsynced_appends_ = true;
+  if (Status s = maybeSync(false); !s.ok()) return s;
+  ++next_id_;
+  const uint64_t seq = segments_.rbegin()->first;
+  ++segments_.rbegin()->second.live;
+  counters_.add(counterKey("outbox_appended_total", {{"actor", actor}}));
+  total_bytes_ += bytes;
+  actor_bytes_[actor] += bytes;
+  entries_.emplace(id, Held{Entry{id, std::move(message)}, seq});
+  unsent_.insert(id);
+  return okStatus();
+}
+
+const SegmentOutbox::Entry* SegmentOutbox::takeNext() {
+  if (unsent_.empty()) return nullptr;
+  // Group commit: nothing leaves the gateway before it is durable here.
+  // Release records alone never force a sync: they ride along with the next group.
+  if (opts_.fsync != FsyncPolicy::kInterval && unsynced_appends_ && !sync().ok()) return nullptr;
+  const uint64_t id = *unsent_.begin();
+  unsent_.erase(unsent_.begin());
+  in_flight_.insert(id);
+  return &entries_.at(id).entry;
+}
+
+void SegmentOutbox::release(uint64_t id, const char* reason) {
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return;  // a late duplicate acknowledgement
+  const pipeline::OutboundMessage& m = it->second.entry.message;
+  const bool acked = std::strcmp(reason, "acked") == 0;
+  if (acked) {
+    counters_.add(counterKey("outbox_acked_total", {{"actor", m.actor_id}}));
+  } else {
+    counters_.add(counterKey("outbox_evicted_total", {{"actor", m.actor_id}, {"reason", reason}}));
+  }
+  // A release that fails to reach the disk only means a duplicate after a crash; keep going.
+  if (rollIfNeeded().ok() &&
+      writeRecord(encodeReleaseRecord(id, acked ? ReleaseReason::kAcked
+                                                : (std::strcmp(reason, "budget_actor") == 0
+                                                       ? ReleaseReason::kEvictedActor
+                                                       : ReleaseReason::kEvictedTotal)))
+          .ok()) {
+    (void)maybeSync(true);
+  }
+  total_bytes_ -= m.payload.size();
+  actor_bytes_[m.actor_id] -= m.payload.size();
+  if (auto seg = segments_.find(it->second.segment_seq); seg != segments_.end()) --seg->second.live;
+  in_flight_.erase(id);
+  unsent_.erase(id);
+  entries_.erase(it);
+  dropDeadSegments();
+}
+
+void SegmentOutbox::ack(uint64_t id) { release(id, "acked"); }
+
+size_t SegmentOutbox::dropUnsent(const std::string& actor) {
+  std::vector<uint64_t> victims;
+  for (uint64_t id : unsent_) {
+    auto it = entries_.find(id);
+    if (it != entries_.end() && it->second.entry.message.actor_id == actor) victims.push_back(id);
+  }
+  // A release record per message, as for any eviction, so a restart does not resurrect them.
+  for (uint64_t id : victims) release(id, "actor_removed");
+  return victims.size();
+}
+
+void SegmentOutbox::requeue(uint64_t id) {
+  if (in_flight_.erase(id) > 0) unsent_.insert(id);
+}
+
+void SegmentOutbox::requeueAllInFlight() {
+  unsent_.insert(in_flight_.begin(), in_flight_.end());
+  in_flight_.clear();
+}
+
+void SegmentOutbox::dropDeadSegments() {
+  // Only a fully released prefix goes: release records in later segments then always refer to
+  // messages that are either gone or still on disk, never resurrect a deleted one's neighbour.
+  while (segments_.size() > 1 && segments_.begin()->second.live == 0) {
+    std::error_code ec;
+    fs::remove(segments_.begin()->second.path, ec);
+    if (ec) {
+      countWriteError("remove", ec.value());
+      return;
+    }
+    counters_.add("outbox_segments_deleted_total");
+    segments_.erase(segments_.begin());
+  }
+}
+
+}  // namespace gw::outbox

@@ -1,0 +1,108 @@
+#pragma once
+// The durable outbox: sealed messages are appended to checksummed segment files before they are
+// published and released (by a release record) only after the broker's PUBACK. After a crash,
+// open() replays the segments, truncates a torn tail and hands out again, in append order, every
+// message that was not released. Format, invariants and fsync policy: gateway/outbox/DESIGN.md.
+//
+// Entries are also kept in memory (the log is for recovery, never read on the hot path).
+// Not thread-safe: used only on the pipeline strand.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "gateway/core/counters.h"
+#include "gateway/pipeline/stage.h"
+
+namespace gw::outbox {
+
+enum class FsyncPolicy {
+  kEveryRecord,  // fdatasync after every append and release record
+  kGroupCommit,  // fdatasync once before any appended record is handed out or on sync()
+  kInterval,     // fdatasync at most every `fsync_interval`; a power loss may lose that window
+};
+
+struct SegmentOutboxOptions {
+  std::filesystem::path dir;
+  FsyncPolicy fsync = FsyncPolicy::kGroupCommit;
+  std::chrono::milliseconds fsync_interval{100};
+  uint64_t segment_bytes = 8u << 20;      // a new segment file starts beyond this size
+  uint64_t max_total_bytes = 256u << 20;  // payload bytes held, all actors
+  uint64_t max_actor_bytes = 64u << 20;   // payload bytes held per actor
+  size_t max_messages = 1'000'000;
+};
+
+class SegmentOutbox : public pipeline::Outbox {
+ public:
+  // Opens (creating if needed) the directory and recovers what it holds.
+  static Result<std::unique_ptr<SegmentOutbox>> open(SegmentOutboxOptions options,
+                                                     Counters& counters);
+  ~SegmentOutbox() override;
+  SegmentOutbox(const SegmentOutbox&) = delete;
+  SegmentOutbox& operator=(const SegmentOutbox&) = delete;
+
+  Status append(pipeline::OutboundMessage message) override;
+  bool hasRoom(size_t count) const override {
+    return entries_.size() + count <= opts_.max_messages;
+  }
+  const Entry* takeNext() override;
+  void ack(uint64_t id) override;
+  void requeue(uint64_t id) override;
+  void requeueAllInFlight() override;
+  size_t dropUnsent(const std::string& actor) override;
+  size_t size() const override { return entries_.size(); }
+  size_t inFlight() const override { return in_flight_.size(); }
+
+  // Makes everything appended so far durable (the group commit point).
+  Status sync();
+  size_t segmentCount() const { return segments_.size(); }
+  uint64_t bytesHeld() const { return total_bytes_; }
+  // What recovery found at open(): records replayed, bytes truncated from a torn/corrupt tail.
+  uint64_t recoveredRecords() const { return recovered_records_; }
+  uint64_t truncatedBytes() const { return truncated_bytes_; }
+
+ private:
+  struct Segment {
+    uint64_t seq = 0;
+    std::filesystem::path path;
+    uint64_t live = 0;  // messages in it not yet released
+  };
+  struct Held {
+    Entry entry;
+    uint64_t segment_seq = 0;
+  };
+
+  SegmentOutbox(SegmentOutboxOptions options, Counters& counters);
+  Status recover();
+  Status replaySegment(Segment& segment, bool last);
+  Status openForAppend();
+  Status writeRecord(const std::string& bytes);
+  Status maybeSync(bool is_release);
+  Status rollIfNeeded();
+  void release(uint64_t id, const char* reason);
+  bool makeRoom(const pipeline::OutboundMessage& message, uint64_t bytes);
+  void dropDeadSegments();
+  void countWriteError(const std::string& what, int err);
+
+  SegmentOutboxOptions opts_;
+  Counters& counters_;
+  int fd_ = -1;
+  uint64_t fd_bytes_ = 0;
+  bool dirty_ = false;             // bytes written since the last fdatasync
+  bool unsynced_appends_ = false;  // ... among them message records (releases may wait)
+  std::chrono::steady_clock::time_point last_sync_{};
+  uint64_t next_id_ = 1;
+  uint64_t recovered_records_ = 0;
+  uint64_t truncated_bytes_ = 0;
+  uint64_t total_bytes_ = 0;
+  std::map<std::string, uint64_t> actor_bytes_;
+  std::map<uint64_t, Segment> segments_;  // by seq, oldest first
+  std::map<uint64_t, Held> entries_;      // by id = append order
+  std::set<uint64_t> unsent_;
+  std::set<uint64_t> in_flight_;
+};
+
+}  // namespace gw::outbox
