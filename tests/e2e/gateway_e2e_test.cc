@@ -34,6 +34,23 @@ std::string bin(const std::string& name) {
   return (gw::testing::binaryDir() / "gateway/app" / name).string();
 }
 
+// The data rows of the SDS011 file, split on ';' with plain string code (independent of the
+// gateway's parser), 12 cells each.
+std::vector<std::vector<std::string>> pmRows() {
+  std::vector<std::vector<std::string>> rows;
+  std::ifstream in(kPmFile);
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    std::vector<std::string> c;
+    std::stringstream ss(line);
+    for (std::string cell; std::getline(ss, cell, ';');) c.push_back(cell);
+    c.resize(12);
+    rows.push_back(std::move(c));
+  }
+  return rows;
+}
+
 // What the policy below should deliver, computed from the CSV with a plain split and an
 // independent hysteresis loop, not with the gateway's parser or detector.
 struct Expected {
@@ -44,15 +61,8 @@ struct Expected {
 
 Expected expectedFromCsv() {
   Expected e;
-  std::ifstream in(kPmFile);
-  std::string line;
-  std::getline(in, line);
   bool raised = false;
-  while (std::getline(in, line)) {
-    std::vector<std::string> c;
-    std::stringstream ss(line);
-    for (std::string cell; std::getline(ss, cell, ';');) c.push_back(cell);
-    c.resize(12);
+  for (const auto& c : pmRows()) {
     std::tm tm{};
     strptime(c[5].c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
     const int64_t second = timegm(&tm);
@@ -394,16 +404,8 @@ TEST_F(GatewayE2eTest, SighupSwapsThePolicyUnderLoadWithoutLossAndRemovedActorsG
   // The municipality's readings run on without a gap across both reloads: every PM10 value of the
   // file, in file order, cycling, whichever policy version routed it.
   std::vector<double> file_pm10;
-  {
-    std::ifstream in(kPmFile);
-    std::string line;
-    std::getline(in, line);
-    while (std::getline(in, line)) {
-      std::vector<std::string> c;
-      std::stringstream ss(line);
-      for (std::string cell; std::getline(ss, cell, ';');) c.push_back(cell);
-      if (c.size() > 6 && !c[6].empty()) file_pm10.push_back(std::stod(c[6]));
-    }
+  for (const auto& c : pmRows()) {
+    if (!c[6].empty()) file_pm10.push_back(std::stod(c[6]));
   }
   auto m = jsonLines(municipality->readStdout());
   ASSERT_GT(m.size(), 50u);
@@ -481,18 +483,9 @@ TEST_F(GatewayE2eTest, ReplayDryRunPrintsPerActorWhatWouldBeSentWithoutABroker) 
   ASSERT_EQ(ChildProcess::exitCode(*status), 0) << replay.readStderr();
   // Independently: the public's route takes every PM10 and PM2.5 value of sensor 5331.
   size_t pm_values = 0;
-  {
-    std::ifstream in(kPmFile);
-    std::string line;
-    std::getline(in, line);
-    while (std::getline(in, line)) {
-      std::vector<std::string> c;
-      std::stringstream ss(line);
-      for (std::string cell; std::getline(ss, cell, ';');) c.push_back(cell);
-      c.resize(12);
-      pm_values += !c[6].empty();
-      pm_values += !c[9].empty();
-    }
+  for (const auto& c : pmRows()) {
+    pm_values += !c[6].empty();
+    pm_values += !c[9].empty();
   }
   std::map<std::string, size_t> per_actor;
   for (const auto& line : jsonLines(replay.readStdout())) {

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "gateway/sources/listeners/listen_socket.h"
+
 #include <boost/asio/post.hpp>
 #include <deque>
 
@@ -131,16 +133,8 @@ TcpListener::~TcpListener() {
 }
 
 void TcpListener::start() {
-  boost::system::error_code ec;
-  const auto address = boost::asio::ip::make_address(config_.bind_address, ec);
-  const boost::asio::ip::tcp::endpoint endpoint(address, config_.port);
-  if (!ec) acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(boost::asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(boost::asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    bind_status_ = unavailable("TCP " + config_.bind_address + ":" + std::to_string(config_.port) +
-                               ": " + ec.message());
+  bind_status_ = listenOn(acceptor_, config_.bind_address, config_.port, "TCP");
+  if (!bind_status_.ok()) {
     spdlog::error("Source cannot listen source={} error=\"{}\"", config_.source_id,
                   bind_status_.message());
     return;
