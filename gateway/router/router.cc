@@ -66,8 +66,8 @@ bool Router::withinRate(const gateway::v1::Route& route) {
   if (bucket.last_ms < 0)
     bucket.tokens = capacity;
   else
-    bucket.tokens =
-        std::min(capacity, bucket.tokens + (now - bucket.last_ms) / 1000.0 * rate->second);
+    bucket.tokens = std::min(capacity, bucket.tokens + static_cast<double>(now - bucket.last_ms) /
+                                                           1000.0 * rate->second);
   bucket.last_ms = now;
   if (bucket.tokens < 1) {
     counters_.add(counterKey("route_rate_limited_total", {{"route", route.id()}}));
