@@ -21,7 +21,7 @@ ActorSubscriber::~ActorSubscriber() { stop(); }
 Status ActorSubscriber::start(std::chrono::milliseconds timeout) {
   try {
     client_ = std::make_unique<mqtt::async_client>(config_.broker_url, config_.client_id);
-    client_->set_message_callback([this](mqtt::const_message_ptr msg) {
+    client_->set_message_callback([this](const mqtt::const_message_ptr& msg) {
       Delivery delivery{msg->get_topic(), crypto::open(msg->get_payload_str(), config_.key)};
       handler_(delivery);
     });

@@ -40,7 +40,7 @@ MqttSubscriptionSource::~MqttSubscriptionSource() {
 void MqttSubscriptionSource::start() {
   try {
     client_ = std::make_unique<mqtt::async_client>(config_.broker_url, config_.client_id);
-    client_->set_message_callback([this](mqtt::const_message_ptr msg) {
+    client_->set_message_callback([this](const mqtt::const_message_ptr& msg) {
       // Paho thread: copy out and hand over; all parsing and counting happens on the pipeline.
       boost::asio::post(
           executor_, [this, topic = msg->get_topic(), payload = msg->get_payload_str()]() mutable {
