@@ -43,10 +43,12 @@ cleanup() {
   echo "== Summary: decrypted messages per actor =="
   for actor in "${actors[@]}"; do
     n=$(grep -c . "$work/$actor.out" 2>/dev/null || true)
-    rejected=$(grep -c '^rejected' "$work/$actor.err" 2>/dev/null || true)
+    rejected=$(grep -c '^{"rejected"' "$work/$actor.err" 2>/dev/null || true)
+    verified=$(grep -c '"report":"checkpoint_verified"' "$work/$actor.err" 2>/dev/null || true)
     note=""
     [ "$actor" = police ] && note="  (no route in the demo policy: default deny)"
-    printf '  %-13s %6s messages, %s rejected%s\n' "$actor" "${n:-0}" "${rejected:-0}" "$note"
+    printf '  %-13s %6s messages, %s rejected, %s signed checkpoints verified%s\n' \
+      "$actor" "${n:-0}" "${rejected:-0}" "${verified:-0}" "$note"
   done
   echo "  logs and keys: $work"
 }
@@ -71,12 +73,14 @@ broker="tcp://127.0.0.1:$port"
 echo "== Mosquitto on $broker =="
 
 mkdir -p "$work/keys"
+"$bin/gatewayctl" keygen --gateway demo-aberdeen --out "$work/keys" >/dev/null
 for actor in "${actors[@]}"; do "$bin/gatewayctl" keygen --actor "$actor" --out "$work/keys" >/dev/null; done
 echo "== Demo keys (demo only, never for production) in $work/keys =="
 
 for actor in "${actors[@]}"; do
   "$bin/gatewayctl" subscribe --broker "$broker" --site demo-aberdeen --actor "$actor" \
-    --key "$work/keys/$actor.key" > "$work/$actor.out" 2> "$work/$actor.err" &
+    --key "$work/keys/$actor.key" --gateway-key "$work/keys/gateway.pub" \
+    > "$work/$actor.out" 2> "$work/$actor.err" &
   pids+=($!)
 done
 for actor in "${actors[@]}"; do

@@ -3,16 +3,18 @@
 #include <google/protobuf/util/json_util.h>
 #include <unistd.h>
 
-#include "gateway/crypto/sealer.h"
+#include "gateway/core/clock.h"
 #include "gateway/pipeline/topics.h"
 
 namespace gw::actor {
 
 ActorSubscriber::ActorSubscriber(SubscriberConfig config, Handler handler)
-    : config_(std::move(config)), handler_(std::move(handler)) {
+    : config_(std::move(config)),
+      handler_(std::move(handler)),
+      receiver_(config_.identity, config_.options) {
   if (config_.client_id.empty()) {
-    config_.client_id = "lantaarn-actor-" + config_.site_id + "-" + config_.actor_id + "-" +
-                        std::to_string(::getpid());
+    config_.client_id = "lantaarn-actor-" + config_.identity.site_id + "-" +
+                        config_.identity.actor_id + "-" + std::to_string(::getpid());
   }
 }
 
@@ -22,7 +24,9 @@ Status ActorSubscriber::start(std::chrono::milliseconds timeout) {
   try {
     client_ = std::make_unique<mqtt::async_client>(config_.broker_url, config_.client_id);
     client_->set_message_callback([this](const mqtt::const_message_ptr& msg) {
-      Delivery delivery{msg->get_topic(), crypto::open(msg->get_payload_str(), config_.key)};
+      // Paho runs one client's callbacks one at a time, so the receiver needs no lock.
+      Delivery delivery{msg->get_topic(),
+                        receiver_.receive(msg->get_payload(), nowUnixMs(), msg->is_retained())};
       handler_(delivery);
     });
     auto builder = mqtt::connect_options_builder().clean_session(true).automatic_reconnect(
@@ -31,7 +35,8 @@ Status ActorSubscriber::start(std::chrono::milliseconds timeout) {
     if (!client_->connect(builder.finalize())->wait_for(timeout)) {
       return unavailable("no connection to " + config_.broker_url + " within timeout");
     }
-    const auto filter = pipeline::actorTopicFilter(config_.site_id, config_.actor_id);
+    const auto filter =
+        pipeline::actorTopicFilter(config_.identity.site_id, config_.identity.actor_id);
     if (!client_->subscribe(filter, 1)->wait_for(timeout)) {
       return unavailable("subscription to " + filter + " not acknowledged within timeout");
     }

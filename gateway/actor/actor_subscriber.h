@@ -1,7 +1,7 @@
 #pragma once
-// The actor side, as a small library for actors to embed: subscribe to this actor's topics,
-// open each sealed message with the actor's secret key and hand over the plaintext.
-// gatewayctl subscribe is a thin command around it.
+// The actor side over MQTT, as a small library for actors to embed: subscribe to this actor's
+// topics and pass every payload through an EnvelopeReceiver, which verifies, decrypts, drops
+// duplicates and reports gaps. gatewayctl subscribe is a thin command around it.
 #include <mqtt/async_client.h>
 
 #include <chrono>
@@ -9,24 +9,22 @@
 #include <memory>
 #include <string>
 
+#include "gateway/actor/envelope_receiver.h"
 #include "gateway/core/status.h"
-#include "gateway/crypto/key_file.h"
-#include "gateway/v1/data.pb.h"
 
 namespace gw::actor {
 
 struct SubscriberConfig {
   std::string broker_url;
-  std::string site_id;
-  std::string actor_id;
   std::string client_id;  // default: lantaarn-actor-<site>-<actor>-<pid>
   std::string username;
-  crypto::SecretKey key;
+  ReceiverIdentity identity;
+  ReceiverOptions options;
 };
 
 struct Delivery {
   std::string topic;
-  Result<gateway::v1::ActorMessage> message;  // an error when it could not be opened
+  Received received;
 };
 
 class ActorSubscriber {
@@ -41,9 +39,13 @@ class ActorSubscriber {
   Status start(std::chrono::milliseconds timeout);
   void stop();
 
+  // Only while no delivery runs (after stop(), or from within the handler).
+  const ReceiverStats& stats() const { return receiver_.stats(); }
+
  private:
   SubscriberConfig config_;
   Handler handler_;
+  EnvelopeReceiver receiver_;
   std::unique_ptr<mqtt::async_client> client_;
 };
 

@@ -5,17 +5,20 @@
 namespace gw::app {
 
 struct KeygenArgs {
-  std::string actor;
+  std::string actor;    // an actor's X25519 key pair: <out>/<actor>.{key,pub}
+  std::string gateway;  // or the gateway identity (Ed25519) of this site: <out>/gateway.{key,pub}
   std::string out_dir;
   bool force = false;
 };
 int runKeygen(const KeygenArgs& args);
 
 struct SubscribeArgs {
-  std::string broker, site, actor, key_file, username;
+  std::string broker, site, actor, key_file, gateway_key_file, username;
   long count = 0;        // 0: unlimited
   double timeout_s = 0;  // 0: until interrupted
+  double max_age_s = 0;  // 0: no freshness limit
   bool json = false;
+  bool envelope = false;  // wrap each message with its gateway, epoch, sequence and time
 };
 int runSubscribe(const SubscribeArgs& args);
 

@@ -8,12 +8,30 @@ namespace gw::app {
 
 int runKeygen(const KeygenArgs& args) {
   namespace fs = std::filesystem;
+  if (args.actor.empty() == args.gateway.empty()) {
+    std::fprintf(stderr, "gatewayctl keygen: give exactly one of --actor ID or --gateway SITE\n");
+    return 2;
+  }
   const fs::path dir(args.out_dir);
-  const fs::path secret = dir / (args.actor + ".key");
+  const std::string basename = args.gateway.empty() ? args.actor : "gateway";
+  const fs::path secret = dir / (basename + ".key");
   if (!args.force && fs::exists(secret)) {
     std::fprintf(stderr, "gatewayctl keygen: %s exists; use --force to replace it\n",
                  secret.c_str());
     return 1;
+  }
+  if (!args.gateway.empty()) {
+    const auto identity = crypto::generateIdentityKey(args.gateway);
+    if (Status s = crypto::writeIdentityKeyPair(identity, dir, basename); !s.ok()) {
+      std::fprintf(stderr, "gatewayctl keygen: %s\n", s.message().c_str());
+      return 1;
+    }
+    std::printf(
+        "gateway %s key_id %s\n  public: %s (give it to every actor: they verify with it)\n"
+        "  secret: %s (mode 0600; gatewayd only: policy gateway.identity_key_file)\n",
+        args.gateway.c_str(), identity.key_id.c_str(), (dir / "gateway.pub").c_str(),
+        secret.c_str());
+    return 0;
   }
   const auto key = crypto::generateKeyPair(args.actor);
   if (Status s = crypto::writeKeyPair(key, dir); !s.ok()) {

@@ -2,6 +2,7 @@
 #include <csignal>
 #include <cstdio>
 #include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "gateway/actor/actor_subscriber.h"
 #include "gateway/app/ctl_commands.h"
@@ -12,12 +13,30 @@ namespace {
 std::atomic<bool> g_interrupted{false};
 void onSignal(int) { g_interrupted = true; }
 
+// One JSON line on stderr per thing the actor should know beyond the messages themselves.
+void printReport(const actor::Report& report) {
+  nlohmann::ordered_json line{{"report", actor::reportName(report.type)},
+                              {"epoch", report.epoch},
+                              {"from", report.from},
+                              {"to", report.to}};
+  if (report.type != actor::Report::Type::kLate &&
+      report.type != actor::Report::Type::kCheckpointVerified) {
+    line["missing"] = report.missing;
+  }
+  std::fprintf(stderr, "%s\n", line.dump().c_str());
+}
+
 }  // namespace
 
 int runSubscribe(const SubscribeArgs& args) {
   auto key = crypto::readSecretKeyFile(args.key_file);
   if (!key.ok()) {
     std::fprintf(stderr, "gatewayctl subscribe: %s\n", key.status().message().c_str());
+    return 2;
+  }
+  auto gateway_key = crypto::readIdentityPublicKeyFile(args.gateway_key_file);
+  if (!gateway_key.ok()) {
+    std::fprintf(stderr, "gatewayctl subscribe: %s\n", gateway_key.status().message().c_str());
     return 2;
   }
   if (key->actor != args.actor) {
@@ -31,20 +50,36 @@ int runSubscribe(const SubscribeArgs& args) {
 
   std::mutex mutex;
   std::condition_variable done_cv;
-  long received = 0, rejected = 0;
-  actor::SubscriberConfig config{args.broker, args.site, args.actor, "", args.username, *key};
+  long received = 0;
+  actor::SubscriberConfig config;
+  config.broker_url = args.broker;
+  config.username = args.username;
+  config.identity = {args.site, args.actor, *key, *gateway_key};
+  config.options.max_age_ms = static_cast<int64_t>(args.max_age_s * 1000);
   actor::ActorSubscriber subscriber(config, [&](const actor::Delivery& d) {
     std::lock_guard lock(mutex);
-    if (!d.message.ok()) {
-      ++rejected;
-      std::fprintf(stderr, "rejected message on %s: %s\n", d.topic.c_str(),
-                   d.message.status().toString().c_str());
+    for (const auto& report : d.received.reports) printReport(report);
+    if (d.received.verdict == actor::Verdict::kRejected) {
+      const std::string& reason = d.received.reason;
+      nlohmann::ordered_json line{
+          {"rejected", reason.substr(0, reason.find(':'))}, {"reason", reason}, {"topic", d.topic}};
+      if (d.received.header.sequence() != 0) line["sequence"] = d.received.header.sequence();
+      std::fprintf(stderr, "%s\n", line.dump().c_str());
       return;
     }
+    if (d.received.verdict != actor::Verdict::kMessage) return;
     if (args.count > 0 && received >= args.count) return;
     ++received;
-    const std::string json = actor::toJson(*d.message);
-    if (args.json) {
+    const std::string json = actor::toJson(d.received.message);
+    const auto& h = d.received.header;
+    if (args.envelope) {
+      std::printf(
+          "{\"gateway\":\"%s\",\"epoch\":%llu,\"sequence\":%llu,\"sent_unix_ms\":%lld,"
+          "\"message\":%s}\n",
+          h.gateway_key_id().c_str(), static_cast<unsigned long long>(h.epoch()),
+          static_cast<unsigned long long>(h.sequence()), static_cast<long long>(h.sent_unix_ms()),
+          json.c_str());
+    } else if (args.json) {
       std::printf("%s\n", json.c_str());
     } else {
       const std::string kind = d.topic.substr(d.topic.find_last_of('/') + 1);
@@ -57,8 +92,8 @@ int runSubscribe(const SubscribeArgs& args) {
     std::fprintf(stderr, "gatewayctl subscribe: %s\n", s.message().c_str());
     return 2;
   }
-  std::fprintf(stderr, "subscribed actor=%s site=%s broker=%s\n", args.actor.c_str(),
-               args.site.c_str(), args.broker.c_str());
+  std::fprintf(stderr, "subscribed actor=%s site=%s broker=%s gateway_key=%s\n", args.actor.c_str(),
+               args.site.c_str(), args.broker.c_str(), gateway_key->key_id.c_str());
 
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(static_cast<int64_t>(args.timeout_s * 1000));
@@ -77,8 +112,19 @@ int runSubscribe(const SubscribeArgs& args) {
   }
   subscriber.stop();
   std::lock_guard lock(mutex);
-  std::fprintf(stderr, "summary actor=%s received=%ld rejected=%ld\n", args.actor.c_str(), received,
-               rejected);
+  const auto& st = subscriber.stats();
+  std::fprintf(
+      stderr,
+      "summary actor=%s received=%ld rejected=%llu duplicates=%llu gaps=%llu "
+      "missing=%llu late=%llu unaccounted=%llu checkpoints_verified=%llu "
+      "checkpoints_incomplete=%llu checkpoints_mismatched=%llu\n",
+      args.actor.c_str(), received, static_cast<unsigned long long>(st.rejected),
+      static_cast<unsigned long long>(st.duplicates), static_cast<unsigned long long>(st.gaps),
+      static_cast<unsigned long long>(st.missing), static_cast<unsigned long long>(st.late),
+      static_cast<unsigned long long>(st.unaccounted),
+      static_cast<unsigned long long>(st.checkpoints_verified),
+      static_cast<unsigned long long>(st.checkpoints_incomplete),
+      static_cast<unsigned long long>(st.checkpoints_mismatched));
   if (args.count > 0 && received < args.count && timed_out) {
     std::fprintf(stderr, "gatewayctl subscribe: timed out after %ld of %ld messages\n", received,
                  args.count);

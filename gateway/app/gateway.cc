@@ -7,8 +7,10 @@
 #include <functional>
 #include <set>
 
+#include "gateway/app/gateway_identity.h"
 #include "gateway/app/source_factory.h"
-#include "gateway/crypto/sealer.h"
+#include "gateway/core/clock.h"
+#include "gateway/core/durations.h"
 #include "gateway/detectors/factory.h"
 #include "gateway/pipeline/topics.h"
 #include "gateway/privacy/minimiser.h"
@@ -21,7 +23,10 @@ constexpr auto kDrainPoll = std::chrono::milliseconds(20);
 }  // namespace
 
 Gateway::Gateway(config::LoadedPolicyPtr policy, GatewayOptions options)
-    : initial_policy_(std::move(policy)), options_(std::move(options)), drain_timer_(io_) {}
+    : initial_policy_(std::move(policy)),
+      options_(std::move(options)),
+      checkpoint_timer_(io_),
+      drain_timer_(io_) {}
 
 Gateway::~Gateway() {
   // Stop Paho's threads before the io_context they post to goes away.
@@ -68,6 +73,7 @@ Status Gateway::init() {
   }
 
   GW_RETURN_IF_ERROR(startFrameDetectors());
+  if (!dryRun()) GW_RETURN_IF_ERROR(initSealer());
   if (options_.state_dir.empty()) {
     spdlog::warn("Gateway has no --state-dir: the outbox is in memory and a crash loses it");
     outbox_ =
@@ -92,6 +98,74 @@ Status Gateway::init() {
   publisher_ =
       std::make_unique<publisher::MqttPublisher>(pub, io_.get_executor(), *outbox_, counters_);
   return okStatus();
+}
+
+Status Gateway::initSealer() {
+  const auto& policy = initial_policy_->policy;
+  auto identity = loadGatewayIdentity(policy, options_.state_dir);
+  if (!identity.ok()) return identity.status();
+  crypto::SealerOptions options;
+  const auto& settings = policy.gateway();
+  // The validator filled in defaults and checked both durations.
+  options.epoch.max_age = std::chrono::milliseconds(static_cast<int64_t>(
+      parseDurationSeconds(settings.epochs().max_age()).value_or(3600) * 1000));
+  options.epoch.max_messages = settings.epochs().max_messages();
+  options.checkpoint_interval = std::chrono::milliseconds(static_cast<int64_t>(
+      parseDurationSeconds(settings.checkpoint_interval()).value_or(1) * 1000));
+  checkpoint_tick_ = std::max(std::chrono::milliseconds(10), options.checkpoint_interval / 4);
+  if (!options_.state_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(options_.state_dir, ec);
+    options.positions_file = std::filesystem::path(options_.state_dir) / "streams";
+  }
+  auto sealer = crypto::GatewaySealer::open(std::move(identity).value(), policy.site().id(),
+                                            std::move(options));
+  if (!sealer.ok()) return sealer.status();
+  sealer_ = std::move(sealer).value();
+  sealer_->setActors(routing_->actor_keys);
+  spdlog::info("Gateway identity key_id={} signs every epoch key and checkpoint",
+               sealer_->identity().key_id);
+  return okStatus();
+}
+
+void Gateway::scheduleCheckpoints() {
+  checkpoint_timer_.expires_after(checkpoint_tick_);
+  checkpoint_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    emitCheckpoints(/*flush=*/false);
+    scheduleCheckpoints();
+  });
+}
+
+void Gateway::emitCheckpoints(bool flush) {
+  std::vector<std::pair<std::string, crypto::SealedEnvelope>> due;
+  if (Status s = sealer_->checkpoints(nowUnixMs(), flush, &due); !s.ok()) {
+    spdlog::error("Checkpoints failed error=\"{}\"", s.message());
+    counters_.add("checkpoint_failed_total");
+  }
+  for (auto& [actor, envelope] : due) {
+    enqueue(actor, "", pipeline::Priority::kAlarm, std::move(envelope));
+  }
+  if (!due.empty()) publisher_->pump();
+}
+
+void Gateway::enqueue(const std::string& actor, const std::string& data_kind,
+                      pipeline::Priority priority, crypto::SealedEnvelope envelope) {
+  const std::string& site = routing_->policy->policy.site().id();
+  std::string kind = data_kind;
+  if (envelope.kind == gateway::v1::ENVELOPE_KIND_KEY) kind = pipeline::kKeyKind;
+  if (envelope.kind == gateway::v1::ENVELOPE_KIND_CHECKPOINT) kind = pipeline::kCheckpointKind;
+  if (envelope.kind != gateway::v1::ENVELOPE_KIND_DATA) {
+    // Without its key nothing of the epoch opens, and checkpoints prove the rest: evict them last.
+    priority = pipeline::Priority::kAlarm;
+  }
+  counters_.add(counterKey("envelopes_sealed_total", {{"actor", actor}, {"kind", kind}}));
+  pipeline::OutboundMessage out{actor, pipeline::actorTopic(site, actor, kind),
+                                std::move(envelope.payload), priority};
+  if (Status s = outbox_->append(std::move(out)); !s.ok()) {
+    // Room for the whole fan-out was checked in accept(), so this means a bug, not load.
+    spdlog::error("Outbox rejected message actor={} error=\"{}\"", actor, s.message());
+  }
 }
 
 Status Gateway::startFrameDetectors() {
@@ -144,6 +218,7 @@ void Gateway::run() {
     });
   };
   await_hangup();
+  if (sealer_) scheduleCheckpoints();
   for (auto& worker : frame_workers_) worker->start();
   for (auto& source : sources_) source->start();
   const auto& policy = routing_->policy->policy;
@@ -197,6 +272,8 @@ void Gateway::reloadPolicy() {
     if (!(*routing)->actor_keys.count(actor)) removed.insert(actor);
   }
   routing_ = std::move(routing).value();
+  // Removed actors' streams end; a changed key starts a new epoch sealed to the new key.
+  if (sealer_) sealer_->setActors(routing_->actor_keys);
   ++policy_version_;
   counters_.add("policy_reloads_total");
   // An actor the new policy removed receives nothing more, not even what was queued for it.
@@ -216,6 +293,7 @@ void Gateway::beginShutdown() {
   if (stopping_) return;
   stopping_ = true;
   for (auto& source : sources_) source->stop();
+  if (sealer_) emitCheckpoints(/*flush=*/true);  // so actors can verify the tail too
   spdlog::info("Gateway stopping: flushing outbox messages={}", outbox_->size());
   drainThenFinish(std::chrono::steady_clock::now() + options_.drain_timeout);
 }
@@ -237,6 +315,10 @@ void Gateway::drainThenFinish(std::chrono::steady_clock::time_point deadline) {
                   outbox_->size());
   }
   publisher_->stop(std::chrono::seconds(2));
+  if (Status s = sealer_ ? sealer_->close() : okStatus(); !s.ok()) {
+    spdlog::error("Stream positions not saved error=\"{}\": the next start counts as unclean",
+                  s.message());
+  }
   for (const auto& [key, value] : counters_.snapshot()) spdlog::info("Counter {} {}", key, value);
   io_.stop();
 }
@@ -262,7 +344,7 @@ void Gateway::emit(const gateway::v1::Event& event) {
 }
 
 void Gateway::deliver(std::vector<router::RoutedMessage>& routed) {
-  const std::string& site = routing_->policy->policy.site().id();
+  const int64_t now_ms = nowUnixMs();
   for (auto& item : routed) {
     const std::string& actor = item.route->to();
     privacy::minimise(&item.message, {item.route->fields().begin(), item.route->fields().end()});
@@ -270,17 +352,14 @@ void Gateway::deliver(std::vector<router::RoutedMessage>& routed) {
       options_.dry_run_sink(actor, item.kind, item.message);
       continue;
     }
-    auto sealed = crypto::seal(item.message, routing_->actor_keys.at(actor));
-    if (!sealed.ok()) {
-      spdlog::error("Seal failed actor={} error=\"{}\"", actor, sealed.status().message());
+    sealed_scratch_.clear();
+    if (Status s = sealer_->seal(actor, item.message, now_ms, &sealed_scratch_); !s.ok()) {
+      spdlog::error("Seal failed actor={} error=\"{}\"", actor, s.message());
       counters_.add(counterKey("seal_failed_total", {{"actor", actor}}));
       continue;
     }
-    pipeline::OutboundMessage out{actor, pipeline::actorTopic(site, actor, item.kind),
-                                  std::move(sealed).value(), item.priority};
-    if (Status s = outbox_->append(std::move(out)); !s.ok()) {
-      // Room for the whole fan-out was checked in accept(), so this means a bug, not load.
-      spdlog::error("Outbox rejected message actor={} error=\"{}\"", actor, s.message());
+    for (auto& envelope : sealed_scratch_) {
+      enqueue(actor, item.kind, item.priority, std::move(envelope));
     }
   }
   if (!dryRun()) publisher_->pump();

@@ -15,6 +15,7 @@
 #include "gateway/app/routing_state.h"
 #include "gateway/config/policy_loader.h"
 #include "gateway/core/counters.h"
+#include "gateway/crypto/gateway_sealer.h"
 #include "gateway/crypto/key_file.h"
 #include "gateway/detectors/detector.h"
 #include "gateway/outbox/memory_outbox.h"
@@ -58,6 +59,14 @@ class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
   Status accept(const gateway::v1::Reading& reading) override;
   void emit(const gateway::v1::Event& event) override;
   void deliver(std::vector<router::RoutedMessage>& routed);
+  Status initSealer();
+  // Appends an envelope to the outbox on the topic its kind belongs on.
+  void enqueue(const std::string& actor, const std::string& data_kind, pipeline::Priority priority,
+               crypto::SealedEnvelope envelope);
+  // Every checkpoint interval: the signed checkpoints of busy streams (docs/SECURITY.md).
+  void scheduleCheckpoints();
+  // `flush`: every stream with anything unproven gets one now (shutdown).
+  void emitCheckpoints(bool flush);
   void beginShutdown();
   // SIGHUP: re-read the policy; a valid one replaces the running one between two readings, an
   // invalid one is logged with all its errors and the running one stays.
@@ -77,6 +86,10 @@ class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
   std::vector<pipeline::SourcePtr> sources_;
   // After sources_: destroyed first, while the cameras whose slots they read still exist.
   std::vector<std::unique_ptr<FrameWorker>> frame_workers_;
+  std::unique_ptr<crypto::GatewaySealer> sealer_;  // null in a dry run
+  boost::asio::steady_timer checkpoint_timer_;
+  std::chrono::milliseconds checkpoint_tick_{250};
+  std::vector<crypto::SealedEnvelope> sealed_scratch_;
   std::unique_ptr<pipeline::Outbox> outbox_;
   std::unique_ptr<publisher::MqttPublisher> publisher_;
   boost::asio::steady_timer drain_timer_;

@@ -11,9 +11,14 @@ int main(int argc, char** argv) {
   cli.require_subcommand(1);
 
   gw::app::KeygenArgs keygen;
-  auto* keygen_cmd =
-      cli.add_subcommand("keygen", "Generate an actor's X25519 key pair (ID.pub, ID.key)");
-  keygen_cmd->add_option("--actor", keygen.actor, "Actor id, e.g. police")->required();
+  auto* keygen_cmd = cli.add_subcommand(
+      "keygen",
+      "Generate an actor's X25519 key pair (ID.pub, ID.key) or the gateway's Ed25519 identity "
+      "(gateway.pub, gateway.key)");
+  auto* keygen_actor = keygen_cmd->add_option("--actor", keygen.actor, "Actor id, e.g. police");
+  auto* keygen_gateway = keygen_cmd->add_option(
+      "--gateway", keygen.gateway, "Site id: write the gateway identity key of this site");
+  keygen_actor->excludes(keygen_gateway);
   keygen_cmd->add_option("--out", keygen.out_dir, "Directory to write the key files to")
       ->required();
   keygen_cmd->add_flag("--force", keygen.force, "Overwrite existing key files");
@@ -25,6 +30,15 @@ int main(int argc, char** argv) {
   sub_cmd->add_option("--site", sub.site, "Site id")->required();
   sub_cmd->add_option("--actor", sub.actor, "Actor id whose topics to read")->required();
   sub_cmd->add_option("--key", sub.key_file, "The actor's secret key file (ID.key)")->required();
+  sub_cmd
+      ->add_option("--gateway-key", sub.gateway_key_file,
+                   "The gateway's identity public key (gateway.pub): only what it signed is "
+                   "accepted")
+      ->required();
+  sub_cmd->add_option("--max-age", sub.max_age_s,
+                      "Refuse messages sealed more than this many seconds ago (0: no limit)");
+  sub_cmd->add_flag("--envelope", sub.envelope,
+                    "Print {gateway, epoch, sequence, sent_unix_ms, message} per message");
   sub_cmd->add_option("--count", sub.count, "Exit 0 after this many messages");
   sub_cmd->add_option("--timeout", sub.timeout_s,
                       "Seconds to run; with --count, not reaching the count in time exits 1");

@@ -24,7 +24,8 @@ Result<std::unique_ptr<RoutingState>> buildRoutingState(config::LoadedPolicyPtr 
   // The router shares ownership of the loaded policy, so routes it hands out stay valid.
   state->router = std::make_unique<router::Router>(
       std::shared_ptr<const gateway::v1::Policy>(state->policy, &state->policy->policy), counters);
-  state->max_fan_out = static_cast<size_t>(p.routes_size()) * (1 + state->detectors.size());
+  // Each routed message may become up to 3 envelopes (a final checkpoint, a KEY and the DATA).
+  state->max_fan_out = static_cast<size_t>(p.routes_size()) * (1 + state->detectors.size()) * 3;
   return state;
 }
 

@@ -63,6 +63,9 @@ void absolutise(std::string* path, const fs::path& base_dir) {
 }
 
 void resolvePaths(Policy* one_file, const fs::path& base_dir) {
+  if (one_file->has_gateway()) {
+    absolutise(one_file->mutable_gateway()->mutable_identity_key_file(), base_dir);
+  }
   for (auto& actor : *one_file->mutable_actors()) {
     absolutise(actor.mutable_public_key_file(), base_dir);
   }

@@ -21,6 +21,34 @@ std::string join(const std::set<std::string>& names) {
   return out.empty() ? "none" : out;
 }
 
+// A duration setting: the default when absent, else a positive duration within [min_s, max_s].
+void checkDuration(std::string* value, const std::string& path, const char* fallback,
+                   const char* min, const char* max, Checker& check) {
+  if (value->empty()) *value = fallback;
+  auto seconds = parseDurationSeconds(*value);
+  if (!seconds || *seconds < *parseDurationSeconds(min) || *seconds > *parseDurationSeconds(max)) {
+    check.fail(path, "'" + *value + "' is not a duration from " + min + " to " + max + " (e.g. " +
+                         fallback + ")");
+  }
+}
+
+void validateEnvelopeSettings(GatewaySettings* settings, Checker& check) {
+  if (!settings->identity_key_file().empty()) {
+    if (auto key = crypto::readIdentityKeyFile(settings->identity_key_file()); !key.ok()) {
+      check.fail("gateway.identity_key_file", key.status().message());
+    }
+  }
+  auto* epochs = settings->mutable_epochs();
+  checkDuration(epochs->mutable_max_age(), "gateway.epochs.max_age", "1h", "1s", "7d", check);
+  if (epochs->max_messages() == 0) epochs->set_max_messages(1'000'000);
+  if (epochs->max_messages() < 16) {
+    check.fail("gateway.epochs.max_messages", "an epoch needs room for at least 16 envelopes");
+  }
+  // The evidence promise is a checkpoint at least every second; shorter is allowed.
+  checkDuration(settings->mutable_checkpoint_interval(), "gateway.checkpoint_interval", "1s",
+                "10ms", "1s", check);
+}
+
 }  // namespace
 
 void validatePolicy(Policy* policy, const PositionMap& positions, const std::string& fallback_file,
@@ -41,6 +69,7 @@ void validatePolicy(Policy* policy, const PositionMap& positions, const std::str
   if (gw_settings->broker().client_id().empty()) {
     gw_settings->mutable_broker()->set_client_id("lantaarn-gw-" + policy->site().id());
   }
+  validateEnvelopeSettings(gw_settings, check);
 
   std::map<std::string, std::set<std::string>> actor_purposes;
   for (int i = 0; i < policy->actors_size(); ++i) {

@@ -7,6 +7,7 @@ namespace gw {
 namespace {
 
 std::optional<double> unitSeconds(const std::string& unit) {
+  if (unit == "ms") return 0.001;
   if (unit == "s" || unit == "sec") return 1;
   if (unit == "m" || unit == "min") return 60;
   if (unit == "h") return 3600;

@@ -3,6 +3,7 @@
 #include <sodium.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -29,14 +30,21 @@ bool fromBase64(const std::string& text, KeyBytes* out) {
   return len == kKeyBytes;
 }
 
-std::string render(const std::string& type, const std::string& actor, const std::string& key_id,
+bool isSecretType(const std::string& type) { return type.find("-secret") != std::string::npos; }
+
+// Ed25519 files name the gateway (site) that owns them, X25519 files the actor.
+const char* ownerField(const std::string& type) {
+  return type.rfind("ed25519", 0) == 0 ? "gateway" : "actor";
+}
+
+std::string render(const std::string& type, const std::string& owner, const std::string& key_id,
                    const KeyBytes& key) {
   std::ostringstream out;
-  out << "# Lantaarn " << (type == "x25519-secret" ? "SECRET" : "public")
+  out << "# Lantaarn " << (isSecretType(type) ? "SECRET" : "public")
       << " key. Format: docs/KEYS.md\n"
       << "format: " << kFormat << "\n"
       << "type: " << type << "\n"
-      << "actor: " << actor << "\n"
+      << ownerField(type) << ": " << owner << "\n"
       << "key_id: " << key_id << "\n"
       << "key: " << toBase64(key.data(), key.size()) << "\n";
   return out.str();
@@ -75,12 +83,36 @@ Result<ParsedFile> parseKeyText(const std::string& text, const std::string& orig
                            want_type + "'");
   }
   ParsedFile parsed;
-  parsed.actor = fields["actor"];
+  parsed.actor = fields[ownerField(want_type)];
   parsed.key_id = fields["key_id"];
   if (!fromBase64(fields["key"], &parsed.key)) {
     return invalidArgument(origin + ": key is not 32 bytes of base64");
   }
   return parsed;
+}
+
+// A secret key file must be private to its owner; anything else may already have leaked it.
+Result<std::string> readPrivateFile(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return notFound(path.string() + ": no such file");
+  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    return permissionDenied(path.string() +
+                            ": secret key is readable by group or others; chmod 600 it");
+  }
+  return readFile(path);
+}
+
+Status writePair(const std::filesystem::path& dir, const std::string& basename,
+                 const std::string& secret_text, const std::string& public_text) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return unavailable(dir.string() + ": " + ec.message());
+  using std::filesystem::perms;
+  GW_RETURN_IF_ERROR(writeFileAtomic(dir / (basename + ".key"), secret_text,
+                                     perms::owner_read | perms::owner_write));
+  return writeFileAtomic(
+      dir / (basename + ".pub"), public_text,
+      perms::owner_read | perms::owner_write | perms::group_read | perms::others_read);
 }
 
 }  // namespace
@@ -111,16 +143,32 @@ SecretKey generateKeyPair(const std::string& actor) {
 PublicKey publicHalf(const SecretKey& key) { return {key.actor, key.key_id, key.public_key}; }
 
 Status writeKeyPair(const SecretKey& key, const std::filesystem::path& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return unavailable(dir.string() + ": " + ec.message());
-  using std::filesystem::perms;
-  GW_RETURN_IF_ERROR(writeFileAtomic(dir / (key.actor + ".key"),
-                                     render("x25519-secret", key.actor, key.key_id, key.secret),
-                                     perms::owner_read | perms::owner_write));
-  return writeFileAtomic(
-      dir / (key.actor + ".pub"), render("x25519-public", key.actor, key.key_id, key.public_key),
-      perms::owner_read | perms::owner_write | perms::group_read | perms::others_read);
+  return writePair(dir, key.actor, render("x25519-secret", key.actor, key.key_id, key.secret),
+                   render("x25519-public", key.actor, key.key_id, key.public_key));
+}
+
+IdentityKey generateIdentityKey(const std::string& owner) {
+  (void)initSodium();
+  IdentityKey key;
+  key.owner = owner;
+  crypto_sign_keypair(key.public_key.data(), key.secret.data());
+  key.key_id = keyIdOf(key.public_key);
+  return key;
+}
+
+IdentityPublicKey identityPublicHalf(const IdentityKey& key) {
+  return {key.owner, key.key_id, key.public_key};
+}
+
+Status writeIdentityKeyPair(const IdentityKey& key, const std::filesystem::path& dir,
+                            const std::string& basename) {
+  // The file holds the 32-byte seed; libsodium's 64-byte form is seed || public key.
+  KeyBytes seed{};
+  std::copy_n(key.secret.begin(), seed.size(), seed.begin());
+  Status s = writePair(dir, basename, render("ed25519-secret", key.owner, key.key_id, seed),
+                       render("ed25519-public", key.owner, key.key_id, key.public_key));
+  sodium_memzero(seed.data(), seed.size());
+  return s;
 }
 
 Result<PublicKey> parsePublicKey(const std::string& text, const std::string& origin) {
@@ -149,6 +197,33 @@ Result<SecretKey> parseSecretKey(const std::string& text, const std::string& ori
   return key;
 }
 
+Result<IdentityPublicKey> parseIdentityPublicKey(const std::string& text,
+                                                 const std::string& origin) {
+  auto parsed = parseKeyText(text, origin, "ed25519-public");
+  if (!parsed.ok()) return parsed.status();
+  const std::string id = keyIdOf(parsed->key);
+  if (!parsed->key_id.empty() && parsed->key_id != id) {
+    return invalidArgument(origin + ": key_id " + parsed->key_id + " does not match the key (" +
+                           id + ")");
+  }
+  return IdentityPublicKey{parsed->actor, id, parsed->key};
+}
+
+Result<IdentityKey> parseIdentityKey(const std::string& text, const std::string& origin) {
+  GW_RETURN_IF_ERROR(initSodium());
+  auto parsed = parseKeyText(text, origin, "ed25519-secret");
+  if (!parsed.ok()) return parsed.status();
+  IdentityKey key;
+  key.owner = parsed->actor;
+  crypto_sign_seed_keypair(key.public_key.data(), key.secret.data(), parsed->key.data());
+  sodium_memzero(parsed->key.data(), parsed->key.size());
+  key.key_id = keyIdOf(key.public_key);
+  if (!parsed->key_id.empty() && parsed->key_id != key.key_id) {
+    return invalidArgument(origin + ": key_id " + parsed->key_id + " does not match the key");
+  }
+  return key;
+}
+
 Result<PublicKey> readPublicKeyFile(const std::filesystem::path& path) {
   auto text = readFile(path);
   if (!text.ok()) return text.status();
@@ -156,15 +231,21 @@ Result<PublicKey> readPublicKeyFile(const std::filesystem::path& path) {
 }
 
 Result<SecretKey> readSecretKeyFile(const std::filesystem::path& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return notFound(path.string() + ": no such file");
-  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    return permissionDenied(path.string() +
-                            ": secret key is readable by group or others; chmod 600 it");
-  }
-  auto text = readFile(path);
+  auto text = readPrivateFile(path);
   if (!text.ok()) return text.status();
   return parseSecretKey(*text, path.string());
+}
+
+Result<IdentityPublicKey> readIdentityPublicKeyFile(const std::filesystem::path& path) {
+  auto text = readFile(path);
+  if (!text.ok()) return text.status();
+  return parseIdentityPublicKey(*text, path.string());
+}
+
+Result<IdentityKey> readIdentityKeyFile(const std::filesystem::path& path) {
+  auto text = readPrivateFile(path);
+  if (!text.ok()) return text.status();
+  return parseIdentityKey(*text, path.string());
 }
 
 }  // namespace gw::crypto

@@ -1,8 +1,11 @@
 #pragma once
 // The topic scheme, version 1 (docs/TOPICS.md):
-//   lantaarn/v1/<site>/<actor>/<kind>      kind: measurement | event
+//   lantaarn/v1/<site>/<actor>/<kind>      kind: measurement | event | key | checkpoint
+// The key topic is retained: an actor that subscribes mid-epoch gets the current epoch key at
+// once instead of waiting for the next epoch.
 // Each actor's broker user may read only lantaarn/v1/<site>/<actor>/#.
 #include <string>
+#include <string_view>
 
 namespace gw::pipeline {
 
@@ -11,6 +14,15 @@ inline constexpr const char* kTopicRoot = "lantaarn/v1";
 inline std::string actorTopic(const std::string& site, const std::string& actor,
                               const std::string& kind) {
   return std::string(kTopicRoot) + "/" + site + "/" + actor + "/" + kind;
+}
+
+inline constexpr const char* kKeyKind = "key";
+inline constexpr const char* kCheckpointKind = "checkpoint";
+
+inline bool isRetainedTopic(const std::string& topic) {
+  constexpr std::string_view suffix = "/key";
+  return topic.size() > suffix.size() &&
+         topic.compare(topic.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 inline std::string actorTopicFilter(const std::string& site, const std::string& actor) {

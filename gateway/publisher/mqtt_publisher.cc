@@ -1,5 +1,7 @@
 #include "gateway/publisher/mqtt_publisher.h"
 
+#include "gateway/pipeline/topics.h"
+
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
@@ -87,7 +89,8 @@ void MqttPublisher::pump() {
     const pipeline::Outbox::Entry* entry = outbox_.takeNext();
     if (entry == nullptr) return;
     try {
-      auto message = mqtt::make_message(entry->message.topic, entry->message.payload, kQos, false);
+      auto message = mqtt::make_message(entry->message.topic, entry->message.payload, kQos,
+                                        pipeline::isRetainedTopic(entry->message.topic));
       // The entry id rides in the user context, so the acknowledgement finds its entry.
       client_->publish(message, reinterpret_cast<void*>(static_cast<uintptr_t>(entry->id)), *this);
       counters_.add(counterKey("messages_published_total", {{"actor", entry->message.actor_id}}));

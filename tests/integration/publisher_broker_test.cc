@@ -9,7 +9,8 @@
 #include <thread>
 
 #include "gateway/actor/actor_subscriber.h"
-#include "gateway/crypto/sealer.h"
+#include "gateway/core/clock.h"
+#include "gateway/crypto/gateway_sealer.h"
 #include "gateway/outbox/memory_outbox.h"
 #include "gateway/pipeline/topics.h"
 #include "gateway/publisher/mqtt_publisher.h"
@@ -24,15 +25,17 @@ using gw::testing::waitUntil;
 // Receives and opens an actor's messages, recording the value each carried, in arrival order.
 class Receiver {
  public:
-  Receiver(const std::string& url, const crypto::SecretKey& key)
-      : subscriber_({url, "site", key.actor, "", "", key}, [this](const actor::Delivery& d) {
-          std::lock_guard lock(mutex_);
-          if (d.message.ok()) {
-            values_.push_back(static_cast<int>(d.message->measurement().value()));
-          } else {
-            ++rejected_;
-          }
-        }) {}
+  Receiver(const std::string& url, const crypto::SecretKey& key,
+           const crypto::IdentityPublicKey& gateway)
+      : subscriber_(
+            {url, "", "", {"site", key.actor, key, gateway}, {}}, [this](const actor::Delivery& d) {
+              std::lock_guard lock(mutex_);
+              if (d.received.verdict == actor::Verdict::kMessage) {
+                values_.push_back(static_cast<int>(d.received.message.measurement().value()));
+              } else if (d.received.verdict == actor::Verdict::kRejected) {
+                ++rejected_;
+              }
+            }) {}
   Status start() { return subscriber_.start(std::chrono::seconds(10)); }
   std::vector<int> values() {
     std::lock_guard lock(mutex_);
@@ -56,7 +59,14 @@ class GatewaySide {
   GatewaySide(const std::string& url, uint32_t window)
       : outbox_(100000, counters_),
         publisher_({url, "test-gw", "", "lantaarn/v1/site/_gateway/status", window},
-                   io_.get_executor(), outbox_, counters_) {}
+                   io_.get_executor(), outbox_, counters_) {
+    auto sealer = crypto::GatewaySealer::open(crypto::generateIdentityKey("site"), "site", {});
+    EXPECT_TRUE(sealer.ok());
+    sealer_ = std::move(sealer).value();
+  }
+  crypto::IdentityPublicKey identity() const {
+    return crypto::identityPublicHalf(sealer_->identity());
+  }
   ~GatewaySide() {
     publisher_.stop(std::chrono::seconds(1));
     io_.stop();
@@ -73,15 +83,20 @@ class GatewaySide {
 
   void publish(const crypto::PublicKey& to, int first, int count) {
     boost::asio::post(io_, [this, to, first, count] {
+      if (!sealer_->hasActor(to.actor)) sealer_->setActors({{to.actor, to}});
       for (int i = first; i < first + count; ++i) {
         gateway::v1::ActorMessage m;
+        m.set_site_id("site");
+        m.set_actor_id(to.actor);
         m.mutable_measurement()->set_value(i);
-        auto sealed = crypto::seal(m, to);
-        ASSERT_TRUE(sealed.ok());
-        ASSERT_TRUE(outbox_
-                        .append({to.actor, pipeline::actorTopic("site", to.actor, "measurement"),
-                                 *sealed, pipeline::Priority::kMeasurement})
-                        .ok());
+        std::vector<crypto::SealedEnvelope> sealed;
+        ASSERT_TRUE(sealer_->seal(to.actor, m, nowUnixMs(), &sealed).ok());
+        for (auto& envelope : sealed) {
+          ASSERT_TRUE(outbox_
+                          .append({to.actor, pipeline::actorTopic("site", to.actor, "measurement"),
+                                   std::move(envelope.payload), pipeline::Priority::kMeasurement})
+                          .ok());
+        }
       }
       publisher_.pump();
     });
@@ -99,15 +114,16 @@ class GatewaySide {
   boost::asio::io_context io_;
   outbox::MemoryOutbox outbox_;
   publisher::MqttPublisher publisher_;
+  std::unique_ptr<crypto::GatewaySealer> sealer_;
   std::thread thread_;
 };
 
 TEST(PublisherBrokerTest, DeliversFarMoreThanPahosBufferInOrderWithoutRejections) {
   MosquittoBroker broker;
   auto key = crypto::generateKeyPair("municipality");
-  Receiver receiver(broker.url(), key);
-  ASSERT_TRUE(receiver.start().ok());
   GatewaySide gateway(broker.url(), 20);
+  Receiver receiver(broker.url(), key, gateway.identity());
+  ASSERT_TRUE(receiver.start().ok());
   gateway.start();
   constexpr int kCount = 2000;  // 20x Paho's default max_buffered_messages
   gateway.publish(crypto::publicHalf(key), 0, kCount);
@@ -131,7 +147,7 @@ TEST(PublisherBrokerTest, ConnectsOnceTheBrokerComesUpLater) {
   gw::testing::BrokerOptions options;
   options.port = port;
   MosquittoBroker broker(options);
-  Receiver receiver(broker.url(), key);
+  Receiver receiver(broker.url(), key, gateway.identity());
   ASSERT_TRUE(receiver.start().ok());
   ASSERT_TRUE(waitUntil([&] { return gateway.outboxSize() == 0; }, std::chrono::seconds(30)));
   // The subscriber may have joined after some were delivered; nothing may be left undelivered.
@@ -143,15 +159,19 @@ TEST(PublisherBrokerTest, BrokerRestartMidStreamLosesNothing) {
   options.persistence = true;
   MosquittoBroker broker(options);
   auto key = crypto::generateKeyPair("fire");
+  GatewaySide gateway(broker.url(), 20);
+  actor::EnvelopeReceiver receiver({"site", "fire", key, gateway.identity()});
   // A persistent subscriber session (clean session off, stable client id) that the broker keeps,
   // with its queued messages, across its own restart.
   std::vector<int> values;
   std::mutex mutex;
   mqtt::async_client sub(broker.url(), "restart-test-subscriber");
   sub.set_message_callback([&](mqtt::const_message_ptr msg) {
-    auto opened = crypto::open(msg->get_payload_str(), key);
     std::lock_guard lock(mutex);
-    if (opened.ok()) values.push_back(static_cast<int>(opened->measurement().value()));
+    auto opened = receiver.receive(msg->get_payload(), nowUnixMs(), msg->is_retained());
+    if (opened.verdict == actor::Verdict::kMessage) {
+      values.push_back(static_cast<int>(opened.message.measurement().value()));
+    }
   });
   auto opts = mqtt::connect_options_builder()
                   .clean_session(false)
@@ -160,7 +180,6 @@ TEST(PublisherBrokerTest, BrokerRestartMidStreamLosesNothing) {
   sub.connect(opts)->wait();
   sub.subscribe(pipeline::actorTopicFilter("site", "fire"), 1)->wait();
 
-  GatewaySide gateway(broker.url(), 20);
   gateway.start();
   gateway.publish(crypto::publicHalf(key), 0, 500);
   ASSERT_TRUE(waitUntil([&] { return gateway.outboxSize() == 0; }, std::chrono::seconds(30)));

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
 
 #include "gateway/config/policy_explain.h"
@@ -202,6 +204,32 @@ TEST_F(PolicyLoaderTest, BadPublicKeyIsReported) {
   EXPECT_NE(result.errors[0].message.find("not 32 bytes of base64"), std::string::npos);
 }
 
+TEST_F(PolicyLoaderTest, EnvelopeSettingsGetDefaultsAndBadOnesAreReportedWhere) {
+  auto ok = load(kValid);
+  ASSERT_TRUE(ok.ok()) << formatErrors(ok.errors);
+  EXPECT_EQ(ok.policy->policy.gateway().epochs().max_age(), "1h");
+  EXPECT_EQ(ok.policy->policy.gateway().epochs().max_messages(), 1'000'000u);
+  EXPECT_EQ(ok.policy->policy.gateway().checkpoint_interval(), "1s");
+
+  auto slow = load(withChange("  max_inflight: 10", "  checkpoint_interval: 5s"));
+  ASSERT_EQ(slow.errors.size(), 1u) << formatErrors(slow.errors);
+  EXPECT_EQ(slow.errors[0].line, 5);
+  EXPECT_EQ(slow.errors[0].key_path, "gateway.checkpoint_interval");
+  EXPECT_NE(slow.errors[0].message.find("from 10ms to 1s"), std::string::npos)
+      << slow.errors[0].message;
+
+  ASSERT_TRUE(crypto::writeIdentityKeyPair(crypto::generateIdentityKey("test-site"), dir_ / "keys",
+                                           "gateway")
+                  .ok());
+  auto with_key = load(withChange("  max_inflight: 10", "  identity_key_file: keys/gateway.key"));
+  EXPECT_TRUE(with_key.ok()) << formatErrors(with_key.errors);
+  ::chmod((dir_ / "keys/gateway.key").c_str(), 0644);
+  auto leaked = load(withChange("  max_inflight: 10", "  identity_key_file: keys/gateway.key"));
+  ASSERT_EQ(leaked.errors.size(), 1u) << formatErrors(leaked.errors);
+  EXPECT_EQ(leaked.errors[0].line, 5);
+  EXPECT_NE(leaked.errors[0].message.find("chmod 600"), std::string::npos);
+}
+
 TEST_F(PolicyLoaderTest, AllErrorsAreReportedInOneRun) {
   std::string text = withChange("  name: Test", "  nmae: Test");
   text.replace(text.find("    to: municipality"), 20, "    to: nobody");
@@ -246,6 +274,9 @@ TEST_F(PolicyLoaderTest, EnvironmentVariablesExpandAndUnsetOnesAreErrors) {
 }
 
 TEST_F(PolicyLoaderTest, ExplainOfTheDemoPolicyMatchesTheGoldenText) {
+  ASSERT_TRUE(crypto::writeIdentityKeyPair(crypto::generateIdentityKey("demo"), dir_ / "demo-keys",
+                                           "gateway")
+                  .ok());
   for (const char* actor : {"municipality", "public", "police"}) {
     ASSERT_TRUE(crypto::writeKeyPair(crypto::generateKeyPair(actor), dir_ / "demo-keys").ok());
   }
@@ -261,6 +292,9 @@ TEST_F(PolicyLoaderTest, ExplainOfTheDemoPolicyMatchesTheGoldenText) {
 }
 
 TEST_F(PolicyLoaderTest, DemoPolicyIsValid) {
+  ASSERT_TRUE(crypto::writeIdentityKeyPair(crypto::generateIdentityKey("demo"), dir_ / "demo-keys",
+                                           "gateway")
+                  .ok());
   for (const char* actor : {"municipality", "public", "police"}) {
     ASSERT_TRUE(crypto::writeKeyPair(crypto::generateKeyPair(actor), dir_ / "demo-keys").ok());
   }

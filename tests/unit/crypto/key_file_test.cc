@@ -1,6 +1,7 @@
 #include "gateway/crypto/key_file.h"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -39,6 +40,32 @@ TEST(KeyFileTest, SecretKeyReadableByOthersIsRefused) {
   ASSERT_FALSE(secret.ok());
   EXPECT_EQ(secret.status().code(), StatusCode::kPermissionDenied);
   EXPECT_NE(secret.status().message().find("chmod 600"), std::string::npos);
+}
+
+TEST(KeyFileTest, GatewayIdentityRoundTripsAndSignsVerifiably) {
+  TempDir dir;
+  auto key = generateIdentityKey("site-1");
+  ASSERT_TRUE(writeIdentityKeyPair(key, dir.path(), "gateway").ok());
+  struct stat st {};
+  ASSERT_EQ(::stat((dir / "gateway.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto secret = readIdentityKeyFile(dir / "gateway.key");
+  ASSERT_TRUE(secret.ok()) << secret.status().toString();
+  auto pub = readIdentityPublicKeyFile(dir / "gateway.pub");
+  ASSERT_TRUE(pub.ok()) << pub.status().toString();
+  EXPECT_EQ(secret->key_id, key.key_id);
+  EXPECT_EQ(pub->key_id, key.key_id);
+  EXPECT_EQ(pub->owner, "site-1");
+  // The file keeps the seed; the key read back signs what the written public key verifies.
+  const unsigned char message[] = "checkpoint";
+  unsigned char signature[crypto_sign_BYTES];
+  crypto_sign_detached(signature, nullptr, message, sizeof message, secret->secret.data());
+  EXPECT_EQ(crypto_sign_verify_detached(signature, message, sizeof message, pub->bytes.data()), 0);
+  // An identity file is not an actor key, nor the other way round.
+  EXPECT_FALSE(readPublicKeyFile(dir / "gateway.pub").ok());
+  ::chmod((dir / "gateway.key").c_str(), 0644);
+  EXPECT_EQ(readIdentityKeyFile(dir / "gateway.key").status().code(),
+            StatusCode::kPermissionDenied);
 }
 
 TEST(KeyFileTest, MalformedFilesAreRejectedWithReasons) {

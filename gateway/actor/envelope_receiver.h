@@ -1,0 +1,125 @@
+#pragma once
+// The actor's side of envelope format 2 (proto/gateway/v1/envelope.proto), without any network:
+// give it each MQTT payload in arrival order and it verifies, decrypts, drops duplicates and
+// replays, reports gaps and reordering, and checks the gateway's signed checkpoints against what
+// arrived. ActorSubscriber (MQTT) and gatewayctl subscribe are thin layers around it; an actor
+// that has its own MQTT client embeds this class directly.
+//
+// Nothing is returned before it is authenticated: a forged or tampered envelope cannot advance
+// the sequence, fill the de-duplication window or install a key. Not thread-safe.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/actor/deduplicator.h"
+#include "gateway/crypto/envelope_format.h"
+#include "gateway/crypto/key_file.h"
+#include "gateway/v1/data.pb.h"
+#include "gateway/v1/envelope.pb.h"
+
+namespace gw::actor {
+
+struct ReceiverIdentity {
+  std::string site_id;
+  std::string actor_id;
+  crypto::SecretKey key;              // the actor's X25519 secret key
+  crypto::IdentityPublicKey gateway;  // the gateway's Ed25519 public key, pinned
+};
+
+struct ReceiverOptions {
+  uint64_t dedup_window = 65536;    // sequences remembered below the highest (anti-replay window)
+  int64_t max_age_ms = 0;           // DATA sealed longer ago is refused as stale; 0: no limit
+  int64_t max_future_ms = 300'000;  // DATA stamped further ahead of our clock is refused
+  size_t keep_epochs = 8;           // epoch keys kept for late or re-sent envelopes
+};
+
+enum class Verdict {
+  kMessage,     // an ActorMessage for the actor: `message` holds it
+  kKey,         // a new epoch key was installed
+  kCheckpoint,  // a checkpoint was checked: see `reports`
+  kDuplicate,   // authentic, but seen before (a re-send or a replay): dropped
+  kRejected,    // not accepted: `reason` says why
+};
+
+// What the actor should know about the stream beyond single envelopes.
+struct Report {
+  enum class Type {
+    kGap,                   // sequences [from, to] skipped; they may still arrive
+    kLate,                  // sequence `from` arrived after a higher one (reordered)
+    kUnaccounted,           // [from, to] skipped across an unclean gateway restart
+    kCheckpointVerified,    // [from, to] all received and matching the signed chain
+    kCheckpointIncomplete,  // the gateway signed that it sent [from, to]; `missing` never came
+    kCheckpointMismatch,    // what arrived does not hash to the signed chain
+  };
+  Type type;
+  uint64_t epoch = 0;
+  uint64_t from = 0;
+  uint64_t to = 0;
+  uint64_t missing = 0;
+};
+const char* reportName(Report::Type type);
+
+struct Received {
+  Verdict verdict = Verdict::kRejected;
+  // kRejected: "<code>: <detail>", the code one of: malformed, wrong_gateway, wrong_site,
+  // wrong_actor, wrong_recipient, bad_signature, bad_key, unknown_epoch, authentication_failed,
+  // bad_plaintext, stale, future, replay_too_old.
+  std::string reason;
+  gateway::v1::EnvelopeHeader header;  // set once the envelope parsed
+  gateway::v1::ActorMessage message;   // kMessage only
+  std::vector<Report> reports;
+};
+
+struct ReceiverStats {
+  uint64_t received = 0, messages = 0, keys = 0, checkpoints = 0, duplicates = 0, rejected = 0;
+  uint64_t gaps = 0, missing = 0, late = 0, unaccounted = 0;
+  uint64_t checkpoints_verified = 0, checkpoints_incomplete = 0, checkpoints_mismatched = 0;
+  std::map<std::string, uint64_t> rejected_by_code;
+};
+
+class EnvelopeReceiver {
+ public:
+  EnvelopeReceiver(ReceiverIdentity identity, ReceiverOptions options = {});
+  ~EnvelopeReceiver();
+  EnvelopeReceiver(const EnvelopeReceiver&) = delete;
+  EnvelopeReceiver& operator=(const EnvelopeReceiver&) = delete;
+
+  // `retained`: the broker delivered a retained copy on subscribing (the current epoch's KEY),
+  // which says nothing about the stream's order and is not counted as a sequence step.
+  Received receive(std::string_view payload, int64_t now_ms, bool retained = false);
+
+  const ReceiverStats& stats() const { return stats_; }
+
+ private:
+  struct Epoch {
+    uint8_t key[crypto::kEpochKeyBytes] = {};
+    std::string nonce_prefix;
+    uint64_t first_sequence = 0;
+    std::map<uint64_t, crypto::Digest> digests;  // of envelopes not yet covered by a checkpoint
+  };
+
+  Received reject(Received r, const std::string& code, const std::string& detail);
+  bool openKey(const crypto::ParsedEnvelope& parsed, Received* r);
+  bool openData(const crypto::ParsedEnvelope& parsed, int64_t now_ms, Received* r);
+  bool openCheckpoint(const crypto::ParsedEnvelope& parsed, gateway::v1::Checkpoint* cp,
+                      Received* r);
+  // Recomputes the chain over what arrived and compares it with the signed one.
+  void verifyChain(const gateway::v1::Checkpoint& cp, Received* r);
+  bool verifySignature(const crypto::ParsedEnvelope& parsed) const;
+  void track(const gateway::v1::EnvelopeHeader& header, Received* r);
+  void forgetOldEpochs();
+
+  ReceiverIdentity identity_;
+  ReceiverOptions options_;
+  Deduplicator dedup_;
+  std::map<uint64_t, Epoch> epochs_;
+  bool any_ = false;
+  uint64_t first_seen_ = 0;  // the first sequence seen live: checkpoints before it are not ours
+  uint64_t highest_ = 0;
+  std::map<uint64_t, uint64_t> missing_;  // reported gaps not filled yet: from -> to
+  ReceiverStats stats_;
+};
+
+}  // namespace gw::actor

@@ -1,0 +1,385 @@
+// The envelope end to end without a network: the gateway's sealer against the actor's receiver.
+#include <gtest/gtest.h>
+#include <sodium.h>
+
+#include <fstream>
+#include <set>
+
+#include "gateway/actor/envelope_receiver.h"
+#include "gateway/crypto/gateway_sealer.h"
+#include "tests/support/temp_dir.h"
+
+namespace gw {
+namespace {
+
+using actor::EnvelopeReceiver;
+using actor::Report;
+using actor::Verdict;
+using crypto::SealedEnvelope;
+
+constexpr int64_t kNow = 1'780'000'000'000;
+
+gateway::v1::ActorMessage reading(const std::string& actor, double value) {
+  gateway::v1::ActorMessage m;
+  m.set_site_id("site");
+  m.set_actor_id(actor);
+  m.set_route_id("r");
+  m.mutable_measurement()->set_quantity("pm10");
+  m.mutable_measurement()->set_value(value);
+  return m;
+}
+
+std::unique_ptr<crypto::GatewaySealer> openSealer(const crypto::IdentityKey& identity,
+                                                  crypto::SealerOptions options = {}) {
+  auto sealer = crypto::GatewaySealer::open(identity, "site", std::move(options));
+  EXPECT_TRUE(sealer.ok()) << sealer.status().toString();
+  return std::move(sealer).value();
+}
+
+class EnvelopeTest : public ::testing::Test {
+ protected:
+  EnvelopeTest() {
+    sealer_ = openSealer(identity_);
+    sealer_->setActors(
+        {{"police", crypto::publicHalf(police_)}, {"ambulance", crypto::publicHalf(ambulance_)}});
+  }
+
+  actor::ReceiverIdentity as(const crypto::SecretKey& key) const {
+    return {"site", key.actor, key, crypto::identityPublicHalf(identity_)};
+  }
+
+  // Seals `count` readings for `actor`, returning every envelope in publishing order.
+  std::vector<SealedEnvelope> seal(const std::string& actor, int count, int64_t now = kNow) {
+    std::vector<SealedEnvelope> out;
+    for (int i = 0; i < count; ++i) {
+      EXPECT_TRUE(sealer_->seal(actor, reading(actor, next_value_++), now, &out).ok());
+    }
+    return out;
+  }
+
+  std::vector<SealedEnvelope> checkpoint(int64_t now = kNow + 2000) {
+    std::vector<std::pair<std::string, SealedEnvelope>> due;
+    EXPECT_TRUE(sealer_->checkpoints(now, false, &due).ok());
+    std::vector<SealedEnvelope> out;
+    for (auto& [actor, envelope] : due) {
+      if (actor == "police") out.push_back(std::move(envelope));
+    }
+    return out;
+  }
+
+  crypto::IdentityKey identity_ = crypto::generateIdentityKey("site");
+  crypto::SecretKey police_ = crypto::generateKeyPair("police");
+  crypto::SecretKey ambulance_ = crypto::generateKeyPair("ambulance");
+  std::unique_ptr<crypto::GatewaySealer> sealer_;
+  double next_value_ = 1;
+};
+
+TEST_F(EnvelopeTest, TheAddressedActorGetsEveryMessageInOrderAndTheCheckpointVerifies) {
+  auto envelopes = seal("police", 5);
+  ASSERT_EQ(envelopes.size(), 6u);  // the epoch's KEY, then 5 DATA
+  EXPECT_EQ(envelopes[0].kind, gateway::v1::ENVELOPE_KIND_KEY);
+  for (auto& cp : checkpoint()) envelopes.push_back(std::move(cp));
+  ASSERT_EQ(envelopes.back().kind, gateway::v1::ENVELOPE_KIND_CHECKPOINT);
+
+  EnvelopeReceiver receiver(as(police_));
+  std::vector<double> values;
+  std::vector<Report> reports;
+  for (const auto& e : envelopes) {
+    auto r = receiver.receive(e.payload, kNow);
+    ASSERT_NE(r.verdict, Verdict::kRejected) << r.reason;
+    if (r.verdict == Verdict::kMessage) values.push_back(r.message.measurement().value());
+    reports.insert(reports.end(), r.reports.begin(), r.reports.end());
+  }
+  EXPECT_EQ(values, (std::vector<double>{1, 2, 3, 4, 5}));
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0].type, Report::Type::kCheckpointVerified);
+  EXPECT_EQ(reports[0].to - reports[0].from + 1, 6u);
+  EXPECT_EQ(receiver.stats().checkpoints_verified, 1u);
+}
+
+TEST_F(EnvelopeTest, CiphertextHidesThePlaintext) {
+  auto envelopes = seal("police", 1);
+  gateway::v1::ActorMessage m = reading("police", 0);
+  m.mutable_measurement()->set_quantity("a-very-recognisable-quantity");
+  std::vector<SealedEnvelope> out;
+  ASSERT_TRUE(sealer_->seal("police", m, kNow, &out).ok());
+  EXPECT_EQ(out.back().payload.find("a-very-recognisable-quantity"), std::string::npos);
+}
+
+TEST_F(EnvelopeTest, AnotherActorsKeyOpensNothing) {
+  auto envelopes = seal("police", 3);
+  EnvelopeReceiver ambulance(as(ambulance_));
+  for (const auto& e : envelopes) {
+    auto r = ambulance.receive(e.payload, kNow);
+    EXPECT_EQ(r.verdict, Verdict::kRejected);
+    EXPECT_EQ(r.reason.rfind("wrong_actor", 0), 0u) << r.reason;
+  }
+  // Claiming to be police with the wrong secret: the key box does not open, so nothing does.
+  crypto::SecretKey impostor = crypto::generateKeyPair("police");
+  impostor.key_id = police_.key_id;
+  EnvelopeReceiver thief(as(impostor));
+  EXPECT_EQ(thief.receive(envelopes[0].payload, kNow).reason.rfind("bad_key", 0), 0u);
+  EXPECT_EQ(thief.receive(envelopes[1].payload, kNow).reason.rfind("unknown_epoch", 0), 0u);
+  EXPECT_EQ(thief.stats().messages, 0u);
+}
+
+TEST_F(EnvelopeTest, EveryFlippedBitOfEveryKindIsRejected) {
+  auto envelopes = seal("police", 2);
+  for (auto& cp : checkpoint()) envelopes.push_back(std::move(cp));
+  ASSERT_EQ(envelopes.size(), 4u);  // KEY, DATA, DATA, CHECKPOINT
+  for (size_t which = 0; which < envelopes.size(); ++which) {
+    // A receiver that has everything before this envelope, so only the flip can make it fail.
+    EnvelopeReceiver receiver(as(police_));
+    for (size_t i = 0; i < which; ++i) {
+      ASSERT_NE(receiver.receive(envelopes[i].payload, kNow).verdict, Verdict::kRejected);
+    }
+    const std::string& good = envelopes[which].payload;
+    for (size_t bit = 0; bit < good.size() * 8; ++bit) {
+      std::string bad = good;
+      bad[bit / 8] = static_cast<char>(bad[bit / 8] ^ (1 << (bit % 8)));
+      auto r = receiver.receive(bad, kNow);
+      ASSERT_EQ(r.verdict, Verdict::kRejected)
+          << "envelope " << which << " accepted with bit " << bit << " flipped";
+    }
+    EXPECT_NE(receiver.receive(good, kNow).verdict, Verdict::kRejected);
+  }
+}
+
+TEST_F(EnvelopeTest, ReplaysAreDroppedAndReorderingAndGapsAreReported) {
+  auto e = seal("police", 4);  // KEY, D1..D4 at sequences s..s+4
+  EnvelopeReceiver receiver(as(police_));
+  ASSERT_EQ(receiver.receive(e[0].payload, kNow).verdict, Verdict::kKey);
+  ASSERT_EQ(receiver.receive(e[1].payload, kNow).verdict, Verdict::kMessage);
+  EXPECT_EQ(receiver.receive(e[1].payload, kNow).verdict, Verdict::kDuplicate);
+  auto jumped = receiver.receive(e[3].payload, kNow);  // D3 before D2
+  ASSERT_EQ(jumped.verdict, Verdict::kMessage);
+  ASSERT_EQ(jumped.reports.size(), 1u);
+  EXPECT_EQ(jumped.reports[0].type, Report::Type::kGap);
+  EXPECT_EQ(jumped.reports[0].from, e[2].sequence);
+  EXPECT_EQ(jumped.reports[0].missing, 1u);
+  auto late = receiver.receive(e[2].payload, kNow);
+  ASSERT_EQ(late.verdict, Verdict::kMessage);
+  ASSERT_EQ(late.reports.size(), 1u);
+  EXPECT_EQ(late.reports[0].type, Report::Type::kLate);
+  EXPECT_EQ(receiver.receive(e[2].payload, kNow).verdict, Verdict::kDuplicate);
+  EXPECT_EQ(receiver.stats().messages, 3u);
+  EXPECT_EQ(receiver.stats().duplicates, 2u);
+  EXPECT_EQ(receiver.stats().missing, 0u);  // the gap was filled
+}
+
+TEST_F(EnvelopeTest, ACheckpointProvesWhatNeverArrived) {
+  auto e = seal("police", 5);
+  auto cp = checkpoint();
+  ASSERT_EQ(cp.size(), 1u);
+  EnvelopeReceiver receiver(as(police_));
+  for (size_t i = 0; i < e.size(); ++i) {
+    if (i == 2 || i == 5) continue;  // two lost on the way, the last one at the tail
+    ASSERT_NE(receiver.receive(e[i].payload, kNow).verdict, Verdict::kRejected);
+  }
+  auto r = receiver.receive(cp[0].payload, kNow);
+  ASSERT_EQ(r.verdict, Verdict::kCheckpoint);
+  ASSERT_FALSE(r.reports.empty());
+  EXPECT_EQ(r.reports.back().type, Report::Type::kCheckpointIncomplete);
+  EXPECT_EQ(r.reports.back().missing, 2u);
+}
+
+TEST_F(EnvelopeTest, AMessageForgedWithTheEpochKeyFailsTheSignedChain) {
+  // The actor holds its epoch key, so it can make DATA that authenticates; the gateway's signed
+  // chain is what shows a third party that the gateway never sent it.
+  auto e = seal("police", 3);
+  auto cp = checkpoint();
+  auto key_env = crypto::parseEnvelope(e[0].payload);
+  ASSERT_TRUE(key_env.ok());
+  const std::string& box = key_env->envelope.body();
+  std::string plain(box.size() - crypto_box_SEALBYTES, '\0');
+  ASSERT_EQ(crypto_box_seal_open(reinterpret_cast<uint8_t*>(plain.data()),
+                                 reinterpret_cast<const uint8_t*>(box.data()), box.size(),
+                                 police_.public_key.data(), police_.secret.data()),
+            0);
+  gateway::v1::EpochKey epoch_key;
+  ASSERT_TRUE(epoch_key.ParseFromString(plain));
+
+  auto victim = crypto::parseEnvelope(e[2].payload);
+  ASSERT_TRUE(victim.ok());
+  const std::string fake = reading("police", 1e6).SerializeAsString();
+  std::string body(fake.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
+  const auto nonce = crypto::dataNonce(epoch_key.nonce_prefix(), victim->header.sequence());
+  const std::string& ad = victim->envelope.header();
+  crypto_aead_xchacha20poly1305_ietf_encrypt(
+      reinterpret_cast<uint8_t*>(body.data()), nullptr,
+      reinterpret_cast<const uint8_t*>(fake.data()), fake.size(),
+      reinterpret_cast<const uint8_t*>(ad.data()), ad.size(), nullptr, nonce.data(),
+      reinterpret_cast<const uint8_t*>(epoch_key.key().data()));
+  gateway::v1::Envelope forged = victim->envelope;
+  forged.set_body(body);
+
+  EnvelopeReceiver receiver(as(police_));
+  for (size_t i = 0; i < e.size(); ++i) {
+    auto r = receiver.receive(i == 2 ? forged.SerializeAsString() : e[i].payload, kNow);
+    ASSERT_NE(r.verdict, Verdict::kRejected) << r.reason;  // the forgery authenticates...
+  }
+  auto r = receiver.receive(cp[0].payload, kNow);
+  ASSERT_FALSE(r.reports.empty());
+  EXPECT_EQ(r.reports.back().type, Report::Type::kCheckpointMismatch);  // ...but is exposed
+}
+
+TEST_F(EnvelopeTest, EpochsRollOverByCountWithAFinalCheckpointAndAFreshKey) {
+  crypto::SealerOptions options;
+  options.epoch.max_messages = 16;
+  sealer_ = openSealer(identity_, options);
+  sealer_->setActors({{"police", crypto::publicHalf(police_)}});
+  auto e = seal("police", 40);
+  int keys = 0, finals = 0;
+  for (const auto& x : e) keys += x.kind == gateway::v1::ENVELOPE_KIND_KEY;
+  for (const auto& x : e) finals += x.kind == gateway::v1::ENVELOPE_KIND_CHECKPOINT;
+  EXPECT_GE(keys, 3);
+  EXPECT_EQ(finals, keys - 1);
+  EnvelopeReceiver receiver(as(police_));
+  std::vector<Report> reports;
+  for (const auto& x : e) {
+    auto r = receiver.receive(x.payload, kNow);
+    ASSERT_NE(r.verdict, Verdict::kRejected) << r.reason;
+    reports.insert(reports.end(), r.reports.begin(), r.reports.end());
+  }
+  EXPECT_EQ(receiver.stats().messages, 40u);
+  EXPECT_EQ(receiver.stats().checkpoints_verified, static_cast<uint64_t>(finals));
+  for (const auto& report : reports) EXPECT_EQ(report.type, Report::Type::kCheckpointVerified);
+}
+
+TEST_F(EnvelopeTest, EpochsRollOverByAge) {
+  auto first = seal("police", 1, kNow);
+  auto later = seal("police", 1, kNow + 3'600'000);  // the default max_age: 1 h
+  ASSERT_GE(later.size(), 3u);
+  EXPECT_EQ(later[0].kind, gateway::v1::ENVELOPE_KIND_CHECKPOINT);
+  EXPECT_EQ(later[1].kind, gateway::v1::ENVELOPE_KIND_KEY);
+}
+
+TEST_F(EnvelopeTest, ARekeyedActorsOldKeyReadsNothingOfTheNextEpoch) {
+  auto before = seal("police", 2);
+  crypto::SecretKey rotated = crypto::generateKeyPair("police");
+  sealer_->setActors(
+      {{"police", crypto::publicHalf(rotated)}, {"ambulance", crypto::publicHalf(ambulance_)}});
+  auto after = seal("police", 2);
+  ASSERT_EQ(after[0].kind, gateway::v1::ENVELOPE_KIND_KEY);
+
+  EnvelopeReceiver old_key(as(police_));
+  for (const auto& e : before)
+    ASSERT_NE(old_key.receive(e.payload, kNow).verdict, Verdict::kRejected);
+  for (const auto& e : after) {
+    EXPECT_EQ(old_key.receive(e.payload, kNow).verdict, Verdict::kRejected);
+  }
+  EnvelopeReceiver new_key(as(rotated));
+  int opened = 0;
+  for (const auto& e : after)
+    opened += new_key.receive(e.payload, kNow).verdict == Verdict::kMessage;
+  EXPECT_EQ(opened, 2);
+}
+
+TEST_F(EnvelopeTest, ARemovedActorGetsNoStream) {
+  seal("police", 1);
+  sealer_->setActors({{"ambulance", crypto::publicHalf(ambulance_)}});
+  std::vector<SealedEnvelope> out;
+  EXPECT_EQ(sealer_->seal("police", reading("police", 1), kNow, &out).code(),
+            StatusCode::kNotFound);
+  EXPECT_TRUE(out.empty());
+}
+
+TEST_F(EnvelopeTest, AnotherGatewaysSignatureIsRefused) {
+  auto e = seal("police", 1);
+  // A second gateway that claims the first one's key id.
+  crypto::IdentityKey forger = crypto::generateIdentityKey("site");
+  forger.key_id = identity_.key_id;
+  auto forged_sealer = openSealer(forger);
+  forged_sealer->setActors({{"police", crypto::publicHalf(police_)}});
+  std::vector<SealedEnvelope> forged;
+  ASSERT_TRUE(forged_sealer->seal("police", reading("police", 66), kNow, &forged).ok());
+  EnvelopeReceiver receiver(as(police_));
+  auto r = receiver.receive(forged[0].payload, kNow);
+  EXPECT_EQ(r.reason.rfind("bad_signature", 0), 0u) << r.reason;
+  EXPECT_EQ(receiver.receive(forged[1].payload, kNow).reason.rfind("unknown_epoch", 0), 0u);
+}
+
+TEST_F(EnvelopeTest, StaleAndFutureMessagesAreRefusedWhenAsked) {
+  auto e = seal("police", 2);
+  actor::ReceiverOptions options;
+  options.max_age_ms = 60'000;
+  EnvelopeReceiver receiver(as(police_), options);
+  ASSERT_EQ(receiver.receive(e[0].payload, kNow).verdict, Verdict::kKey);
+  EXPECT_EQ(receiver.receive(e[1].payload, kNow + 61'000).reason.rfind("stale", 0), 0u);
+  EXPECT_EQ(receiver.receive(e[2].payload, kNow - 600'000).reason.rfind("future", 0), 0u);
+  EXPECT_EQ(receiver.receive(e[2].payload, kNow + 1'000).verdict, Verdict::kMessage);
+}
+
+TEST(StreamPositionsTest, NoSequenceIsUsedTwiceAcrossCrashesAndCleanStops) {
+  gw::testing::TempDir dir;
+  const auto identity = crypto::generateIdentityKey("site");
+  const auto police = crypto::generateKeyPair("police");
+  crypto::SealerOptions options;
+  options.positions_file = dir / "streams";
+  options.reserve_ahead = 100;
+  std::set<uint64_t> used;
+  std::set<std::string> nonces_keys;  // KEY payloads: a fresh epoch key each run
+  auto run = [&](int messages, bool clean, gateway::v1::EpochStart expect_start) {
+    auto sealer = openSealer(identity, options);
+    sealer->setActors({{"police", crypto::publicHalf(police)}});
+    std::vector<SealedEnvelope> out;
+    for (int i = 0; i < messages; ++i) {
+      ASSERT_TRUE(sealer->seal("police", reading("police", i), kNow, &out).ok());
+    }
+    for (const auto& e : out) {
+      EXPECT_TRUE(used.insert(e.sequence).second) << "sequence " << e.sequence << " reused";
+    }
+    auto key = crypto::parseEnvelope(out[0].payload);
+    ASSERT_TRUE(key.ok());
+    EXPECT_EQ(key->header.epoch_start(), expect_start);
+    EXPECT_TRUE(nonces_keys.insert(key->header.key_commitment()).second);
+    if (clean) {
+      ASSERT_TRUE(sealer->close().ok());
+    }
+  };
+  run(250, false, gateway::v1::EPOCH_START_GATEWAY_START);  // crashes: no close()
+  run(10, true, gateway::v1::EPOCH_START_UNCLEAN_START);
+  const uint64_t after_clean = *used.rbegin();
+  run(10, true, gateway::v1::EPOCH_START_GATEWAY_START);
+  // After a clean stop the stream continues without a jump: the next KEY follows directly.
+  EXPECT_TRUE(used.count(after_clean + 1));
+}
+
+TEST(StreamPositionsTest, ACorruptPositionsFileIsRefusedNotGuessed) {
+  gw::testing::TempDir dir;
+  std::ofstream(dir / "streams") << "lantaarn-streams-v1 running\npolice twelve 3\n";
+  auto positions = crypto::StreamPositions::open(dir / "streams");
+  ASSERT_FALSE(positions.ok());
+  EXPECT_NE(positions.status().message().find("streams:2"), std::string::npos)
+      << positions.status().message();
+}
+
+TEST_F(EnvelopeTest, AnUncleanRestartIsReportedAsUnaccountedNotAsLoss) {
+  gw::testing::TempDir dir;
+  crypto::SealerOptions options;
+  options.positions_file = dir / "streams";
+  options.reserve_ahead = 1000;
+  EnvelopeReceiver receiver(as(police_));
+  {
+    auto first = openSealer(identity_, options);
+    first->setActors({{"police", crypto::publicHalf(police_)}});
+    std::vector<SealedEnvelope> out;
+    for (int i = 0; i < 3; ++i)
+      ASSERT_TRUE(first->seal("police", reading("police", i), kNow, &out).ok());
+    for (const auto& e : out)
+      ASSERT_NE(receiver.receive(e.payload, kNow).verdict, Verdict::kRejected);
+  }  // no close(): a crash
+  auto second = openSealer(identity_, options);
+  second->setActors({{"police", crypto::publicHalf(police_)}});
+  std::vector<SealedEnvelope> out;
+  ASSERT_TRUE(second->seal("police", reading("police", 9), kNow, &out).ok());
+  auto key = receiver.receive(out[0].payload, kNow);
+  ASSERT_EQ(key.verdict, Verdict::kKey);
+  ASSERT_EQ(key.reports.size(), 1u);
+  EXPECT_EQ(key.reports[0].type, Report::Type::kUnaccounted);
+  EXPECT_EQ(receiver.stats().missing, 0u);
+  EXPECT_EQ(receiver.receive(out[1].payload, kNow).verdict, Verdict::kMessage);
+}
+
+}  // namespace
+}  // namespace gw
