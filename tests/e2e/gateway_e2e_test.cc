@@ -145,14 +145,20 @@ size_t lineCount(const std::filesystem::path& path) {
 class GatewayE2eTest : public ::testing::Test {
  protected:
   std::unique_ptr<ChildProcess> subscribe(const std::string& actor, const std::string& key_actor) {
-    const std::string tag = actor + "-as-" + key_actor;
-    auto child = std::make_unique<ChildProcess>(ChildProcess::Options{
-        {bin("gatewayctl"), "subscribe", "--broker", broker_.url(), "--site", "e2e-site", "--actor",
-         actor, "--key", (dir_ / "keys" / (key_actor + ".key")).string(), "--gateway-key",
-         (dir_ / "keys" / "gateway.pub").string(), "--json"},
-        {},
-        dir_ / (tag + ".out"),
-        dir_ / (tag + ".err")});
+    return subscribeWith(actor, dir_ / "keys" / (key_actor + ".key"), actor + "-as-" + key_actor);
+  }
+
+  // Output in <dir>/<tag>.out and .err.
+  std::unique_ptr<ChildProcess> subscribeWith(const std::string& actor,
+                                              const std::filesystem::path& key,
+                                              const std::string& tag) {
+    auto child = std::make_unique<ChildProcess>(
+        ChildProcess::Options{{bin("gatewayctl"), "subscribe", "--broker", broker_.url(), "--site",
+                               "e2e-site", "--actor", actor, "--key", key.string(), "--gateway-key",
+                               (dir_ / "keys" / "gateway.pub").string(), "--json"},
+                              {},
+                              dir_ / (tag + ".out"),
+                              dir_ / (tag + ".err")});
     EXPECT_TRUE(
         waitUntil([&] { return child->readStderr().find("subscribed") != std::string::npos; },
                   std::chrono::seconds(15)))
@@ -438,6 +444,62 @@ TEST_F(GatewayE2eTest, SighupSwapsThePolicyUnderLoadWithoutLossAndRemovedActorsG
     EXPECT_LT(std::stoll(message["produced_unix_ms"].get<std::string>()), first_v2);
     EXPECT_EQ(message["route_id"], "p-v1");
   }
+}
+
+TEST_F(GatewayE2eTest, AReloadThatRotatesAnActorsKeyLeavesTheOldKeyNothingOfTheNextEpoch) {
+  writeKeys(dir_ / "keys", {"municipality"});
+  ASSERT_TRUE(crypto::writeKeyPair(crypto::generateKeyPair("municipality"), dir_ / "new").ok());
+  const auto policy = dir_ / "rotate.yaml";
+  const std::string v1 = reloadPolicy(dir_ / "keys", false, "v1");
+  std::string v2 = v1;
+  const std::string old_pub = (dir_ / "keys" / "municipality.pub").string();
+  v2.replace(v2.find(old_pub), old_pub.size(), (dir_ / "new" / "municipality.pub").string());
+  std::ofstream(policy) << v1;
+  auto old_key = subscribeWith("municipality", dir_ / "keys" / "municipality.key", "old");
+  auto new_key = subscribeWith("municipality", dir_ / "new" / "municipality.key", "new");
+  ChildProcess gatewayd({{bin("gatewayd"), "--policy", policy.string(), "--broker", broker_.url(),
+                          "--state-dir", (dir_ / "state").string()},
+                         {},
+                         dir_ / "gatewayd.out",
+                         dir_ / "gatewayd.err"});
+  ASSERT_TRUE(
+      waitUntil([&] { return lineCount(dir_ / "old.out") >= 20; }, std::chrono::seconds(30)));
+  std::ofstream(policy) << v2;
+  gatewayd.signal(SIGHUP);
+  ASSERT_TRUE(waitUntil(
+      [&] { return gatewayd.readStderr().find("Policy reloaded version=2") != std::string::npos; },
+      std::chrono::seconds(10)));
+  ASSERT_TRUE(
+      waitUntil([&] { return lineCount(dir_ / "new.out") >= 30; }, std::chrono::seconds(30)))
+      << new_key->readStderr();
+  gatewayd.signal(SIGTERM);
+  ASSERT_TRUE(gatewayd.wait(std::chrono::seconds(30)).has_value());
+  for (auto* child : {old_key.get(), new_key.get()}) {
+    child->signal(SIGTERM);
+    ASSERT_TRUE(child->wait(std::chrono::seconds(10)).has_value());
+  }
+
+  // The old key read only what was sealed before the rotation, the new key only what came after,
+  // and between them nothing is missing: every PM10 value of the file, in order, cycling.
+  auto before = jsonLines(old_key->readStdout());
+  auto after = jsonLines(new_key->readStdout());
+  ASSERT_FALSE(before.empty());
+  ASSERT_FALSE(after.empty());
+  EXPECT_LE(std::stoll(before.back()["produced_unix_ms"].get<std::string>()),
+            std::stoll(after.front()["produced_unix_ms"].get<std::string>()));
+  std::vector<double> file_pm10;
+  for (const auto& c : pmRows()) {
+    if (!c[6].empty()) file_pm10.push_back(std::stod(c[6]));
+  }
+  std::vector<json> all = before;
+  all.insert(all.end(), after.begin(), after.end());
+  for (size_t i = 0; i < all.size(); ++i) {
+    ASSERT_DOUBLE_EQ(all[i]["measurement"]["value"].get<double>(), file_pm10[i % file_pm10.size()])
+        << "message " << i << " of " << before.size() << " + " << after.size();
+  }
+  // After the rotation the old key is refused what it is no longer addressed to.
+  EXPECT_NE(old_key->readStderr().find("\"rejected\":\"wrong_recipient\""), std::string::npos)
+      << old_key->readStderr().substr(0, 2000);
 }
 
 TEST_F(GatewayE2eTest, CameraFramesReachAPluginDetectorAndItsEventsTheActor) {
