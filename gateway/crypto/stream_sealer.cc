@@ -89,18 +89,27 @@ void ActorStreamSealer::emitSigned(std::string body, std::vector<SealedEnvelope>
   out->push_back(std::move(sealed));
 }
 
+void ActorStreamSealer::emitCheckpoint(int64_t now_ms, bool final,
+                                       std::vector<SealedEnvelope>* out) {
+  gateway::v1::Checkpoint cp;
+  cp.set_epoch(epoch_);
+  cp.set_from_sequence(checkpoint_from_);
+  cp.set_last_sequence(next_sequence_ - 1);
+  cp.set_from_head(std::string(asView(checkpoint_from_head_)));
+  cp.set_chain_head(std::string(asView(chain_)));
+  cp.set_final(final);
+  stampHeader(gateway::v1::ENVELOPE_KIND_CHECKPOINT, now_ms);
+  checkpoint_from_head_ = chain_;
+  checkpoint_from_ = header_.sequence();  // the checkpoint itself opens the next range
+  emitSigned(cp.SerializeAsString(), out);
+  dirty_ = false;
+  last_checkpoint_ms_ = now_ms;
+}
+
 Status ActorStreamSealer::beginEpoch(int64_t now_ms, std::vector<SealedEnvelope>* out) {
   if (in_epoch_) {
     // Close the old epoch with a final checkpoint, so the actor can prove it complete.
-    gateway::v1::Checkpoint final_cp;
-    final_cp.set_epoch(epoch_);
-    final_cp.set_from_sequence(checkpoint_from_);
-    final_cp.set_last_sequence(next_sequence_ - 1);
-    final_cp.set_from_head(std::string(asView(checkpoint_from_head_)));
-    final_cp.set_chain_head(std::string(asView(chain_)));
-    final_cp.set_final(true);
-    stampHeader(gateway::v1::ENVELOPE_KIND_CHECKPOINT, now_ms);
-    emitSigned(final_cp.SerializeAsString(), out);
+    emitCheckpoint(now_ms, /*final=*/true, out);
     next_epoch_ = epoch_ + 1;
     previous_sequence_ = next_sequence_ - 1;
     start_reason_ = gateway::v1::EPOCH_START_ROLLOVER;
@@ -180,18 +189,7 @@ Status ActorStreamSealer::checkpoint(int64_t now_ms, bool even_if_idle,
                                      std::vector<SealedEnvelope>* out) {
   if (!in_epoch_) return okStatus();  // nothing sent yet: nothing to prove
   if (!dirty_ && !even_if_idle) return okStatus();
-  gateway::v1::Checkpoint cp;
-  cp.set_epoch(epoch_);
-  cp.set_from_sequence(checkpoint_from_);
-  cp.set_last_sequence(next_sequence_ - 1);
-  cp.set_from_head(std::string(asView(checkpoint_from_head_)));
-  cp.set_chain_head(std::string(asView(chain_)));
-  stampHeader(gateway::v1::ENVELOPE_KIND_CHECKPOINT, now_ms);
-  checkpoint_from_head_ = chain_;
-  checkpoint_from_ = header_.sequence();  // the checkpoint itself opens the next range
-  emitSigned(cp.SerializeAsString(), out);
-  dirty_ = false;
-  last_checkpoint_ms_ = now_ms;
+  emitCheckpoint(now_ms, /*final=*/false, out);
   return okStatus();
 }
 

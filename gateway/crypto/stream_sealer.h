@@ -78,6 +78,8 @@ class ActorStreamSealer {
   // Signs header || body and appends the envelope; links it into the chain.
   void emitSigned(std::string body, std::vector<SealedEnvelope>* out);
   void link(const SealedEnvelope& sealed);
+  // Signs the chain of what was sent since the previous checkpoint.
+  void emitCheckpoint(int64_t now_ms, bool final, std::vector<SealedEnvelope>* out);
 
   const IdentityKey& identity_;
   std::string site_id_;

@@ -51,6 +51,15 @@ std::vector<std::vector<std::string>> pmRows() {
   return rows;
 }
 
+// The file's PM10 values in file order.
+std::vector<double> filePm10() {
+  std::vector<double> values;
+  for (const auto& c : pmRows()) {
+    if (!c[6].empty()) values.push_back(std::stod(c[6]));
+  }
+  return values;
+}
+
 // What the policy below should deliver, computed from the CSV with a plain split and an
 // independent hysteresis loop, not with the gateway's parser or detector.
 struct Expected {
@@ -425,10 +434,7 @@ TEST_F(GatewayE2eTest, SighupSwapsThePolicyUnderLoadWithoutLossAndRemovedActorsG
 
   // The municipality's readings run on without a gap across both reloads: every PM10 value of the
   // file, in file order, cycling, whichever policy version routed it.
-  std::vector<double> file_pm10;
-  for (const auto& c : pmRows()) {
-    if (!c[6].empty()) file_pm10.push_back(std::stod(c[6]));
-  }
+  const std::vector<double> file_pm10 = filePm10();
   auto m = jsonLines(municipality->readStdout());
   ASSERT_GT(m.size(), 50u);
   int64_t first_v2 = -1;
@@ -487,10 +493,7 @@ TEST_F(GatewayE2eTest, AReloadThatRotatesAnActorsKeyLeavesTheOldKeyNothingOfTheN
   ASSERT_FALSE(after.empty());
   EXPECT_LE(std::stoll(before.back()["produced_unix_ms"].get<std::string>()),
             std::stoll(after.front()["produced_unix_ms"].get<std::string>()));
-  std::vector<double> file_pm10;
-  for (const auto& c : pmRows()) {
-    if (!c[6].empty()) file_pm10.push_back(std::stod(c[6]));
-  }
+  const std::vector<double> file_pm10 = filePm10();
   std::vector<json> all = before;
   all.insert(all.end(), after.begin(), after.end());
   for (size_t i = 0; i < all.size(); ++i) {

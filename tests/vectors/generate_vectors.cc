@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gateway/actor/actor_subscriber.h"
 #include "gateway/crypto/gateway_sealer.h"
 #include "tests/vectors/vector_keys.h"
 
@@ -114,13 +115,7 @@ Stream makeStream(int n, const crypto::IdentityKey& identity) {
   return s;
 }
 
-std::string messageJson(const gateway::v1::ActorMessage& m) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, options);
-  return out;
-}
+std::string messageJson(const gateway::v1::ActorMessage& m) { return actor::toJson(m); }
 
 json step(const std::string& payload, const std::string& expect, json extra = json::object()) {
   json s{{"payload_hex", hex(payload)}, {"expect", expect}};
