@@ -31,6 +31,13 @@ struct ReplayArgs {
   std::string log_level = "warn";
 };
 int runReplay(const ReplayArgs& args);
+struct EvalFallArgs {
+  std::string clips, labels, log_level = "warn";
+  double fps = 5;
+  int width = 640, height = 360;
+  bool json = false;
+};
+int runEvalFall(const EvalFallArgs& args);  // ctl_eval.cc
 int runPolicyExplain(const std::string& path, const std::string& actor);
 int runAclExport(const std::string& policy_path, const std::string& out_path);
 

@@ -185,10 +185,20 @@ Status Gateway::startFrameDetectors() {
         spdlog::warn("Detector takes no frames detector={} camera={}", config.id(), source_id);
         continue;
       }
+      // A frame carries no position: the camera's place comes from the policy.
+      gateway::v1::Location where;
+      for (const auto& source : policy.sources()) {
+        if (source.id() == source_id) where = source.location();
+      }
       auto& slot = camera->addConsumer("detector:" + config.id());
       frame_workers_.push_back(
           std::make_unique<FrameWorker>(std::move(detector).value(), slot, io_.get_executor(),
-                                        [this](const gateway::v1::Event& e) { emit(e); }));
+                                        [this, where](const gateway::v1::Event& e) {
+                                          if (e.has_location()) return emit(e);
+                                          gateway::v1::Event located = e;
+                                          *located.mutable_location() = where;
+                                          emit(located);
+                                        }));
     }
   }
   return okStatus();

@@ -81,7 +81,25 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--log-level", replay.log_level, "Log level on stderr")
       ->capture_default_str();
 
+  gw::app::EvalFallArgs eval_fall;
+  auto* eval_cmd = cli.add_subcommand("eval", "Measure a detector on labelled recordings");
+  eval_cmd->require_subcommand(1);
+  auto* eval_fall_cmd = eval_cmd->add_subcommand(
+      "fall", "Event-level precision, recall, F1 and false alarms per hour of the fall detector");
+  eval_fall_cmd->add_option("--clips", eval_fall.clips, "Directory the labels' paths start from")
+      ->required();
+  eval_fall_cmd->add_option("--labels", eval_fall.labels, "CSV with file,label,fall_start_s,...")
+      ->required();
+  eval_fall_cmd->add_option("--fps", eval_fall.fps, "Processing rate")->capture_default_str();
+  eval_fall_cmd->add_option("--width", eval_fall.width, "Processing width")->capture_default_str();
+  eval_fall_cmd->add_option("--height", eval_fall.height, "Processing height")
+      ->capture_default_str();
+  eval_fall_cmd->add_flag("--json", eval_fall.json, "One JSON object");
+  eval_fall_cmd->add_option("--log-level", eval_fall.log_level, "Log level on stderr")
+      ->capture_default_str();
+
   CLI11_PARSE(cli, argc, argv);
+  if (eval_fall_cmd->parsed()) return gw::app::runEvalFall(eval_fall);
   if (keygen_cmd->parsed()) return gw::app::runKeygen(keygen);
   if (sub_cmd->parsed()) return gw::app::runSubscribe(sub);
   if (check_cmd->parsed()) return gw::app::runPolicyCheck(policy_path);

@@ -69,6 +69,7 @@ void explainRoute(const Policy& policy, const Route& route, std::ostringstream& 
       if (det.has_air_quality())
         kind = "air-quality events (index bands, limit and guideline exceedances, sensor faults)";
       if (det.has_water_nuisance()) kind = "water-nuisance advisories, warnings and alarms";
+      if (det.has_fall()) kind = "fall alarms (with the person's position in the frame)";
       if (det.has_plugin()) kind = "events of the plugin " + det.plugin().path();
     }
     what.push_back(kind + " from detector " + d);

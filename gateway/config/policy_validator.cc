@@ -120,8 +120,9 @@ void validatePolicy(Policy* policy, const PositionMap& positions, const std::str
       }
     }
     if (detector->kind_case() == Detector::KIND_NOT_SET) {
-      check.fail(path, "detector '" + detector->id() +
-                           "' needs a kind (threshold, air_quality or water_nuisance)");
+      check.fail(path,
+                 "detector '" + detector->id() +
+                     "' needs a kind (threshold, air_quality, water_nuisance, fall or plugin)");
       continue;
     }
     if (detector->has_plugin()) {

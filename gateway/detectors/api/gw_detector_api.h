@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 #define GW_DETECTOR_ABI_MAJOR 1 /* incompatible changes */
-#define GW_DETECTOR_API_MINOR 0 /* compatible additions */
+#define GW_DETECTOR_API_MINOR 1 /* compatible additions (1: gw_frame_view.stream_position_ms) */
 #define GW_DETECTOR_PLUGIN_INIT_SYMBOL "gw_detector_plugin_init_v1"
 
 typedef enum gw_status {
@@ -65,6 +65,11 @@ typedef struct gw_frame_view {
   int32_t pixel_format; /* gw_pixel_format */
   int64_t captured_unix_ms;
   const char* source_id;
+  /* API minor 1. Position in the stream (files) or since the stream connected (live), in ms:
+   * the time base for anything measured in seconds, since a file replayed faster than real
+   * time has wall-clock times that are closer together than the frames'. Read it only when
+   * struct_size covers it. */
+  int64_t stream_position_ms;
 } gw_frame_view;
 
 typedef struct gw_event_out {

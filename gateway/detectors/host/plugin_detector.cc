@@ -54,6 +54,15 @@ void collectEvent(void* ctx, const gw_event_out* e) {
   event.set_threshold(e->threshold);
   event.set_observed_unix_ms(e->observed_unix_ms);
   if (e->summary != nullptr) event.set_summary(e->summary);
+  if (e->confidence > 0 && e->confidence <= 1) event.set_confidence(e->confidence);
+  if (e->struct_size >= offsetof(gw_event_out, roi_h) + sizeof(int32_t) && e->roi_w > 0 &&
+      e->roi_h > 0) {
+    auto* box = event.mutable_box();
+    box->set_x(e->roi_x);
+    box->set_y(e->roi_y);
+    box->set_width(e->roi_w);
+    box->set_height(e->roi_h);
+  }
   context->events.push_back(std::move(event));
 }
 
@@ -74,9 +83,23 @@ Result<std::unique_ptr<PluginDetector>> PluginDetector::load(const gateway::v1::
   if (init == nullptr)
     return refuse(path, std::string("it does not export ") + GW_DETECTOR_PLUGIN_INIT_SYMBOL);
 
+  return fromTable(config.id(), init, path, config.plugin().params(), std::move(library), counters);
+}
+
+Result<std::unique_ptr<PluginDetector>> PluginDetector::builtin(
+    const std::string& id, gw_detector_plugin_init_fn init,
+    const google::protobuf::RepeatedPtrField<gateway::v1::PluginParam>& params,
+    Counters* counters) {
+  return fromTable(id, init, "built-in", params, nullptr, counters);
+}
+
+Result<std::unique_ptr<PluginDetector>> PluginDetector::fromTable(
+    const std::string& id, gw_detector_plugin_init_fn init, const std::string& path,
+    const google::protobuf::RepeatedPtrField<gateway::v1::PluginParam>& config_params,
+    std::shared_ptr<PluginLibrary> library, Counters* counters) {
   std::unique_ptr<PluginDetector> detector(new PluginDetector());
-  detector->id_ = config.id();
-  detector->library_ = library;
+  detector->id_ = id;
+  detector->library_ = std::move(library);
   detector->counters_ = counters;
   // The host API lives as long as the detector: a plugin may keep the pointer for logging.
   detector->host_api_ = {sizeof(gw_host_api), GW_DETECTOR_ABI_MAJOR, GW_DETECTOR_API_MINOR,
@@ -104,15 +127,14 @@ Result<std::unique_ptr<PluginDetector>> PluginDetector::load(const gateway::v1::
   detector->name_ = api->name != nullptr ? api->name : path;
 
   std::vector<gw_param> params;
-  for (const auto& param : config.plugin().params()) {
+  for (const auto& param : config_params) {
     const std::string& key = param.key();
     const std::string& value = param.value();
     if (key == "budget_ms") {
       try {
         detector->budget_ = std::chrono::milliseconds(std::stoi(value));
       } catch (const std::exception&) {
-        return invalidArgument("detector '" + config.id() + "': budget_ms '" + value +
-                               "' is not a number");
+        return invalidArgument("detector '" + id + "': budget_ms '" + value + "' is not a number");
       }
       continue;
     }
@@ -122,11 +144,11 @@ Result<std::unique_ptr<PluginDetector>> PluginDetector::load(const gateway::v1::
   if (api->create(params.data(), params.size(), &detector->instance_, error, sizeof error) !=
           GW_OK ||
       detector->instance_ == nullptr) {
-    return invalidArgument("detector '" + config.id() + "' (" + detector->name_ +
+    return invalidArgument("detector '" + id + "' (" + detector->name_ +
                            ") did not start: " + error);
   }
-  spdlog::info("Plugin loaded detector={} plugin={} version={} path={}", config.id(),
-               detector->name_, api->version != nullptr ? api->version : "?", path);
+  spdlog::info("Plugin loaded detector={} plugin={} version={} path={}", id, detector->name_,
+               api->version != nullptr ? api->version : "?", path);
   return detector;
 }
 
@@ -190,7 +212,8 @@ void PluginDetector::onFrame(const pipeline::Frame& frame, pipeline::EventSink& 
                      static_cast<int32_t>(image.step[0]),
                      image.channels() == 1 ? GW_PIXEL_GRAY8 : GW_PIXEL_BGR8,
                      frame.captured_unix_ms,
-                     frame.camera_id.c_str()};
+                     frame.camera_id.c_str(),
+                     frame.stream_position_ms};
   EmitContext context{&id_, {}};
   std::lock_guard lock(call_mutex_);
   const auto start = std::chrono::steady_clock::now();

@@ -28,6 +28,12 @@ class PluginDetector : public Detector {
   // comes from the reserved param `budget_ms` (default 200).
   static Result<std::unique_ptr<PluginDetector>> load(const gateway::v1::Detector& config,
                                                       Counters* counters);
+  // A detector linked into the binary (builtin/builtin_tables.h): the same checks and the same
+  // calls as a loaded plugin, without dlopen.
+  static Result<std::unique_ptr<PluginDetector>> builtin(
+      const std::string& id, gw_detector_plugin_init_fn init,
+      const google::protobuf::RepeatedPtrField<gateway::v1::PluginParam>& params,
+      Counters* counters);
   ~PluginDetector() override;
 
   const std::string& id() const override { return id_; }
@@ -39,6 +45,10 @@ class PluginDetector : public Detector {
 
  private:
   PluginDetector() = default;
+  static Result<std::unique_ptr<PluginDetector>> fromTable(
+      const std::string& id, gw_detector_plugin_init_fn init, const std::string& path,
+      const google::protobuf::RepeatedPtrField<gateway::v1::PluginParam>& params,
+      std::shared_ptr<PluginLibrary> library, Counters* counters);
   void afterCall(gw_status status, std::chrono::steady_clock::duration took,
                  const std::string& source_id, pipeline::EventSink& events);
 

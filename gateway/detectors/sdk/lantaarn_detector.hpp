@@ -86,17 +86,26 @@ struct Adapter {
 }  // namespace detail
 }  // namespace lantaarn
 
-#define LANTAARN_DETECTOR_PLUGIN(Class, NAME, VERSION)                                \
-  extern "C" __attribute__((visibility("default"))) const gw_detector_api*            \
-  gw_detector_plugin_init_v1(uint16_t host_abi_major, uint16_t, const gw_host_api*) { \
-    static const gw_detector_api api = {sizeof(gw_detector_api),                      \
-                                        GW_DETECTOR_ABI_MAJOR,                        \
-                                        GW_DETECTOR_API_MINOR,                        \
-                                        NAME,                                         \
-                                        VERSION,                                      \
-                                        &lantaarn::detail::Adapter<Class>::create,    \
-                                        &lantaarn::detail::Adapter<Class>::onReading, \
-                                        &lantaarn::detail::Adapter<Class>::onFrame,   \
-                                        &lantaarn::detail::Adapter<Class>::destroy};  \
-    return host_abi_major == GW_DETECTOR_ABI_MAJOR ? &api : nullptr;                  \
+// A detector linked into gatewayd instead of loaded from a .so: the same table, returned by a
+// function of the given name (declared in gateway/detectors/builtin/builtin_tables.h), so
+// built-ins and plugins go through one host code path (OpenCV videoio's static backends).
+#define LANTAARN_DETECTOR_STATIC(Class, NAME, VERSION, INIT_FUNCTION) \
+  LANTAARN_DETECTOR_TABLE_(Class, NAME, VERSION, INIT_FUNCTION)
+
+#define LANTAARN_DETECTOR_PLUGIN(Class, NAME, VERSION) \
+  extern "C" __attribute__((visibility("default")))    \
+  LANTAARN_DETECTOR_TABLE_(Class, NAME, VERSION, gw_detector_plugin_init_v1)
+
+#define LANTAARN_DETECTOR_TABLE_(Class, NAME, VERSION, INIT_FUNCTION)                           \
+  const gw_detector_api* INIT_FUNCTION(uint16_t host_abi_major, uint16_t, const gw_host_api*) { \
+    static const gw_detector_api api = {sizeof(gw_detector_api),                                \
+                                        GW_DETECTOR_ABI_MAJOR,                                  \
+                                        GW_DETECTOR_API_MINOR,                                  \
+                                        NAME,                                                   \
+                                        VERSION,                                                \
+                                        &lantaarn::detail::Adapter<Class>::create,              \
+                                        &lantaarn::detail::Adapter<Class>::onReading,           \
+                                        &lantaarn::detail::Adapter<Class>::onFrame,             \
+                                        &lantaarn::detail::Adapter<Class>::destroy};            \
+    return host_abi_major == GW_DETECTOR_ABI_MAJOR ? &api : nullptr;                            \
   }

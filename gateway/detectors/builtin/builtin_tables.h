@@ -1,0 +1,10 @@
+#pragma once
+// The function tables of the detectors linked into gatewayd. Each is the same gw_detector_api a
+// plugin's gw_detector_plugin_init_v1 returns; the host (host/plugin_detector.h) runs built-ins
+// and plugins alike, so the ABI path is the one that is tested.
+#include "gateway/detectors/api/gw_detector_api.h"
+
+extern "C" {
+const gw_detector_api* gw_builtin_fall_init(uint16_t host_abi_major, uint16_t host_api_minor,
+                                            const gw_host_api* host);
+}
