@@ -44,7 +44,8 @@ void validatePolicy(Policy* policy, const PositionMap& positions, const std::str
   }
 
   if (gw_settings->ops().listen().empty()) gw_settings->mutable_ops()->set_listen("127.0.0.1:9273");
-  if (auto parsed = parseListenAddress(gw_settings->ops().listen()); !parsed.ok()) {
+  if (auto parsed = parseListenAddress(gw_settings->ops().listen());
+      gw_settings->ops().listen() != "off" && !parsed.ok()) {
     check.fail("gateway.ops.listen", parsed.status().message());
   }
   if (gw_settings->ops().stall_after().empty()) gw_settings->mutable_ops()->set_stall_after("5m");
