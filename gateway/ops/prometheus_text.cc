@@ -130,7 +130,8 @@ std::string renderPrometheus(const OpsInputs& in) {
     w.sample("outbox_in_flight", "", static_cast<double>(s.outbox_in_flight));
     w.family("outbox_messages", "gauge", "Messages held in the outbox (unsent and in flight).");
     w.family("outbox_bytes", "gauge", "Sealed payload bytes held in the outbox.");
-    w.family("outbox_oldest_age_seconds", "gauge", "Age of the oldest undelivered message.");
+    w.family("outbox_oldest_age_seconds", "gauge",
+             "Age of the oldest undelivered message (recovered ones: since the restart).");
     for (const auto& actor : s.actors) {
       ActorBacklog b;
       for (const auto& held : s.backlog) {
