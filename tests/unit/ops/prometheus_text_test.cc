@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include <regex>
+#include <cctype>
 #include <set>
 #include <sstream>
 
@@ -12,6 +12,38 @@
 
 namespace gw::ops {
 namespace {
+
+// `lantaarn_<name>[{k="v",...}] <number>`, checked by hand (GCC 12's <regex> trips
+// -Wmaybe-uninitialized under the sanitizer builds).
+bool wellFormedSample(const std::string& line) {
+  if (line.rfind("lantaarn_", 0) != 0) return false;
+  size_t i = 9;
+  while (i < line.size() && (std::islower(static_cast<unsigned char>(line[i])) || line[i] == '_'))
+    ++i;
+  if (i < line.size() && line[i] == '{') {
+    ++i;
+    while (true) {
+      const size_t key_start = i;
+      while (i < line.size() &&
+             (std::islower(static_cast<unsigned char>(line[i])) || line[i] == '_'))
+        ++i;
+      if (i == key_start || line.compare(i, 2, "=\"") != 0) return false;
+      i = line.find('"', i + 2);
+      if (i == std::string::npos) return false;
+      ++i;
+      if (i < line.size() && line[i] == ',') {
+        ++i;
+        continue;
+      }
+      if (i >= line.size() || line[i] != '}') return false;
+      ++i;
+      break;
+    }
+  }
+  if (i >= line.size() || line[i] != ' ') return false;
+  const std::string value = line.substr(i + 1);
+  return !value.empty() && value.find_first_not_of("-0123456789.e+") == std::string::npos;
+}
 
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
@@ -37,8 +69,6 @@ TEST(PrometheusTextTest, EverySampleLineIsWellFormedAndEachFamilyIsContiguous) {
   status.backlog = {{"police", 4, 400, 1.5}};
   in.status = status;
 
-  const std::regex sample(
-      R"(^lantaarn_[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+]+$)");
   std::set<std::string> finished_families;
   std::string current;
   for (const auto& line : lines(renderPrometheus(in))) {
@@ -50,7 +80,7 @@ TEST(PrometheusTextTest, EverySampleLineIsWellFormedAndEachFamilyIsContiguous) {
       continue;
     }
     if (line.rfind("# ", 0) == 0) continue;
-    EXPECT_TRUE(std::regex_match(line, sample)) << line;
+    EXPECT_TRUE(wellFormedSample(line)) << line;
   }
   const std::string text = renderPrometheus(in);
   EXPECT_NE(text.find("lantaarn_outbox_evicted_total 1\n"), std::string::npos);
