@@ -14,11 +14,14 @@ class Collect : public pipeline::EventSink {
 }  // namespace
 
 FrameWorker::FrameWorker(detectors::DetectorPtr detector, sources::LatestFrameSlot& slot,
-                         boost::asio::any_io_executor pipeline, EventHandler on_event)
+                         boost::asio::any_io_executor pipeline, EventHandler on_event,
+                         Histogram& latency, std::atomic<uint64_t>& frames_processed)
     : detector_(std::move(detector)),
       slot_(slot),
       pipeline_(std::move(pipeline)),
-      on_event_(std::move(on_event)) {}
+      on_event_(std::move(on_event)),
+      latency_(latency),
+      frames_processed_(frames_processed) {}
 
 FrameWorker::~FrameWorker() {
   slot_.close();
@@ -38,7 +41,11 @@ void FrameWorker::run() {
       continue;
     }
     Collect collected;
-    detector_->onFrame(*frame, collected);
+    {
+      ScopedTimer timer(latency_);
+      detector_->onFrame(*frame, collected);
+    }
+    frames_processed_.fetch_add(1, std::memory_order_relaxed);
     for (auto& event : collected.events) {
       // The handler is copied: the worker may be gone by the time the pipeline runs this.
       boost::asio::post(pipeline_,

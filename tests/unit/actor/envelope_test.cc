@@ -45,7 +45,7 @@ class EnvelopeTest : public ::testing::Test {
   }
 
   actor::ReceiverIdentity as(const crypto::SecretKey& key) const {
-    return {"site", key.actor, key, crypto::identityPublicHalf(identity_)};
+    return {"site", key.actor, key, {crypto::identityPublicHalf(identity_)}};
   }
 
   // Seals `count` readings for `actor`, returning every envelope in publishing order.
