@@ -5,9 +5,13 @@
 //   BM_ThresholdCrossing     every reading crosses (exceeded, cleared, ...): one event each
 //   BM_AirQualityRealDay     a real Sensor.Community SDS011 day (PM10 + PM2.5), cycled; events
 //                            as the data produces them (hourly bands, faults)
+//   BM_ThresholdTable*       the threshold table called directly, without the host (no time
+//                            budget, no lock, no copy into an Event): the difference to the two
+//                            above is what the host adds per call
 #include <benchmark/benchmark.h>
 
 #include "gateway/core/files.h"
+#include "gateway/detectors/builtin/builtin_tables.h"
 #include "gateway/detectors/factory.h"
 #include "gateway/sources/sensor/formats/text_split.h"
 #include "gateway/sources/sensor/sensor_community_csv.h"
@@ -72,6 +76,60 @@ void BM_ThresholdCrossing(benchmark::State& state) {
       static_cast<double>(sink.events) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_ThresholdCrossing);
+
+// The threshold detector's own table, as the host would get it, without the host around it.
+class DirectThreshold {
+ public:
+  DirectThreshold()
+      : api_(gw_builtin_threshold_init(GW_DETECTOR_ABI_MAJOR, GW_DETECTOR_API_MINOR, nullptr)) {
+    const gw_param params[] = {
+        {"quantity", "pm10"}, {"above", "50"}, {"clear_below", "40"}, {"severity", "warning"}};
+    char error[128];
+    if (api_->create(params, 4, &instance_, error, sizeof error) != GW_OK) instance_ = nullptr;
+  }
+  ~DirectThreshold() {
+    if (instance_ != nullptr) api_->destroy(instance_);
+  }
+  bool ok() const { return instance_ != nullptr; }
+  gw_status call(const gw_reading_view& view, int64_t* events) {
+    return api_->on_reading(instance_, &view, &countEvent, events);
+  }
+
+ private:
+  static void countEvent(void* ctx, const gw_event_out* event) {
+    ++*static_cast<int64_t*>(ctx);
+    benchmark::DoNotOptimize(event->kind);
+  }
+  const gw_detector_api* api_;
+  gw_detector* instance_ = nullptr;
+};
+
+gw_reading_view viewOf(double value, int64_t t) {
+  return {sizeof(gw_reading_view), "pm-1", "pm10", "ug/m3", value, t, 52.09, 5.12, "", 0};
+}
+
+void BM_ThresholdTableQuiet(benchmark::State& state) {
+  DirectThreshold detector;
+  if (!detector.ok()) return state.SkipWithError("threshold table did not create");
+  int64_t events = 0;
+  const auto view = viewOf(20, 1700000000000);
+  for (auto _ : state) detector.call(view, &events);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ThresholdTableQuiet);
+
+void BM_ThresholdTableCrossing(benchmark::State& state) {
+  DirectThreshold detector;
+  if (!detector.ok()) return state.SkipWithError("threshold table did not create");
+  int64_t events = 0;
+  const gw_reading_view views[] = {viewOf(60, 1700000000000), viewOf(30, 1700000060000)};
+  size_t i = 0;
+  for (auto _ : state) detector.call(views[i++ & 1], &events);
+  state.SetItemsProcessed(state.iterations());
+  state.counters["events_per_reading"] =
+      static_cast<double>(events) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_ThresholdTableCrossing);
 
 std::vector<gateway::v1::Reading> sensorCommunityDay() {
   std::vector<gateway::v1::Reading> out;
