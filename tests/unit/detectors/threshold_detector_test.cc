@@ -2,6 +2,7 @@
 // behind (builtin/threshold/threshold_plugin.cc).
 #include <gtest/gtest.h>
 
+#include "gateway/detectors/builtin/builtin_tables.h"
 #include "gateway/detectors/factory.h"
 
 namespace gw::detectors {
@@ -103,6 +104,32 @@ TEST(ThresholdDetectorTest, AnExplicitZeroClearLevelIsKeptNotDefaulted) {
   ASSERT_EQ(rec.events.size(), 2u);
   EXPECT_EQ(rec.events[1].kind(), "threshold_cleared");
   EXPECT_DOUBLE_EQ(rec.events[1].value(), -1.0);
+}
+
+// The factory only ever passes well-formed params, but the table is an ABI: called with anything
+// else it refuses with the parameter's name instead of guessing.
+std::string createError(std::initializer_list<gw_param> params) {
+  const gw_detector_api* api =
+      gw_builtin_threshold_init(GW_DETECTOR_ABI_MAJOR, GW_DETECTOR_API_MINOR, nullptr);
+  gw_detector* instance = nullptr;
+  char error[256] = {0};
+  const gw_status status =
+      api->create(params.begin(), params.size(), &instance, error, sizeof error);
+  if (status == GW_OK) {
+    api->destroy(instance);
+    return "";
+  }
+  return error;
+}
+
+TEST(ThresholdDetectorTest, TheTableRefusesUnknownAndMalformedParamsByName) {
+  EXPECT_EQ(createError({{"quantity", "pm10"}, {"above", "50"}}), "");
+  EXPECT_EQ(createError({{"quantity", "pm10"}, {"abvoe", "50"}}),
+            "threshold detector: unknown parameter 'abvoe'");
+  EXPECT_EQ(createError({{"above", "50x"}}),
+            "threshold detector: above must be a number, not '50x'");
+  EXPECT_EQ(createError({{"severity", "urgent"}}),
+            "threshold detector: severity must be info, advisory, warning or alarm, not 'urgent'");
 }
 
 }  // namespace
