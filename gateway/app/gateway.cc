@@ -7,7 +7,9 @@
 #include <functional>
 #include <set>
 
+#include "gateway/app/publisher_settings.h"
 #include "gateway/app/source_factory.h"
+#include "gateway/core/durations.h"
 #include "gateway/crypto/sealer.h"
 #include "gateway/detectors/factory.h"
 #include "gateway/pipeline/topics.h"
@@ -18,10 +20,21 @@ namespace gw::app {
 
 namespace {
 constexpr auto kDrainPoll = std::chrono::milliseconds(20);
+
+// A route's ttl as an absolute expiry (MQTT 5 message expiry; dropped if it passes in the
+// outbox); 0 when the route has none.
+int64_t expiresUnixMs(const gateway::v1::Route& route, int64_t produced_unix_ms) {
+  if (route.ttl().empty()) return 0;
+  const auto seconds = parseDurationSeconds(route.ttl());
+  return seconds ? produced_unix_ms + static_cast<int64_t>(*seconds * 1000) : 0;
+}
 }  // namespace
 
 Gateway::Gateway(config::LoadedPolicyPtr policy, GatewayOptions options)
-    : initial_policy_(std::move(policy)), options_(std::move(options)), drain_timer_(io_) {}
+    : initial_policy_(std::move(policy)),
+      options_(std::move(options)),
+      drain_timer_(io_),
+      batch_timer_(io_) {}
 
 Gateway::~Gateway() {
   // Stop Paho's threads before the io_context they post to goes away.
@@ -73,24 +86,17 @@ Status Gateway::init() {
     outbox_ =
         std::make_unique<outbox::MemoryOutbox>(policy.gateway().outbox_max_messages(), counters_);
   } else {
-    outbox::SegmentOutboxOptions box;
+    outbox::SegmentOutboxOptions box = outboxOptions(policy.gateway());
     box.dir = std::filesystem::path(options_.state_dir) / "outbox";
-    box.max_messages = policy.gateway().outbox_max_messages();
     auto opened = outbox::SegmentOutbox::open(std::move(box), counters_);
     if (!opened.ok()) return opened.status();
     outbox_ = std::move(opened).value();
   }
 
-  publisher::PublisherConfig pub;
-  pub.broker_url = options_.broker_url_override.empty() ? policy.gateway().broker().url()
-                                                        : options_.broker_url_override;
-  pub.client_id = policy.gateway().broker().client_id();
-  pub.username = policy.gateway().broker().username();
-  pub.max_inflight = policy.gateway().max_inflight();
-  pub.status_topic =
-      std::string(pipeline::kTopicRoot) + "/" + policy.site().id() + "/_gateway/status";
+  auto pub = publisherConfig(policy, options_.broker_url_override);
+  if (!pub.ok()) return pub.status();
   publisher_ =
-      std::make_unique<publisher::MqttPublisher>(pub, io_.get_executor(), *outbox_, counters_);
+      std::make_unique<publisher::MqttPublisher>(*pub, io_.get_executor(), *outbox_, counters_);
   return okStatus();
 }
 
@@ -191,6 +197,8 @@ void Gateway::reloadPolicy() {
                   routing.status().message());
     return;
   }
+  // Pending batches point into the running policy's routes: send them before it goes.
+  flushBatches();
   // On the pipeline thread and between two readings: nothing is in flight inside the router.
   std::set<std::string> removed;
   for (const auto& [actor, key] : routing_->actor_keys) {
@@ -216,6 +224,8 @@ void Gateway::beginShutdown() {
   if (stopping_) return;
   stopping_ = true;
   for (auto& source : sources_) source->stop();
+  flushBatches();
+  batch_timer_.cancel();
   spdlog::info("Gateway stopping: flushing outbox messages={}", outbox_->size());
   drainThenFinish(std::chrono::steady_clock::now() + options_.drain_timeout);
 }
@@ -263,9 +273,11 @@ void Gateway::emit(const gateway::v1::Event& event) {
 
 void Gateway::deliver(std::vector<router::RoutedMessage>& routed) {
   const std::string& site = routing_->policy->policy.site().id();
+  std::vector<router::RoutedMessage> full_batches;
   for (auto& item : routed) {
     const std::string& actor = item.route->to();
     privacy::minimise(&item.message, {item.route->fields().begin(), item.route->fields().end()});
+    if (batcher_.offer(item, std::chrono::steady_clock::now(), &full_batches)) continue;
     if (dryRun()) {
       options_.dry_run_sink(actor, item.kind, item.message);
       continue;
@@ -278,12 +290,40 @@ void Gateway::deliver(std::vector<router::RoutedMessage>& routed) {
     }
     pipeline::OutboundMessage out{actor, pipeline::actorTopic(site, actor, item.kind),
                                   std::move(sealed).value(), item.priority};
+    out.expires_unix_ms = expiresUnixMs(*item.route, item.message.produced_unix_ms());
     if (Status s = outbox_->append(std::move(out)); !s.ok()) {
       // Room for the whole fan-out was checked in accept(), so this means a bug, not load.
       spdlog::error("Outbox rejected message actor={} error=\"{}\"", actor, s.message());
     }
   }
+  // A batch's body is a MeasurementBatch, which the batcher does not take again.
+  if (!full_batches.empty()) deliver(full_batches);
+  armBatchTimer();
   if (!dryRun()) publisher_->pump();
+}
+
+void Gateway::armBatchTimer() {
+  const auto next = batcher_.nextDeadline();
+  if (!next || (batch_timer_at_ && *batch_timer_at_ <= *next)) return;
+  batch_timer_at_ = *next;
+  batch_timer_.expires_at(*next);
+  batch_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // re-armed earlier, or shutting down: the newer wait owns the timer
+    batch_timer_at_.reset();
+    std::vector<router::RoutedMessage> due;
+    batcher_.takeDue(std::chrono::steady_clock::now(), &due);
+    if (due.empty()) {
+      armBatchTimer();
+    } else {
+      deliver(due);
+    }
+  });
+}
+
+void Gateway::flushBatches() {
+  std::vector<router::RoutedMessage> pending;
+  batcher_.takeAll(&pending);
+  if (!pending.empty()) deliver(pending);
 }
 
 }  // namespace gw::app

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "gateway/app/frame_worker.h"
@@ -21,6 +22,7 @@
 #include "gateway/outbox/segment_outbox.h"
 #include "gateway/pipeline/stage.h"
 #include "gateway/publisher/mqtt_publisher.h"
+#include "gateway/router/measurement_batcher.h"
 #include "gateway/router/router.h"
 
 namespace gw::app {
@@ -66,6 +68,10 @@ class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
   Status startFrameDetectors();
   void drainThenFinish(std::chrono::steady_clock::time_point deadline);
   void stopWhenSourcesFinish();
+  // Batched measurements: the timer releases a batch when its linger passes; flushBatches()
+  // releases all of them (shutdown, and before a reload replaces the routes they point into).
+  void armBatchTimer();
+  void flushBatches();
   bool dryRun() const { return static_cast<bool>(options_.dry_run_sink); }
 
   config::LoadedPolicyPtr initial_policy_;
@@ -80,6 +86,9 @@ class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
   std::unique_ptr<pipeline::Outbox> outbox_;
   std::unique_ptr<publisher::MqttPublisher> publisher_;
   boost::asio::steady_timer drain_timer_;
+  router::MeasurementBatcher batcher_;
+  boost::asio::steady_timer batch_timer_;
+  std::optional<std::chrono::steady_clock::time_point> batch_timer_at_;  // when armed
   std::vector<router::RoutedMessage> scratch_;
   bool stopping_ = false;
 };
