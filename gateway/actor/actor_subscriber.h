@@ -22,6 +22,9 @@ struct SubscriberConfig {
   std::string client_id;  // default: lantaarn-actor-<site>-<actor>-<pid>
   std::string username;
   crypto::SecretKey key;
+  // Clean session off, so the broker queues what arrives while this actor is away (or the broker
+  // restarts); needs a stable client_id. "Nothing lost" needs it (shared/measurements.md).
+  bool persistent_session = false;
 };
 
 struct Delivery {

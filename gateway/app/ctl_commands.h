@@ -13,8 +13,10 @@ int runKeygen(const KeygenArgs& args);
 
 struct SubscribeArgs {
   std::string broker, site, actor, key_file, username;
-  long count = 0;        // 0: unlimited
-  double timeout_s = 0;  // 0: until interrupted
+  std::string client_id;            // empty: one per process
+  bool persistent_session = false;  // needs client_id
+  long count = 0;                   // 0: unlimited
+  double timeout_s = 0;             // 0: until interrupted
   bool json = false;
 };
 int runSubscribe(const SubscribeArgs& args);

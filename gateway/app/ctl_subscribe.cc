@@ -32,7 +32,13 @@ int runSubscribe(const SubscribeArgs& args) {
   std::mutex mutex;
   std::condition_variable done_cv;
   long received = 0, rejected = 0;
-  actor::SubscriberConfig config{args.broker, args.site, args.actor, "", args.username, *key};
+  if (args.persistent_session && args.client_id.empty()) {
+    std::fprintf(stderr, "gatewayctl subscribe: --persistent-session needs a stable --client-id\n");
+    return 2;
+  }
+  actor::SubscriberConfig config{args.broker,    args.site,     args.actor,
+                                 args.client_id, args.username, *key};
+  config.persistent_session = args.persistent_session;
   actor::ActorSubscriber subscriber(config, [&](const actor::Delivery& d) {
     std::lock_guard lock(mutex);
     if (!d.message.ok()) {
