@@ -47,7 +47,7 @@ void validateBroker(Broker* broker, const std::string& site_id, Checker& check) 
   if (!broker->password_file().empty()) {
     requireFile("gateway.broker.password_file", broker->password_file(), "password file", check);
     if (broker->username().empty()) {
-      check.fail("gateway.broker.password_file", "a password_file needs a username");
+      check.fail("gateway.broker.username", "a password_file needs a username");
     }
   }
   if (broker->has_tls()) {
@@ -64,7 +64,7 @@ void validateBroker(Broker* broker, const std::string& site_id, Checker& check) 
     if (!tls.key_file().empty())
       requireFile("gateway.broker.tls.key_file", tls.key_file(), "key file", check);
     if (tls.cert_file().empty() != tls.key_file().empty()) {
-      check.fail("gateway.broker.tls",
+      check.fail("gateway.broker.tls.key_file",
                  "cert_file and key_file go together (the client certificate and its key)");
     }
   }
