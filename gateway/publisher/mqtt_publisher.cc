@@ -287,8 +287,12 @@ void MqttPublisher::on_failure(const mqtt::token& tok) {
 
 void MqttPublisher::stop(std::chrono::milliseconds timeout) {
   stopping_ = true;
-  retry_timer_.cancel();
-  reconnect_timer_.cancel();
+  // The timers belong to the executor's thread (stop() may be called from another one); their
+  // handlers see stopping_ and do nothing, so cancelling them is only tidiness.
+  boost::asio::post(executor_, [this] {
+    retry_timer_.cancel();
+    reconnect_timer_.cancel();
+  });
   if (!client_) return;
   try {
     if (client_->is_connected()) {

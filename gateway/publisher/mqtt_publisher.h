@@ -110,7 +110,7 @@ class MqttPublisher : private mqtt::iaction_listener {
   std::atomic<uint32_t> window_;
   std::atomic<int> protocol_version_{0};
   bool retry_scheduled_ = false;
-  bool stopping_ = false;
+  std::atomic<bool> stopping_{false};  // set by stop(), which may run on another thread
 };
 
 }  // namespace gw::publisher
