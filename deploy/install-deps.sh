@@ -15,7 +15,7 @@ packages=(
   libbenchmark-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libsystemd-dev
-  mosquitto mosquitto-clients
+  mosquitto mosquitto-clients openssl
   chromium chromium-driver
   python3
 )

@@ -29,8 +29,9 @@ Status ActorSubscriber::start(std::chrono::milliseconds timeout) {
                         receiver_.receive(msg->get_payload(), nowUnixMs(), msg->is_retained())};
       handler_(delivery);
     });
-    auto builder = mqtt::connect_options_builder().clean_session(true).automatic_reconnect(
-        std::chrono::seconds(1), std::chrono::seconds(10));
+    auto builder = mqtt::connect_options_builder()
+                       .clean_session(!config_.persistent_session)
+                       .automatic_reconnect(std::chrono::seconds(1), std::chrono::seconds(10));
     if (!config_.username.empty()) builder.user_name(config_.username);
     if (!client_->connect(builder.finalize())->wait_for(timeout)) {
       return unavailable("no connection to " + config_.broker_url + " within timeout");

@@ -20,6 +20,9 @@ struct SubscriberConfig {
   std::string username;
   ReceiverIdentity identity;
   ReceiverOptions options;
+  // Clean session off, so the broker queues what arrives while this actor is away (or the broker
+  // restarts); needs a stable client_id. "Nothing lost" needs it (shared/measurements.md).
+  bool persistent_session = false;
 };
 
 struct Delivery {

@@ -16,6 +16,8 @@ int runKeygen(const KeygenArgs& args);
 struct SubscribeArgs {
   std::string broker, site, actor, key_file, username;
   std::vector<std::string> gateway_key_files;  // one per site's gateway; a directory: its *.pub
+  std::string client_id;                       // empty: one per process
+  bool persistent_session = false;             // needs client_id
   long count = 0;                              // 0: unlimited
   double timeout_s = 0;                        // 0: until interrupted
   double max_age_s = 0;                        // 0: no freshness limit

@@ -80,11 +80,17 @@ int runSubscribe(const SubscribeArgs& args) {
   std::mutex mutex;
   std::condition_variable done_cv;
   long received = 0;
+  if (args.persistent_session && args.client_id.empty()) {
+    std::fprintf(stderr, "gatewayctl subscribe: --persistent-session needs a stable --client-id\n");
+    return 2;
+  }
   actor::SubscriberConfig config;
   config.broker_url = args.broker;
+  config.client_id = args.client_id;
   config.username = args.username;
   config.identity = {args.site, args.actor, *key, std::move(gateways).value()};
   config.options.max_age_ms = static_cast<int64_t>(args.max_age_s * 1000);
+  config.persistent_session = args.persistent_session;
   actor::ActorSubscriber subscriber(config, [&](const actor::Delivery& d) {
     std::lock_guard lock(mutex);
     for (const auto& report : d.received.reports) printReport(report);

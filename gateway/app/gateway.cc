@@ -8,6 +8,7 @@
 #include <set>
 
 #include "gateway/app/gateway_identity.h"
+#include "gateway/app/publisher_settings.h"
 #include "gateway/app/source_factory.h"
 #include "gateway/app/version.h"
 #include "gateway/core/clock.h"
@@ -23,13 +24,22 @@ namespace gw::app {
 
 namespace {
 constexpr auto kDrainPoll = std::chrono::milliseconds(20);
+
+// A route's ttl as an absolute expiry (MQTT 5 message expiry; dropped if it passes in the
+// outbox); 0 when the route has none.
+int64_t expiresUnixMs(const gateway::v1::Route& route, int64_t produced_unix_ms) {
+  if (route.ttl().empty()) return 0;
+  const auto seconds = parseDurationSeconds(route.ttl());
+  return seconds ? produced_unix_ms + static_cast<int64_t>(*seconds * 1000) : 0;
+}
 }  // namespace
 
 Gateway::Gateway(config::LoadedPolicyPtr policy, GatewayOptions options)
     : initial_policy_(std::move(policy)),
       options_(std::move(options)),
       checkpoint_timer_(io_),
-      drain_timer_(io_) {}
+      drain_timer_(io_),
+      batch_timer_(io_) {}
 
 Gateway::~Gateway() {
   // The ops thread posts to the pipeline; stop it first, then Paho's threads, before the
@@ -84,9 +94,8 @@ Status Gateway::init() {
     outbox_ =
         std::make_unique<outbox::MemoryOutbox>(policy.gateway().outbox_max_messages(), counters_);
   } else {
-    outbox::SegmentOutboxOptions box;
+    outbox::SegmentOutboxOptions box = outboxOptions(policy.gateway());
     box.dir = std::filesystem::path(options_.state_dir) / "outbox";
-    box.max_messages = policy.gateway().outbox_max_messages();
     auto opened = outbox::SegmentOutbox::open(std::move(box), counters_);
     if (!opened.ok()) return opened.status();
     outbox_ = std::move(opened).value();
@@ -95,16 +104,10 @@ Status Gateway::init() {
   // Counts bytes sent and acknowledged per actor for the ops endpoint (gateway/ops).
   outbox_ = std::make_unique<ops::MeteredOutbox>(std::move(outbox_), counters_);
 
-  publisher::PublisherConfig pub;
-  pub.broker_url = options_.broker_url_override.empty() ? policy.gateway().broker().url()
-                                                        : options_.broker_url_override;
-  pub.client_id = policy.gateway().broker().client_id();
-  pub.username = policy.gateway().broker().username();
-  pub.max_inflight = policy.gateway().max_inflight();
-  pub.status_topic =
-      std::string(pipeline::kTopicRoot) + "/" + policy.site().id() + "/_gateway/status";
+  auto pub = publisherConfig(policy, options_.broker_url_override);
+  if (!pub.ok()) return pub.status();
   publisher_ =
-      std::make_unique<publisher::MqttPublisher>(pub, io_.get_executor(), *outbox_, counters_);
+      std::make_unique<publisher::MqttPublisher>(*pub, io_.get_executor(), *outbox_, counters_);
   return okStatus();
 }
 
@@ -158,7 +161,8 @@ void Gateway::emitCheckpoints(bool flush) {
 }
 
 void Gateway::enqueue(const std::string& actor, const std::string& data_kind,
-                      pipeline::Priority priority, crypto::SealedEnvelope envelope) {
+                      pipeline::Priority priority, crypto::SealedEnvelope envelope,
+                      int64_t expires_unix_ms) {
   const std::string& site = routing_->policy->policy.site().id();
   std::string kind = data_kind;
   if (envelope.kind == gateway::v1::ENVELOPE_KIND_KEY) kind = pipeline::kKeyKind;
@@ -170,6 +174,9 @@ void Gateway::enqueue(const std::string& actor, const std::string& data_kind,
   counters_.add(counterKey("envelopes_sealed_total", {{"actor", actor}, {"kind", kind}}));
   pipeline::OutboundMessage out{actor, pipeline::actorTopic(site, actor, kind),
                                 std::move(envelope.payload), priority};
+  // Only DATA ages out with its route's ttl; a KEY or CHECKPOINT is needed as long as anything
+  // of its epoch may still be read.
+  if (envelope.kind == gateway::v1::ENVELOPE_KIND_DATA) out.expires_unix_ms = expires_unix_ms;
   if (Status s = outbox_->append(std::move(out)); !s.ok()) {
     // Room for the whole fan-out was checked in accept(), so this means a bug, not load.
     spdlog::error("Outbox rejected message actor={} error=\"{}\"", actor, s.message());
@@ -299,6 +306,8 @@ void Gateway::reloadPolicy() {
                   routing.status().message());
     return;
   }
+  // Pending batches point into the running policy's routes: send them before it goes.
+  flushBatches();
   // On the pipeline thread and between two readings: nothing is in flight inside the router.
   std::set<std::string> removed;
   for (const auto& [actor, key] : routing_->actor_keys) {
@@ -327,6 +336,8 @@ void Gateway::beginShutdown() {
   stopping_ = true;
   if (!dryRun()) ops::notifySystemd("STOPPING=1");
   for (auto& source : sources_) source->stop();
+  flushBatches();
+  batch_timer_.cancel();
   if (sealer_) emitCheckpoints(/*flush=*/true);  // so actors can verify the tail too
   spdlog::info("Gateway stopping: flushing outbox messages={}", outbox_->size());
   drainThenFinish(std::chrono::steady_clock::now() + options_.drain_timeout);
@@ -383,9 +394,11 @@ void Gateway::emit(const gateway::v1::Event& event) {
 
 void Gateway::deliver(std::vector<router::RoutedMessage>& routed) {
   const int64_t now_ms = nowUnixMs();
+  std::vector<router::RoutedMessage> full_batches;
   for (auto& item : routed) {
     const std::string& actor = item.route->to();
     privacy::minimise(&item.message, {item.route->fields().begin(), item.route->fields().end()});
+    if (batcher_.offer(item, std::chrono::steady_clock::now(), &full_batches)) continue;
     if (dryRun()) {
       options_.dry_run_sink(actor, item.kind, item.message);
       continue;
@@ -396,10 +409,14 @@ void Gateway::deliver(std::vector<router::RoutedMessage>& routed) {
       counters_.add(counterKey("seal_failed_total", {{"actor", actor}}));
       continue;
     }
+    const int64_t expires = expiresUnixMs(*item.route, item.message.produced_unix_ms());
     for (auto& envelope : sealed_scratch_) {
-      enqueue(actor, item.kind, item.priority, std::move(envelope));
+      enqueue(actor, item.kind, item.priority, std::move(envelope), expires);
     }
   }
+  // A batch's body is a MeasurementBatch, which the batcher does not take again.
+  if (!full_batches.empty()) deliver(full_batches);
+  armBatchTimer();
   if (!dryRun()) publisher_->pump();
 }
 
@@ -511,6 +528,30 @@ ops::GatewayStatus Gateway::opsStatus() const {
   for (auto& [actor, b] : backlog) s.backlog.push_back(std::move(b));
   s.recent_events = recent_events_.list();
   return s;
+}
+
+void Gateway::armBatchTimer() {
+  const auto next = batcher_.nextDeadline();
+  if (!next || (batch_timer_at_ && *batch_timer_at_ <= *next)) return;
+  batch_timer_at_ = *next;
+  batch_timer_.expires_at(*next);
+  batch_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // re-armed earlier, or shutting down: the newer wait owns the timer
+    batch_timer_at_.reset();
+    std::vector<router::RoutedMessage> due;
+    batcher_.takeDue(std::chrono::steady_clock::now(), &due);
+    if (due.empty()) {
+      armBatchTimer();
+    } else {
+      deliver(due);
+    }
+  });
+}
+
+void Gateway::flushBatches() {
+  std::vector<router::RoutedMessage> pending;
+  batcher_.takeAll(&pending);
+  if (!pending.empty()) deliver(pending);
 }
 
 }  // namespace gw::app

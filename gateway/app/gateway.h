@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "gateway/app/frame_worker.h"
@@ -26,6 +27,7 @@
 #include "gateway/outbox/segment_outbox.h"
 #include "gateway/pipeline/stage.h"
 #include "gateway/publisher/mqtt_publisher.h"
+#include "gateway/router/measurement_batcher.h"
 #include "gateway/router/router.h"
 
 namespace gw::app {
@@ -71,7 +73,7 @@ class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
   Status initSealer();
   // Appends an envelope to the outbox on the topic its kind belongs on.
   void enqueue(const std::string& actor, const std::string& data_kind, pipeline::Priority priority,
-               crypto::SealedEnvelope envelope);
+               crypto::SealedEnvelope envelope, int64_t expires_unix_ms = 0);
   // Every checkpoint interval: the signed checkpoints of busy streams (docs/SECURITY.md).
   void scheduleCheckpoints();
   // `flush`: every stream with anything unproven gets one now (shutdown).
@@ -84,6 +86,10 @@ class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
   Status startFrameDetectors();
   void drainThenFinish(std::chrono::steady_clock::time_point deadline);
   void stopWhenSourcesFinish();
+  // Batched measurements: the timer releases a batch when its linger passes; flushBatches()
+  // releases all of them (shutdown, and before a reload replaces the routes they point into).
+  void armBatchTimer();
+  void flushBatches();
   bool dryRun() const { return static_cast<bool>(options_.dry_run_sink); }
   // The ops endpoint (gateway/ops): started in run(); its report is taken on the pipeline thread.
   void startOps();
@@ -108,6 +114,9 @@ class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
   std::unique_ptr<pipeline::Outbox> outbox_;
   std::unique_ptr<publisher::MqttPublisher> publisher_;
   boost::asio::steady_timer drain_timer_;
+  router::MeasurementBatcher batcher_;
+  boost::asio::steady_timer batch_timer_;
+  std::optional<std::chrono::steady_clock::time_point> batch_timer_at_;  // when armed
   std::vector<router::RoutedMessage> scratch_;
   bool stopping_ = false;
   ops::RecentEvents recent_events_;

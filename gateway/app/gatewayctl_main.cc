@@ -45,6 +45,10 @@ int main(int argc, char** argv) {
   sub_cmd->add_option("--timeout", sub.timeout_s,
                       "Seconds to run; with --count, not reaching the count in time exits 1");
   sub_cmd->add_option("--username", sub.username, "Broker username");
+  sub_cmd->add_option("--client-id", sub.client_id, "Stable MQTT client id (default: per process)");
+  sub_cmd->add_flag("--persistent-session", sub.persistent_session,
+                    "Keep the broker session (clean session off): nothing is missed while away; "
+                    "needs --client-id");
   sub_cmd->add_flag("--json", sub.json, "Print only the JSON lines (no actor/kind prefix)");
 
   std::string policy_path;

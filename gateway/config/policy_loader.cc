@@ -65,6 +65,13 @@ void absolutise(std::string* path, const fs::path& base_dir) {
 void resolvePaths(Policy* one_file, const fs::path& base_dir) {
   if (one_file->has_gateway()) {
     absolutise(one_file->mutable_gateway()->mutable_identity_key_file(), base_dir);
+    auto* broker = one_file->mutable_gateway()->mutable_broker();
+    absolutise(broker->mutable_password_file(), base_dir);
+    if (broker->has_tls()) {
+      absolutise(broker->mutable_tls()->mutable_ca_file(), base_dir);
+      absolutise(broker->mutable_tls()->mutable_cert_file(), base_dir);
+      absolutise(broker->mutable_tls()->mutable_key_file(), base_dir);
+    }
   }
   for (auto& actor : *one_file->mutable_actors()) {
     absolutise(actor.mutable_public_key_file(), base_dir);

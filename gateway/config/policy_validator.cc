@@ -4,6 +4,7 @@
 #include <set>
 
 #include "gateway/config/checker.h"
+#include "gateway/config/gateway_settings_validator.h"
 #include "gateway/config/source_validator.h"
 #include "gateway/core/durations.h"
 #include "gateway/core/listen_address.h"
@@ -63,13 +64,7 @@ void validatePolicy(Policy* policy, const PositionMap& positions, const std::str
   }
 
   auto* gw_settings = policy->mutable_gateway();
-  if (gw_settings->max_inflight() == 0) gw_settings->set_max_inflight(20);
-  if (gw_settings->outbox_max_messages() == 0) gw_settings->set_outbox_max_messages(100000);
-  if (gw_settings->broker().url().empty())
-    gw_settings->mutable_broker()->set_url("tcp://127.0.0.1:1883");
-  if (gw_settings->broker().client_id().empty()) {
-    gw_settings->mutable_broker()->set_client_id("lantaarn-gw-" + policy->site().id());
-  }
+  validateGatewaySettings(gw_settings, policy->site().id(), check);
   validateEnvelopeSettings(gw_settings, check);
 
   if (gw_settings->ops().listen().empty()) gw_settings->mutable_ops()->set_listen("127.0.0.1:9273");
@@ -218,6 +213,7 @@ void validatePolicy(Policy* policy, const PositionMap& positions, const std::str
       check.fail(path + ".ttl",
                  "'" + route->ttl() + "' is not a duration (expected e.g. 30s, 15m, 72h, 28d)");
     }
+    validateRouteBatch(route, path, check);
     if (route->retention().empty()) route->set_retention("72h");
     if (!parseDurationSeconds(route->retention())) {
       check.fail(path + ".retention",

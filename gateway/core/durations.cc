@@ -39,4 +39,21 @@ std::optional<double> parseRatePerSecond(const std::string& text) {
   return count / *unit;
 }
 
+std::optional<uint64_t> parseByteSize(const std::string& text) {
+  uint64_t number = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (ec != std::errc() || ptr == text.data() || number == 0) return std::nullopt;
+  const std::string unit(ptr, text.data() + text.size());
+  uint64_t scale = 0;
+  if (unit == "B" || unit.empty()) scale = 1;
+  if (unit == "KB") scale = 1000;
+  if (unit == "KiB") scale = 1u << 10;
+  if (unit == "MB") scale = 1000 * 1000;
+  if (unit == "MiB") scale = 1u << 20;
+  if (unit == "GB") scale = 1000ull * 1000 * 1000;
+  if (unit == "GiB") scale = 1ull << 30;
+  if (scale == 0 || number > UINT64_MAX / scale) return std::nullopt;
+  return number * scale;
+}
+
 }  // namespace gw

@@ -53,17 +53,29 @@ uint32_t crc32c(std::string_view data, uint32_t crc) {
   return ~crc;
 }
 
-std::string encodeMessageRecord(uint64_t id, const pipeline::OutboundMessage& m) {
+namespace {
+std::string messageRecord(RecordType type, uint64_t id, const pipeline::OutboundMessage& m) {
   std::string body;
-  body.reserve(8 + 1 + 4 + m.actor_id.size() + m.topic.size() + m.payload.size());
+  body.reserve(8 + 1 + 8 + 4 + m.actor_id.size() + m.topic.size() + m.payload.size());
   putU64(body, id);
   body.push_back(static_cast<char>(m.priority));
+  if (type == RecordType::kMessageWithExpiry)
+    putU64(body, static_cast<uint64_t>(m.expires_unix_ms));
   putU16(body, static_cast<uint16_t>(m.actor_id.size()));
   body += m.actor_id;
   putU16(body, static_cast<uint16_t>(m.topic.size()));
   body += m.topic;
   body += m.payload;
-  return frame(RecordType::kMessage, body);
+  return frame(type, body);
+}
+}  // namespace
+
+std::string encodeMessageRecord(uint64_t id, const pipeline::OutboundMessage& m) {
+  return messageRecord(RecordType::kMessageWithExpiry, id, m);
+}
+
+std::string encodeMessageRecordV1(uint64_t id, const pipeline::OutboundMessage& m) {
+  return messageRecord(RecordType::kMessage, id, m);
 }
 
 std::string encodeReleaseRecord(uint64_t id, ReleaseReason reason) {
@@ -89,10 +101,16 @@ size_t decodeRecord(std::string_view data, Record& out) {
     out.reason = static_cast<ReleaseReason>(static_cast<uint8_t>(body[8]));
     return kRecordHeaderBytes + len;
   }
-  if (type != RecordType::kMessage) return 0;
+  if (!isMessageRecord(type)) return 0;
   const uint8_t prio = static_cast<uint8_t>(body[8]);
   if (prio > static_cast<uint8_t>(pipeline::Priority::kMeasurement)) return 0;
   size_t at = 9;
+  out.message.expires_unix_ms = 0;
+  if (type == RecordType::kMessageWithExpiry) {
+    if (body.size() < at + 8) return 0;
+    out.message.expires_unix_ms = static_cast<int64_t>(getLe(body, at, 8));
+    at += 8;
+  }
   if (body.size() < at + 2) return 0;
   const size_t actor_len = getLe(body, at, 2);
   at += 2;

@@ -9,22 +9,30 @@
 
 namespace gw::outbox {
 
-enum class RecordType : uint8_t { kMessage = 1, kRelease = 2 };
+// kMessage is the first message layout (no expiry); still read, no longer written.
+// kMessageWithExpiry adds the message's expiry time (the route's ttl) after the priority.
+enum class RecordType : uint8_t { kMessage = 1, kRelease = 2, kMessageWithExpiry = 3 };
 enum class ReleaseReason : uint8_t { kAcked = 0, kEvictedTotal = 1, kEvictedActor = 2 };
 
 inline constexpr size_t kRecordHeaderBytes = 9;
 inline constexpr uint32_t kMaxRecordBody = 64u << 20;
 
 struct Record {
-  RecordType type = RecordType::kMessage;
+  RecordType type = RecordType::kMessageWithExpiry;
   uint64_t id = 0;
   ReleaseReason reason = ReleaseReason::kAcked;
-  pipeline::OutboundMessage message;  // kMessage only
+  pipeline::OutboundMessage message;  // message records only
 };
 
 uint32_t crc32c(std::string_view data, uint32_t crc = 0);
 
+// Always the newest layout (kMessageWithExpiry).
 std::string encodeMessageRecord(uint64_t id, const pipeline::OutboundMessage& message);
+// The first layout, kept so tests can prove old segments stay readable.
+std::string encodeMessageRecordV1(uint64_t id, const pipeline::OutboundMessage& message);
+inline bool isMessageRecord(RecordType type) {
+  return type == RecordType::kMessage || type == RecordType::kMessageWithExpiry;
+}
 std::string encodeReleaseRecord(uint64_t id, ReleaseReason reason);
 // Bytes used by one whole, checksum-valid record at the start of `data`; 0 when it is torn,
 // corrupt or malformed.

@@ -97,7 +97,7 @@ Status SegmentOutbox::replaySegment(Segment& segment, bool last) {
     if (used == 0) break;  // torn or corrupt: nothing after it can be trusted
     offset += used;
     ++recovered_records_;
-    if (record.type == RecordType::kMessage) {
+    if (isMessageRecord(record.type)) {
       next_id_ = std::max(next_id_, record.id + 1);
       ++segment.live;
       entries_[record.id] =

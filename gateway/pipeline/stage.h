@@ -40,6 +40,9 @@ struct OutboundMessage {
   std::string topic;
   std::string payload;
   Priority priority = Priority::kMeasurement;
+  // When the message stops being useful (the route's ttl), unix ms; 0: never. The publisher
+  // sends the time left as the MQTT 5 message expiry and drops what expired while queued.
+  int64_t expires_unix_ms = 0;
 };
 
 class MessageSink {

@@ -43,6 +43,11 @@ void minimise(gateway::v1::ActorMessage* message, const std::vector<std::string>
   if (allowed.empty()) return;
   if (message->has_measurement()) keepOnly(message->mutable_measurement(), allowed);
   if (message->has_event()) keepOnly(message->mutable_event(), allowed);
+  if (message->has_measurement_batch()) {
+    for (auto& reading : *message->mutable_measurement_batch()->mutable_readings()) {
+      keepOnly(&reading, allowed);
+    }
+  }
 }
 
 }  // namespace gw::privacy

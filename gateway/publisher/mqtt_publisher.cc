@@ -5,6 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
+#include <cmath>
+
+#include "gateway/core/clock.h"
 
 namespace gw::publisher {
 
@@ -13,7 +16,26 @@ constexpr int kQos = 1;
 // Headroom in Paho's command buffer above our window (status messages, a disconnect).
 constexpr int kBufferHeadroom = 16;
 constexpr auto kRetryAfterReject = std::chrono::milliseconds(50);
+// CONNACK codes that mean "not this protocol version": 3.1.1's return code 1 (a broker that
+// predates MQTT 5 answers a v5 CONNECT with it) and MQTT 5's reason code 0x84.
+constexpr int kRefusedProtocolVersion311 = 1;
+constexpr int kUnsupportedProtocolVersion5 = 0x84;
+
+bool isTlsUrl(const std::string& url) {
+  return url.rfind("ssl://", 0) == 0 || url.rfind("mqtts://", 0) == 0;
+}
+
+uint64_t entryIdOf(const mqtt::token& tok) {
+  return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(tok.get_user_context()));
+}
 }  // namespace
+
+std::optional<MqttVersion> parseMqttVersion(const std::string& text) {
+  if (text.empty() || text == "auto") return MqttVersion::kAuto;
+  if (text == "5") return MqttVersion::kV5;
+  if (text == "3.1.1") return MqttVersion::kV311;
+  return std::nullopt;
+}
 
 MqttPublisher::MqttPublisher(PublisherConfig config, boost::asio::any_io_executor executor,
                              pipeline::Outbox& outbox, Counters& counters)
@@ -22,47 +44,100 @@ MqttPublisher::MqttPublisher(PublisherConfig config, boost::asio::any_io_executo
       outbox_(outbox),
       counters_(counters),
       retry_timer_(executor_),
-      reconnect_timer_(executor_) {}
+      reconnect_timer_(executor_),
+      backoff_(config_.reconnect_min, config_.reconnect_max),
+      window_(config_.max_inflight) {
+  base_properties_.add(mqtt::property(mqtt::property::CONTENT_TYPE, config_.content_type));
+  base_properties_.add(
+      mqtt::property(mqtt::property::USER_PROPERTY, "schema_version", config_.schema_version));
+}
 
 MqttPublisher::~MqttPublisher() = default;
 
 Status MqttPublisher::start() {
+  const int version =
+      config_.mqtt_version == MqttVersion::kV311 ? MQTTVERSION_3_1_1 : MQTTVERSION_5;
+  GW_RETURN_IF_ERROR(createClient(version));
+  spdlog::info("Publisher connecting broker={} client_id={} max_inflight={} mqtt={} tls={}",
+               config_.broker_url, config_.client_id, config_.max_inflight,
+               version == MQTTVERSION_5 ? "5" : "3.1.1", isTlsUrl(config_.broker_url));
+  connectNow();
+  return okStatus();
+}
+
+Status MqttPublisher::createClient(int mqtt_version) {
   try {
-    mqtt::create_options create(MQTTVERSION_3_1_1,
+    mqtt::create_options create(mqtt_version,
                                 static_cast<int>(config_.max_inflight) + kBufferHeadroom);
     // No Paho persistence: the outbox owns durability (Paho's file store manages ~2k msg/s).
     client_ = std::make_unique<mqtt::async_client>(config_.broker_url, config_.client_id, create,
                                                    nullptr);
-    client_->set_connected_handler(
-        [this](const std::string&) { boost::asio::post(executor_, [this] { onConnected(); }); });
+    client_version_ = mqtt_version;
     client_->set_connection_lost_handler([this](const std::string& cause) {
       boost::asio::post(executor_, [this, cause] { onConnectionLost(cause); });
     });
-    auto builder = mqtt::connect_options_builder()
-                       .clean_session(true)
-                       .keep_alive_interval(std::chrono::seconds(20))
-                       .automatic_reconnect(std::chrono::seconds(1), std::chrono::seconds(30))
-                       .max_inflight(static_cast<int>(config_.max_inflight))
-                       .connect_timeout(std::chrono::seconds(10));
-    if (!config_.status_topic.empty()) {
-      builder.will(mqtt::message(config_.status_topic, std::string("offline"), kQos, true));
-    }
-    if (!config_.username.empty()) builder.user_name(config_.username);
-    connect_options_ = builder.finalize();
-    spdlog::info("Publisher connecting broker={} client_id={} max_inflight={}", config_.broker_url,
-                 config_.client_id, config_.max_inflight);
-    client_->connect(connect_options_, nullptr, *this);
   } catch (const mqtt::exception& e) {
     return invalidArgument("cannot create MQTT client for " + config_.broker_url + ": " + e.what());
   }
   return okStatus();
 }
 
-void MqttPublisher::onConnected() {
+mqtt::connect_options MqttPublisher::connectOptions(int mqtt_version) const {
+  auto builder = mqtt::connect_options_builder()
+                     .mqtt_version(mqtt_version)
+                     .keep_alive_interval(std::chrono::seconds(20))
+                     .max_inflight(static_cast<int>(config_.max_inflight))
+                     .connect_timeout(std::chrono::seconds(10));
+  // A fresh session each time: whatever was in flight is resent from the outbox, in order.
+  if (mqtt_version == MQTTVERSION_5) {
+    builder.clean_session(false).clean_start(true);
+  } else {
+    builder.clean_session(true);
+  }
+  if (!config_.status_topic.empty()) {
+    builder.will(mqtt::message(config_.status_topic, std::string("offline"), kQos, true));
+  }
+  if (!config_.username.empty()) builder.user_name(config_.username);
+  if (!config_.password.empty()) builder.password(config_.password);
+  if (isTlsUrl(config_.broker_url)) {
+    const TlsConfig tls = config_.tls.value_or(TlsConfig{});
+    auto ssl = mqtt::ssl_options_builder()
+                   .enable_server_cert_auth(true)
+                   .verify(tls.verify_hostname)
+                   .error_handler([url = config_.broker_url](const std::string& error) {
+                     spdlog::warn("Publisher TLS error broker={} error=\"{}\"", url, error);
+                   });
+    if (!tls.ca_file.empty()) ssl.trust_store(tls.ca_file);
+    if (!tls.cert_file.empty()) ssl.key_store(tls.cert_file);
+    if (!tls.key_file.empty()) ssl.private_key(tls.key_file);
+    builder.ssl(ssl.finalize());
+  }
+  return builder.finalize();
+}
+
+void MqttPublisher::connectNow() {
+  if (stopping_) return;
+  try {
+    client_->connect(connectOptions(client_version_), nullptr, *this);
+  } catch (const mqtt::exception& e) {
+    spdlog::warn("Publisher connect failed broker={} error=\"{}\"", config_.broker_url, e.what());
+    onConnectFailed(e.get_return_code(), e.get_reason_code());
+  }
+}
+
+void MqttPublisher::onConnected(int mqtt_version, uint32_t receive_maximum) {
+  if (stopping_) return;
   connected_ = true;
-  reconnect_backoff_ = std::chrono::seconds(1);
+  backoff_.reset();
+  protocol_version_ = mqtt_version;
+  // Receive Maximum absent means 65535 (MQTT 5, 3.3.4); 3.1.1 has none.
+  const uint32_t window =
+      receive_maximum > 0 ? std::min(config_.max_inflight, receive_maximum) : config_.max_inflight;
+  window_ = window;
   counters_.add("broker_connects_total");
-  spdlog::info("Publisher connected broker={}", config_.broker_url);
+  spdlog::info("Publisher connected broker={} mqtt={} window={}{}", config_.broker_url,
+               mqtt_version == MQTTVERSION_5 ? "5" : "3.1.1", window,
+               window < config_.max_inflight ? " (clamped to the broker's Receive Maximum)" : "");
   if (!config_.status_topic.empty()) {
     try {
       client_->publish(mqtt::make_message(config_.status_topic, std::string("online"), kQos, true));
@@ -75,24 +150,73 @@ void MqttPublisher::onConnected() {
   pump();
 }
 
+void MqttPublisher::onConnectFailed(int rc, int reason_code) {
+  connected_ = false;
+  counters_.add("broker_connect_failures_total");
+  const bool refused_version = rc == kRefusedProtocolVersion311 ||
+                               rc == kUnsupportedProtocolVersion5 ||
+                               reason_code == kUnsupportedProtocolVersion5;
+  if (config_.mqtt_version == MqttVersion::kAuto && client_version_ == MQTTVERSION_5 &&
+      refused_version) {
+    // A broker that predates MQTT 5: speak 3.1.1 to it from now on (a Paho client is created
+    // for one protocol version, so make a new one).
+    spdlog::warn("Publisher: broker={} refused MQTT 5 (rc={} reason={}); falling back to 3.1.1",
+                 config_.broker_url, rc, reason_code);
+    counters_.add("broker_mqtt_version_fallbacks_total");
+    if (Status s = createClient(MQTTVERSION_3_1_1); !s.ok()) {
+      spdlog::error("Publisher: {}", s.message());
+      return;
+    }
+    connectNow();
+    return;
+  }
+  spdlog::warn("Publisher connect attempt failed broker={} rc={} reason={}; retrying",
+               config_.broker_url, rc, reason_code);
+  connectLater();
+}
+
 void MqttPublisher::onConnectionLost(const std::string& cause) {
   connected_ = false;
   counters_.add("broker_disconnects_total");
   spdlog::warn("Publisher lost broker connection broker={} cause=\"{}\"; reconnecting",
                config_.broker_url, cause);
   outbox_.requeueAllInFlight();
+  connectLater();
+}
+
+mqtt::message_ptr MqttPublisher::dataMessage(const pipeline::OutboundMessage& m,
+                                             int64_t now_ms) const {
+  // The key topic is retained so that an actor joining mid-epoch gets the current epoch key.
+  auto message = mqtt::make_message(m.topic, m.payload, kQos, pipeline::isRetainedTopic(m.topic));
+  if (protocol_version_ == MQTTVERSION_5) {
+    mqtt::properties properties = base_properties_;
+    if (m.expires_unix_ms != 0) {
+      // Whole seconds left, rounded up: the broker drops it for subscribers that come later.
+      const auto left =
+          static_cast<int32_t>(std::ceil(static_cast<double>(m.expires_unix_ms - now_ms) / 1000.0));
+      properties.add(mqtt::property(mqtt::property::MESSAGE_EXPIRY_INTERVAL, std::max(1, left)));
+    }
+    message->set_properties(std::move(properties));
+  }
+  return message;
 }
 
 void MqttPublisher::pump() {
   if (!connected_ || stopping_) return;
-  while (outbox_.inFlight() < config_.max_inflight) {
+  const int64_t now_ms = nowUnixMs();
+  while (outbox_.inFlight() < window_) {
     const pipeline::Outbox::Entry* entry = outbox_.takeNext();
     if (entry == nullptr) return;
+    if (entry->message.expires_unix_ms != 0 && entry->message.expires_unix_ms <= now_ms) {
+      // Its route's ttl passed while it waited (an outage): no longer useful, not sent.
+      counters_.add(counterKey("messages_expired_total", {{"actor", entry->message.actor_id}}));
+      outbox_.ack(entry->id);
+      continue;
+    }
     try {
-      auto message = mqtt::make_message(entry->message.topic, entry->message.payload, kQos,
-                                        pipeline::isRetainedTopic(entry->message.topic));
       // The entry id rides in the user context, so the acknowledgement finds its entry.
-      client_->publish(message, reinterpret_cast<void*>(static_cast<uintptr_t>(entry->id)), *this);
+      client_->publish(dataMessage(entry->message, now_ms),
+                       reinterpret_cast<void*>(static_cast<uintptr_t>(entry->id)), *this);
       counters_.add(counterKey("messages_published_total", {{"actor", entry->message.actor_id}}));
     } catch (const mqtt::exception& e) {
       // Disconnected (-3) or Paho's buffer full (-12): keep the entry and try again shortly.
@@ -117,25 +241,31 @@ void MqttPublisher::retryLater() {
 
 void MqttPublisher::connectLater() {
   if (stopping_) return;
-  reconnect_timer_.expires_after(reconnect_backoff_);
-  reconnect_backoff_ = std::min(reconnect_backoff_ * 2, std::chrono::seconds(30));
+  const auto delay = backoff_.next();
+  spdlog::info("Publisher reconnects in {} ms broker={}", delay.count(), config_.broker_url);
+  reconnect_timer_.expires_after(delay);
   reconnect_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_ || connected_) return;
-    try {
-      client_->connect(connect_options_, nullptr, *this);
-    } catch (const mqtt::exception& e) {
-      spdlog::warn("Publisher connect failed error=\"{}\"", e.what());
-      connectLater();
-    }
+    connectNow();
   });
 }
 
 void MqttPublisher::on_success(const mqtt::token& tok) {
-  const auto id = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(tok.get_user_context()));
-  if (id == 0) {
-    // The connect token carries no entry id.
+  if (tok.get_type() == mqtt::token::Type::CONNECT) {
+    const auto response = tok.get_connect_response();
+    uint32_t receive_maximum = 0;
+    if (response.get_mqtt_version() == MQTTVERSION_5 &&
+        response.get_properties().contains(mqtt::property::RECEIVE_MAXIMUM)) {
+      receive_maximum =
+          mqtt::get<uint16_t>(response.get_properties(), mqtt::property::RECEIVE_MAXIMUM);
+    }
+    const int version = response.get_mqtt_version();
+    boost::asio::post(executor_,
+                      [this, version, receive_maximum] { onConnected(version, receive_maximum); });
     return;
   }
+  const uint64_t id = entryIdOf(tok);
+  if (id == 0) return;  // not one of ours (no entry attached)
   boost::asio::post(executor_, [this, id] {
     outbox_.ack(id);
     pump();
@@ -143,15 +273,14 @@ void MqttPublisher::on_success(const mqtt::token& tok) {
 }
 
 void MqttPublisher::on_failure(const mqtt::token& tok) {
-  const auto id = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(tok.get_user_context()));
-  if (id == 0) {
-    // Paho reconnects by itself only after a connection was lost, not when the first connect
-    // fails (broker not up yet): retry that ourselves, with backoff.
-    spdlog::warn("Publisher connect attempt failed broker={} rc={}; retrying", config_.broker_url,
-                 tok.get_return_code());
-    boost::asio::post(executor_, [this] { connectLater(); });
+  if (tok.get_type() == mqtt::token::Type::CONNECT) {
+    const int rc = tok.get_return_code();
+    const int reason = static_cast<int>(tok.get_reason_code());
+    boost::asio::post(executor_, [this, rc, reason] { onConnectFailed(rc, reason); });
     return;
   }
+  const uint64_t id = entryIdOf(tok);
+  if (id == 0) return;
   boost::asio::post(executor_, [this, id] {
     counters_.add("publish_failed_total");
     outbox_.requeue(id);
@@ -161,8 +290,12 @@ void MqttPublisher::on_failure(const mqtt::token& tok) {
 
 void MqttPublisher::stop(std::chrono::milliseconds timeout) {
   stopping_ = true;
-  retry_timer_.cancel();
-  reconnect_timer_.cancel();
+  // The timers belong to the executor's thread (stop() may be called from another one); their
+  // handlers see stopping_ and do nothing, so cancelling them is only tidiness.
+  boost::asio::post(executor_, [this] {
+    retry_timer_.cancel();
+    reconnect_timer_.cancel();
+  });
   if (!client_) return;
   try {
     if (client_->is_connected()) {

@@ -1,11 +1,21 @@
 #pragma once
 // Publishes the outbox to the broker with Paho's async client at QoS 1.
 //
-// Flow control is ours, not Paho's: at most `max_inflight` PUBLISHes await their PUBACK at once
-// (kept at or below the broker's Receive Maximum), and Paho's buffer is sized above that, so a
-// publish is never rejected with "no more messages can be buffered" (-12). An entry leaves the
-// outbox only on PUBACK; on a failed publish or a lost connection it is requeued in order and
-// sent again after reconnecting (at-least-once; issue 5 adds de-duplication at the actor).
+// Flow control is ours, not Paho's: at most `window()` PUBLISHes await their PUBACK at once. The
+// window is the configured max_inflight, lowered to the broker's Receive Maximum from the MQTT 5
+// CONNACK (Mosquitto sends 20 by default; a bigger window makes Paho queue internally and
+// throughput collapses to ~2k msg/s, shared/measurements.md section 3). Paho's buffer is sized
+// above the window, so a publish is never rejected with "no more messages can be buffered" (-12).
+// An entry leaves the outbox only on PUBACK; on a failed publish or a lost connection it is
+// requeued in order and sent again after reconnecting (at-least-once; actors de-duplicate).
+//
+// Connection: TLS (CA, client certificate and key, hostname verification) for ssl:// URLs,
+// username and password, MQTT 5 (message expiry from the route's ttl, content type and schema
+// version as properties) or 3.1.1, chosen by `mqtt_version`; `kAuto` tries 5 and falls back to
+// 3.1.1 when the broker refuses the protocol version. Reconnects are ours too (Paho's own
+// automatic reconnect has no jitter): exponential backoff with equal jitter
+// (reconnect_backoff.h). At every connect a retained "online" goes to the status topic; the Last
+// Will, retained, says "offline".
 //
 // Threading: Paho calls back on its own threads; every callback only post()s to the pipeline
 // executor, where all outbox and window state lives.
@@ -16,20 +26,43 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "gateway/core/counters.h"
 #include "gateway/pipeline/stage.h"
+#include "gateway/publisher/reconnect_backoff.h"
 
 namespace gw::publisher {
 
+enum class MqttVersion { kAuto, kV5, kV311 };
+
+struct TlsConfig {
+  std::string ca_file;    // empty: the system's trust store
+  std::string cert_file;  // client certificate (PEM), when the broker requires one
+  std::string key_file;   // its private key (PEM)
+  bool verify_hostname = true;
+};
+
 struct PublisherConfig {
-  std::string broker_url;
+  std::string broker_url;  // tcp://host:port or ssl://host:port
   std::string client_id;
   std::string username;
   std::string status_topic;  // retained "online" at connect, "offline" as Last Will
   uint32_t max_inflight = 20;
+  std::string password;
+  std::optional<TlsConfig> tls;  // required for ssl:// URLs (at least to verify the broker)
+  MqttVersion mqtt_version = MqttVersion::kAuto;
+  std::chrono::milliseconds reconnect_min{1000};
+  std::chrono::milliseconds reconnect_max{30000};
+  // MQTT 5 properties of every data message, so a consumer can tell what the payload is
+  // without opening it.
+  std::string content_type = "application/x-protobuf; proto=gateway.v1.Envelope";
+  std::string schema_version = "lantaarn/v1 envelope/2";  // user property `schema_version`
 };
+
+// Parses the policy's spelling: auto, 5, 3.1.1.
+std::optional<MqttVersion> parseMqttVersion(const std::string& text);
 
 class MqttPublisher : private mqtt::iaction_listener {
  public:
@@ -37,7 +70,7 @@ class MqttPublisher : private mqtt::iaction_listener {
                 pipeline::Outbox& outbox, Counters& counters);
   ~MqttPublisher() override;
 
-  // Starts connecting (with automatic reconnect); returns at once.
+  // Starts connecting (and reconnecting, with backoff); returns at once.
   Status start();
   // Sends what the window allows. Call on the executor after appending to the outbox.
   void pump();
@@ -45,12 +78,21 @@ class MqttPublisher : private mqtt::iaction_listener {
   void stop(std::chrono::milliseconds timeout);
 
   bool connected() const { return connected_.load(); }
+  // The in-flight window in force: max_inflight, clamped to the broker's Receive Maximum.
+  uint32_t window() const { return window_.load(); }
+  // The protocol of the current (or last) connection: 5 or 4 (3.1.1); 0 before the first.
+  int protocolVersion() const { return protocol_version_.load(); }
 
  private:
   void on_success(const mqtt::token& tok) override;
   void on_failure(const mqtt::token& tok) override;
-  void onConnected();
+  Status createClient(int mqtt_version);
+  mqtt::connect_options connectOptions(int mqtt_version) const;
+  void connectNow();
+  void onConnected(int mqtt_version, uint32_t receive_maximum);
+  void onConnectFailed(int rc, int reason_code);
   void onConnectionLost(const std::string& cause);
+  mqtt::message_ptr dataMessage(const pipeline::OutboundMessage& m, int64_t now_ms) const;
   void retryLater();
   void connectLater();
 
@@ -59,13 +101,16 @@ class MqttPublisher : private mqtt::iaction_listener {
   pipeline::Outbox& outbox_;
   Counters& counters_;
   std::unique_ptr<mqtt::async_client> client_;
-  mqtt::connect_options connect_options_;
+  int client_version_ = 0;  // the MQTT version client_ was created for
+  mqtt::properties base_properties_;
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer reconnect_timer_;
-  std::chrono::seconds reconnect_backoff_{1};
+  ReconnectBackoff backoff_;
   std::atomic<bool> connected_{false};
+  std::atomic<uint32_t> window_;
+  std::atomic<int> protocol_version_{0};
   bool retry_scheduled_ = false;
-  bool stopping_ = false;
+  std::atomic<bool> stopping_{false};  // set by stop(), which may run on another thread
 };
 
 }  // namespace gw::publisher

@@ -54,13 +54,21 @@ class Receiver {
   actor::ActorSubscriber subscriber_;
 };
 
+publisher::PublisherConfig config(const std::string& url, uint32_t window) {
+  publisher::PublisherConfig c;
+  c.broker_url = url;
+  c.client_id = "test-gw";
+  c.status_topic = "lantaarn/v1/site/_gateway/status";
+  c.max_inflight = window;
+  return c;
+}
+
 // The gateway side: an io_context thread owning outbox and publisher, as in gatewayd.
 class GatewaySide {
  public:
   GatewaySide(const std::string& url, uint32_t window)
       : outbox_(100000, counters_),
-        publisher_({url, "test-gw", "", "lantaarn/v1/site/_gateway/status", window},
-                   io_.get_executor(), outbox_, counters_) {
+        publisher_(config(url, window), io_.get_executor(), outbox_, counters_) {
     auto sealer = crypto::GatewaySealer::open(crypto::generateIdentityKey("site"), "site", {});
     EXPECT_TRUE(sealer.ok());
     sealer_ = std::move(sealer).value();

@@ -43,9 +43,19 @@ MosquittoBroker::MosquittoBroker(BrokerOptions options)
     : options_(std::move(options)),
       dir_("lantaarn-mosquitto"),
       port_(options_.port != 0 ? options_.port : freeLoopbackPort()) {
+  writePasswordFile();
   std::ofstream conf(dir_ / "mosquitto.conf");
-  conf << "listener " << port_ << " 127.0.0.1\n"
-       << "allow_anonymous " << (options_.allow_anonymous ? "true" : "false")
+  conf << "listener " << port_ << " 127.0.0.1\n";
+  if (options_.tls) {
+    conf << "cafile " << options_.tls->ca_file.string() << "\n"
+         << "certfile " << options_.tls->cert_file.string() << "\n"
+         << "keyfile " << options_.tls->key_file.string() << "\n"
+         << "require_certificate " << (options_.tls->require_certificate ? "true" : "false")
+         << "\n";
+  }
+  if (!options_.users.empty()) conf << "password_file " << (dir_ / "passwd").string() << "\n";
+  conf << "allow_anonymous "
+       << (options_.allow_anonymous && options_.users.empty() ? "true" : "false")
        << "\n"
        // Lantaarn's own guidance (shared measurements): never let the broker drop queued QoS 1
        // messages silently, and avoid Nagle stalls on alarms.
@@ -66,6 +76,23 @@ MosquittoBroker::MosquittoBroker(BrokerOptions options)
 }
 
 MosquittoBroker::~MosquittoBroker() { stop(); }
+
+void MosquittoBroker::writePasswordFile() {
+  bool first = true;
+  for (const auto& user : options_.users) {
+    // -c creates the file with the first user; -b takes the password from the command line.
+    std::vector<std::string> argv{"mosquitto_passwd", "-b"};
+    if (first) argv.push_back("-c");
+    argv.insert(argv.end(), {(dir_ / "passwd").string(), user.name, user.password});
+    first = false;
+    ChildProcess passwd({argv, {}, {}, dir_ / "mosquitto_passwd.log", true});
+    auto status = passwd.wait(std::chrono::seconds(10));
+    if (!status || ChildProcess::exitCode(*status) != 0) {
+      throw std::runtime_error("mosquitto_passwd failed: " +
+                               readWholeFile(dir_ / "mosquitto_passwd.log"));
+    }
+  }
+}
 
 std::string MosquittoBroker::log() const { return readWholeFile(dir_ / "mosquitto.log"); }
 

@@ -4,7 +4,9 @@
 // connect poll with a deadline, never a fixed sleep). Stopped (SIGTERM, then SIGKILL) on
 // destruction.
 #include <chrono>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,11 +15,27 @@
 
 namespace gw::testing {
 
+// A TLS listener instead of plain TCP (certificates from tests/support/test_pki.h).
+struct BrokerTls {
+  std::filesystem::path ca_file;
+  std::filesystem::path cert_file;
+  std::filesystem::path key_file;
+  bool require_certificate = false;  // clients must present a certificate signed by ca_file
+};
+
+struct BrokerUser {
+  std::string name;
+  std::string password;
+};
+
 struct BrokerOptions {
   std::vector<std::string> extra_config;  // more mosquitto.conf lines (acl_file, persistence, ...)
   bool allow_anonymous = true;
   int port = 0;              // 0: pick a free one
   bool persistence = false;  // keep sessions and queued messages across restarts
+  std::optional<BrokerTls> tls;
+  // When not empty: a password_file written with mosquitto_passwd, and anonymous clients refused.
+  std::vector<BrokerUser> users;
 };
 
 class MosquittoBroker {
@@ -27,7 +45,10 @@ class MosquittoBroker {
   ~MosquittoBroker();
 
   int port() const { return port_; }
-  std::string url() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+  // tcp://127.0.0.1:PORT, or ssl://127.0.0.1:PORT for a TLS listener.
+  std::string url() const {
+    return (options_.tls ? "ssl://127.0.0.1:" : "tcp://127.0.0.1:") + std::to_string(port_);
+  }
   const std::filesystem::path& dir() const { return dir_.path(); }
   std::string log() const;
 
@@ -37,6 +58,8 @@ class MosquittoBroker {
   void start();
 
  private:
+  void writePasswordFile();
+
   BrokerOptions options_;
   TempDir dir_;
   int port_;

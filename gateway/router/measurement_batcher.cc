@@ -1,0 +1,77 @@
+#include "gateway/router/measurement_batcher.h"
+
+#include <algorithm>
+
+#include "gateway/core/durations.h"
+
+namespace gw::router {
+namespace {
+
+std::chrono::milliseconds lingerOf(const gateway::v1::Route& route) {
+  // Validated with the policy; the fallback only guards a policy built without the validator.
+  const double seconds = parseDurationSeconds(route.batch().linger()).value_or(0.1);
+  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+}
+
+}  // namespace
+
+bool MeasurementBatcher::offer(RoutedMessage& item, Clock::time_point now,
+                               std::vector<RoutedMessage>* ready) {
+  const auto& route = *item.route;
+  if (!route.has_batch() || route.batch().max_readings() < 2 || !item.message.has_measurement()) {
+    return false;
+  }
+  auto it = by_route_.find(route.id());
+  if (it == by_route_.end()) {
+    // The first reading opens the batch: its header (route, purpose, produced time) is the
+    // batch's, and the linger counts from now.
+    Pending pending{std::move(item), now + lingerOf(route)};
+    gateway::v1::Reading first = std::move(*pending.batch.message.mutable_measurement());
+    *pending.batch.message.mutable_measurement_batch()->add_readings() = std::move(first);
+    it = by_route_.emplace(route.id(), std::move(pending)).first;
+  } else {
+    *it->second.batch.message.mutable_measurement_batch()->add_readings() =
+        std::move(*item.message.mutable_measurement());
+  }
+  if (static_cast<uint32_t>(it->second.batch.message.measurement_batch().readings_size()) >=
+      route.batch().max_readings()) {
+    ready->push_back(std::move(it->second.batch));
+    by_route_.erase(it);
+  }
+  return true;
+}
+
+void MeasurementBatcher::takeDue(Clock::time_point now, std::vector<RoutedMessage>* ready) {
+  std::vector<std::pair<Clock::time_point, std::string>> due;
+  for (const auto& [route_id, pending] : by_route_) {
+    if (pending.deadline <= now) due.emplace_back(pending.deadline, route_id);
+  }
+  std::sort(due.begin(), due.end());
+  for (const auto& [deadline, route_id] : due) {
+    auto it = by_route_.find(route_id);
+    ready->push_back(std::move(it->second.batch));
+    by_route_.erase(it);
+  }
+}
+
+void MeasurementBatcher::takeAll(std::vector<RoutedMessage>* ready) {
+  takeDue(Clock::time_point::max(), ready);
+}
+
+std::optional<MeasurementBatcher::Clock::time_point> MeasurementBatcher::nextDeadline() const {
+  std::optional<Clock::time_point> next;
+  for (const auto& [route_id, pending] : by_route_) {
+    if (!next || pending.deadline < *next) next = pending.deadline;
+  }
+  return next;
+}
+
+size_t MeasurementBatcher::pendingReadings() const {
+  size_t n = 0;
+  for (const auto& [route_id, pending] : by_route_) {
+    n += static_cast<size_t>(pending.batch.message.measurement_batch().readings_size());
+  }
+  return n;
+}
+
+}  // namespace gw::router

@@ -1,0 +1,473 @@
+// The publisher's connection features against a real Mosquitto: TLS with a CA, a client
+// certificate and hostname verification (certificates made with openssl at test time), a
+// password from a file against a mosquitto_passwd file, MQTT 5 with its properties and the
+// window clamped to the broker's Receive Maximum, and 3.1.1 when asked for.
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "gateway/app/publisher_settings.h"
+#include "gateway/core/clock.h"
+#include "gateway/outbox/memory_outbox.h"
+#include "gateway/pipeline/topics.h"
+#include "gateway/publisher/mqtt_publisher.h"
+#include "tests/support/mosquitto_broker.h"
+#include "tests/support/test_pki.h"
+
+namespace gw {
+namespace {
+
+using gw::testing::BrokerOptions;
+using gw::testing::MosquittoBroker;
+using gw::testing::TempDir;
+using gw::testing::TestPki;
+using gw::testing::waitUntil;
+using publisher::MqttVersion;
+using publisher::PublisherConfig;
+
+const std::string kTopic = "lantaarn/v1/site/fire/event";
+
+// The gateway side: an io_context thread owning outbox and publisher, as in gatewayd.
+class Gateway {
+ public:
+  explicit Gateway(PublisherConfig config)
+      : outbox_(100000, counters_), publisher_(config, io_.get_executor(), outbox_, counters_) {
+    EXPECT_TRUE(publisher_.start().ok());
+    thread_ = std::thread([this] {
+      auto guard = boost::asio::make_work_guard(io_);
+      io_.run();
+    });
+  }
+  ~Gateway() {
+    publisher_.stop(std::chrono::seconds(1));
+    io_.stop();
+    thread_.join();
+  }
+
+  // Appends `count` messages "first".."first+count-1" on the pipeline thread.
+  void publish(int first, int count, int64_t expires_unix_ms = 0) {
+    boost::asio::post(io_, [this, first, count, expires_unix_ms] {
+      for (int i = first; i < first + count; ++i) {
+        pipeline::OutboundMessage m{"fire", kTopic, std::to_string(i), pipeline::Priority::kEvent};
+        m.expires_unix_ms = expires_unix_ms;
+        EXPECT_TRUE(outbox_.append(std::move(m)).ok());
+      }
+      publisher_.pump();
+    });
+  }
+  size_t outboxSize() {
+    std::promise<size_t> size;
+    boost::asio::post(io_, [&] { size.set_value(outbox_.size()); });
+    return size.get_future().get();
+  }
+  uint64_t counter(const std::string& key) const { return counters_.value(key); }
+  const publisher::MqttPublisher& publisher() const { return publisher_; }
+
+ private:
+  Counters counters_;
+  boost::asio::io_context io_;
+  outbox::MemoryOutbox outbox_;
+  publisher::MqttPublisher publisher_;
+  std::thread thread_;
+};
+
+// An MQTT 5 subscriber that records every message with its properties.
+class Observer {
+ public:
+  explicit Observer(const std::string& url, std::optional<mqtt::ssl_options> ssl = std::nullopt)
+      : client_(url, "observer", mqtt::create_options(MQTTVERSION_5)) {
+    client_.set_message_callback([this](mqtt::const_message_ptr m) {
+      std::lock_guard lock(mutex_);
+      messages_.push_back(m);
+    });
+    auto builder = mqtt::connect_options_builder().mqtt_version(MQTTVERSION_5).clean_start(true);
+    if (ssl) builder.ssl(*ssl);
+    client_.connect(builder.finalize())->wait();
+    client_.subscribe("lantaarn/#", 1)->wait();
+  }
+  ~Observer() {
+    try {
+      client_.disconnect()->wait();
+    } catch (const mqtt::exception&) {
+    }
+  }
+  std::vector<mqtt::const_message_ptr> on(const std::string& topic) {
+    std::lock_guard lock(mutex_);
+    std::vector<mqtt::const_message_ptr> out;
+    for (const auto& m : messages_) {
+      if (m->get_topic() == topic) out.push_back(m);
+    }
+    return out;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<mqtt::const_message_ptr> messages_;
+  mqtt::async_client client_;
+};
+
+PublisherConfig configFor(const std::string& url, uint32_t window = 20) {
+  PublisherConfig c;
+  c.broker_url = url;
+  c.client_id = "test-gw";
+  c.status_topic = "lantaarn/v1/site/_gateway/status";
+  c.max_inflight = window;
+  c.reconnect_min = std::chrono::milliseconds(100);
+  c.reconnect_max = std::chrono::milliseconds(500);
+  return c;
+}
+
+std::vector<std::string> payloads(const std::vector<mqtt::const_message_ptr>& messages) {
+  std::vector<std::string> out;
+  for (const auto& m : messages) out.push_back(m->get_payload_str());
+  return out;
+}
+
+std::vector<std::string> numbers(int first, int count) {
+  std::vector<std::string> out;
+  for (int i = first; i < first + count; ++i) out.push_back(std::to_string(i));
+  return out;
+}
+
+// ---- TLS ----
+
+class PublisherTlsTest : public ::testing::Test {
+ protected:
+  PublisherTlsTest() : pki_(dir_ / "pki") {}
+
+  std::unique_ptr<MosquittoBroker> broker(const std::string& server_names) {
+    const auto server = pki_.issue("server", server_names);
+    BrokerOptions options;
+    options.tls = gw::testing::BrokerTls{pki_.caCert(), server.cert, server.key, true};
+    return std::make_unique<MosquittoBroker>(options);
+  }
+  mqtt::ssl_options observerSsl() {
+    const auto client = pki_.issue("observer", "DNS:observer");
+    return mqtt::ssl_options_builder()
+        .trust_store(pki_.caCert().string())
+        .key_store(client.cert.string())
+        .private_key(client.key.string())
+        .verify(false)
+        .finalize();
+  }
+  publisher::TlsConfig gatewayTls(bool with_client_cert = true) {
+    const auto client = pki_.issue("gateway", "DNS:gateway");
+    publisher::TlsConfig tls;
+    tls.ca_file = pki_.caCert().string();
+    if (with_client_cert) {
+      tls.cert_file = client.cert.string();
+      tls.key_file = client.key.string();
+    }
+    return tls;
+  }
+
+  TempDir dir_;
+  TestPki pki_;
+};
+
+TEST_F(PublisherTlsTest, DeliversOverTlsWithAClientCertificateAndAVerifiedHostname) {
+  auto tls_broker = broker("DNS:localhost,IP:127.0.0.1");
+  Observer observer(tls_broker->url(), observerSsl());
+  auto config = configFor(tls_broker->url());
+  config.tls = gatewayTls();
+  Gateway gateway(config);
+  gateway.publish(0, 50);
+  ASSERT_TRUE(waitUntil([&] { return observer.on(kTopic).size() >= 50; }, std::chrono::seconds(20)))
+      << tls_broker->log();
+  EXPECT_EQ(payloads(observer.on(kTopic)), numbers(0, 50));
+  EXPECT_TRUE(waitUntil([&] { return gateway.outboxSize() == 0; }, std::chrono::seconds(10)));
+}
+
+TEST_F(PublisherTlsTest, RefusesABrokerWhoseCertificateNamesAnotherHost) {
+  // Signed by the trusted CA, but for another name than the 127.0.0.1 the URL names.
+  auto tls_broker = broker("DNS:other.example");
+  auto config = configFor(tls_broker->url());
+  config.tls = gatewayTls();
+  {
+    Gateway gateway(config);
+    gateway.publish(0, 5);
+    ASSERT_TRUE(waitUntil([&] { return gateway.counter("broker_connect_failures_total") >= 2; },
+                          std::chrono::seconds(20)));
+    EXPECT_FALSE(gateway.publisher().connected());
+    EXPECT_EQ(gateway.outboxSize(), 5u);
+  }
+  // The same broker and certificates, hostname verification off: it connects, so the name was
+  // the only reason for the refusal.
+  config.tls->verify_hostname = false;
+  Gateway gateway(config);
+  EXPECT_TRUE(waitUntil([&] { return gateway.publisher().connected(); }, std::chrono::seconds(20)));
+}
+
+TEST_F(PublisherTlsTest, WithoutAClientCertificateTheBrokerRefusesTheGateway) {
+  auto tls_broker = broker("IP:127.0.0.1");
+  auto config = configFor(tls_broker->url());
+  config.tls = gatewayTls(/*with_client_cert=*/false);
+  Gateway gateway(config);
+  ASSERT_TRUE(waitUntil([&] { return gateway.counter("broker_connect_failures_total") >= 2; },
+                        std::chrono::seconds(20)));
+  EXPECT_FALSE(gateway.publisher().connected());
+}
+
+// ---- username and password ----
+
+TEST(PublisherPasswordTest, ThePasswordFromThePolicysFileOpensTheBrokerAndAWrongOneDoesNot) {
+  BrokerOptions options;
+  options.users = {{"gateway", "s3cret-passw0rd"}, {"observer", "obs"}};
+  MosquittoBroker broker(options);
+  TempDir dir;
+  std::ofstream(dir / "password") << "s3cret-passw0rd\n";  // with the line end an editor adds
+  std::ofstream(dir / "wrong") << "guess\n";
+
+  gateway::v1::Policy policy;
+  policy.mutable_site()->set_id("site");
+  auto* b = policy.mutable_gateway()->mutable_broker();
+  b->set_url(broker.url());
+  b->set_client_id("test-gw");
+  b->set_username("gateway");
+  b->set_mqtt_version("auto");
+  b->set_reconnect_min("100ms");
+  b->set_reconnect_max("500ms");
+  policy.mutable_gateway()->set_max_inflight(20);
+
+  b->set_password_file((dir / "wrong").string());
+  {
+    auto config = app::publisherConfig(policy, "");
+    ASSERT_TRUE(config.ok()) << config.status().toString();
+    Gateway gateway(*config);
+    ASSERT_TRUE(waitUntil([&] { return gateway.counter("broker_connect_failures_total") >= 2; },
+                          std::chrono::seconds(20)));
+    EXPECT_FALSE(gateway.publisher().connected());
+  }
+
+  b->set_password_file((dir / "password").string());
+  auto config = app::publisherConfig(policy, "");
+  ASSERT_TRUE(config.ok()) << config.status().toString();
+  EXPECT_EQ(config->password, "s3cret-passw0rd");
+  mqtt::async_client observer_client(broker.url(), "observer");
+  Gateway gateway(*config);
+  gateway.publish(0, 10);
+  EXPECT_TRUE(waitUntil([&] { return gateway.outboxSize() == 0; }, std::chrono::seconds(20)));
+  EXPECT_TRUE(gateway.publisher().connected());
+}
+
+// ---- MQTT 5 and 3.1.1 ----
+
+TEST(PublisherMqttVersionTest, Mqtt5ClampsTheWindowToTheBrokersReceiveMaximum) {
+  BrokerOptions options;
+  options.extra_config = {"max_inflight_messages 7"};  // the broker's Receive Maximum
+  MosquittoBroker broker(options);
+  Observer observer(broker.url());
+  Gateway gateway(configFor(broker.url(), /*window=*/100));
+  ASSERT_TRUE(waitUntil([&] { return gateway.publisher().connected(); }, std::chrono::seconds(10)));
+  EXPECT_EQ(gateway.publisher().protocolVersion(), MQTTVERSION_5);
+  EXPECT_EQ(gateway.publisher().window(), 7u);
+  gateway.publish(0, 1000);
+  ASSERT_TRUE(
+      waitUntil([&] { return observer.on(kTopic).size() >= 1000; }, std::chrono::seconds(30)));
+  EXPECT_EQ(payloads(observer.on(kTopic)), numbers(0, 1000));
+}
+
+TEST(PublisherMqttVersionTest, Mqtt5MessagesCarryExpiryContentTypeAndSchemaVersion) {
+  MosquittoBroker broker;
+  Observer observer(broker.url());
+  Gateway gateway(configFor(broker.url()));
+  ASSERT_TRUE(waitUntil([&] { return gateway.publisher().connected(); }, std::chrono::seconds(10)));
+  const int64_t ttl_ms = 15 * 60 * 1000;
+  gateway.publish(0, 1, nowUnixMs() + ttl_ms);
+  gateway.publish(1, 1);  // no ttl: no expiry
+  ASSERT_TRUE(waitUntil([&] { return observer.on(kTopic).size() >= 2; }, std::chrono::seconds(10)));
+  const auto messages = observer.on(kTopic);
+  const auto& with_ttl = messages[0]->get_properties();
+  ASSERT_TRUE(with_ttl.contains(mqtt::property::MESSAGE_EXPIRY_INTERVAL));
+  const auto expiry = mqtt::get<uint32_t>(with_ttl, mqtt::property::MESSAGE_EXPIRY_INTERVAL);
+  EXPECT_LE(expiry, 15u * 60u);
+  EXPECT_GE(expiry, 15u * 60u - 10u);
+  EXPECT_FALSE(messages[1]->get_properties().contains(mqtt::property::MESSAGE_EXPIRY_INTERVAL));
+  for (const auto& m : messages) {
+    const auto& p = m->get_properties();
+    ASSERT_TRUE(p.contains(mqtt::property::CONTENT_TYPE));
+    EXPECT_EQ(mqtt::get<std::string>(p, mqtt::property::CONTENT_TYPE),
+              "application/x-protobuf; proto=gateway.v1.Envelope");
+    ASSERT_TRUE(p.contains(mqtt::property::USER_PROPERTY));
+    const auto user = mqtt::get<mqtt::string_pair>(p, mqtt::property::USER_PROPERTY);
+    EXPECT_EQ(std::get<0>(user), "schema_version");
+    EXPECT_EQ(std::get<1>(user), "lantaarn/v1 envelope/2");
+  }
+}
+
+TEST(PublisherMqttVersionTest, AMessageWhoseTtlPassedInTheOutboxIsCountedNotSent) {
+  MosquittoBroker broker;
+  Observer observer(broker.url());
+  Gateway gateway(configFor(broker.url()));
+  ASSERT_TRUE(waitUntil([&] { return gateway.publisher().connected(); }, std::chrono::seconds(10)));
+  gateway.publish(0, 3, nowUnixMs() - 1000);  // expired while waiting (an outage)
+  gateway.publish(3, 1);
+  ASSERT_TRUE(waitUntil([&] { return observer.on(kTopic).size() >= 1; }, std::chrono::seconds(10)));
+  EXPECT_TRUE(waitUntil([&] { return gateway.outboxSize() == 0; }, std::chrono::seconds(10)));
+  EXPECT_EQ(payloads(observer.on(kTopic)), numbers(3, 1));
+  EXPECT_EQ(gateway.counter(counterKey("messages_expired_total", {{"actor", "fire"}})), 3u);
+}
+
+TEST(PublisherMqttVersionTest, Mqtt311WhenConfiguredKeepsTheWindowAndSendsNoProperties) {
+  BrokerOptions options;
+  options.extra_config = {"max_inflight_messages 7"};
+  MosquittoBroker broker(options);
+  Observer observer(broker.url());
+  auto config = configFor(broker.url(), 50);
+  config.mqtt_version = MqttVersion::kV311;
+  Gateway gateway(config);
+  ASSERT_TRUE(waitUntil([&] { return gateway.publisher().connected(); }, std::chrono::seconds(10)));
+  EXPECT_EQ(gateway.publisher().protocolVersion(), MQTTVERSION_3_1_1);
+  EXPECT_EQ(gateway.publisher().window(), 50u);  // 3.1.1 has no Receive Maximum
+  gateway.publish(0, 200, nowUnixMs() + 60000);
+  ASSERT_TRUE(
+      waitUntil([&] { return observer.on(kTopic).size() >= 200; }, std::chrono::seconds(20)));
+  const auto messages = observer.on(kTopic);
+  EXPECT_EQ(payloads(messages), numbers(0, 200));
+  EXPECT_TRUE(messages[0]->get_properties().empty());
+}
+
+// Stands in front of the real broker as one that predates MQTT 5 (none is installed here): a
+// CONNECT with protocol level 5 gets a 3.1.1 CONNACK "unacceptable protocol version" and the
+// connection is closed; any other connection is piped to Mosquitto unchanged.
+class Mqtt311OnlyFront {
+ public:
+  explicit Mqtt311OnlyFront(int broker_port)
+      : broker_port_(broker_port),
+        acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}),
+        port_(acceptor_.local_endpoint().port()) {
+    thread_ = std::thread([this] { acceptLoop(); });
+  }
+  ~Mqtt311OnlyFront() {
+    // Blocking calls do not return when another thread closes their socket: wake the accept
+    // with a connection of our own, and the pipes with a shutdown.
+    stopping_ = true;
+    boost::system::error_code ec;
+    Socket wake(io_);
+    wake.connect(acceptor_.local_endpoint(), ec);
+    thread_.join();
+    std::lock_guard lock(mutex_);
+    for (auto& s : sockets_) s->shutdown(Socket::shutdown_both, ec);
+    for (auto& t : pipes_) t.join();
+  }
+  std::string url() const { return "tcp://127.0.0.1:" + std::to_string(port_); }
+  int refusedV5() const { return refused_v5_.load(); }
+
+ private:
+  using Socket = boost::asio::ip::tcp::socket;
+
+  void acceptLoop() {
+    while (!stopping_) {
+      auto client = std::make_shared<Socket>(io_);
+      boost::system::error_code ec;
+      acceptor_.accept(*client, ec);
+      if (ec || stopping_) return;
+      handle(client);
+    }
+  }
+
+  void handle(const std::shared_ptr<Socket>& client) {
+    // Fixed header, remaining length (one byte for any CONNECT Paho sends here), then the
+    // protocol name "MQTT" (2 + 4 bytes) and the protocol level.
+    std::array<uint8_t, 9> head{};
+    boost::system::error_code ec;
+    boost::asio::read(*client, boost::asio::buffer(head), ec);
+    if (ec) return;
+    if (head[8] == 5) {
+      ++refused_v5_;
+      const std::array<uint8_t, 4> connack{0x20, 0x02, 0x00, 0x01};
+      boost::asio::write(*client, boost::asio::buffer(connack), ec);
+      client->close(ec);
+      return;
+    }
+    auto upstream = std::make_shared<Socket>(io_);
+    upstream->connect(
+        {boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(broker_port_)}, ec);
+    if (ec) return;
+    boost::asio::write(*upstream, boost::asio::buffer(head), ec);
+    std::lock_guard lock(mutex_);
+    sockets_.push_back(client);
+    sockets_.push_back(upstream);
+    pipes_.emplace_back([client, upstream] { pipe(*client, *upstream); });
+    pipes_.emplace_back([client, upstream] { pipe(*upstream, *client); });
+  }
+
+  static void pipe(Socket& from, Socket& to) {
+    std::array<char, 4096> buffer{};
+    boost::system::error_code ec;
+    while (true) {
+      const size_t n = from.read_some(boost::asio::buffer(buffer), ec);
+      if (ec || boost::asio::write(to, boost::asio::buffer(buffer.data(), n), ec) != n || ec) break;
+    }
+    to.shutdown(Socket::shutdown_both, ec);
+  }
+
+  int broker_port_;
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  int port_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> refused_v5_{0};
+  std::mutex mutex_;
+  std::vector<std::shared_ptr<Socket>> sockets_;
+  std::vector<std::thread> pipes_;
+  std::thread thread_;
+};
+
+TEST(PublisherMqttVersionTest, AutoFallsBackTo311WhenTheBrokerRefusesMqtt5) {
+  MosquittoBroker broker;
+  Mqtt311OnlyFront old_broker(broker.port());
+  Observer observer(broker.url());
+  Gateway gateway(configFor(old_broker.url()));
+  ASSERT_TRUE(waitUntil([&] { return gateway.publisher().connected(); }, std::chrono::seconds(20)));
+  EXPECT_EQ(gateway.publisher().protocolVersion(), MQTTVERSION_3_1_1);
+  EXPECT_EQ(old_broker.refusedV5(), 1);
+  EXPECT_EQ(gateway.counter("broker_mqtt_version_fallbacks_total"), 1u);
+  gateway.publish(0, 100);
+  ASSERT_TRUE(
+      waitUntil([&] { return observer.on(kTopic).size() >= 100; }, std::chrono::seconds(20)));
+  EXPECT_EQ(payloads(observer.on(kTopic)), numbers(0, 100));
+}
+
+TEST(PublisherMqttVersionTest, Mqtt5OnlyDoesNotFallBack) {
+  MosquittoBroker broker;
+  Mqtt311OnlyFront old_broker(broker.port());
+  auto config = configFor(old_broker.url());
+  config.mqtt_version = MqttVersion::kV5;
+  Gateway gateway(config);
+  ASSERT_TRUE(waitUntil([&] { return old_broker.refusedV5() >= 2; }, std::chrono::seconds(20)));
+  EXPECT_FALSE(gateway.publisher().connected());
+  EXPECT_EQ(gateway.counter("broker_mqtt_version_fallbacks_total"), 0u);
+}
+
+TEST(PublisherMqttVersionTest, TheRetainedBirthMessageSaysOnlineAtConnect) {
+  MosquittoBroker broker;
+  {
+    Gateway gateway(configFor(broker.url()));
+    ASSERT_TRUE(
+        waitUntil([&] { return gateway.publisher().connected(); }, std::chrono::seconds(10)));
+    // A subscriber that joins after the connect still gets it: it is retained.
+    Observer late(broker.url());
+    ASSERT_TRUE(waitUntil([&] { return !late.on("lantaarn/v1/site/_gateway/status").empty(); },
+                          std::chrono::seconds(10)));
+    const auto status = late.on("lantaarn/v1/site/_gateway/status");
+    EXPECT_EQ(status.back()->get_payload_str(), "online");
+    EXPECT_TRUE(status.back()->is_retained());
+  }
+  // A clean stop says offline itself (the Last Will on a crash: tests/e2e).
+  Observer after(broker.url());
+  ASSERT_TRUE(waitUntil([&] { return !after.on("lantaarn/v1/site/_gateway/status").empty(); },
+                        std::chrono::seconds(10)));
+  EXPECT_EQ(after.on("lantaarn/v1/site/_gateway/status").back()->get_payload_str(), "offline");
+}
+
+}  // namespace
+}  // namespace gw
