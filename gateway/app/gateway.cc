@@ -8,6 +8,7 @@
 #include <set>
 
 #include "gateway/app/gateway_identity.h"
+#include "gateway/app/snapshot_routes.h"
 #include "gateway/app/source_factory.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/durations.h"
@@ -26,7 +27,8 @@ Gateway::Gateway(config::LoadedPolicyPtr policy, GatewayOptions options)
     : initial_policy_(std::move(policy)),
       options_(std::move(options)),
       checkpoint_timer_(io_),
-      drain_timer_(io_) {}
+      drain_timer_(io_),
+      privacy_timer_(io_) {}
 
 Gateway::~Gateway() {
   // Stop Paho's threads before the io_context they post to goes away.
@@ -72,6 +74,7 @@ Status Gateway::init() {
     sources_.push_back(std::move(source).value());
   }
 
+  GW_RETURN_IF_ERROR(initPrivacy());
   GW_RETURN_IF_ERROR(startFrameDetectors());
   if (!dryRun()) GW_RETURN_IF_ERROR(initSealer());
   if (options_.state_dir.empty()) {
@@ -191,14 +194,16 @@ Status Gateway::startFrameDetectors() {
         if (source.id() == source_id) where = source.location();
       }
       auto& slot = camera->addConsumer("detector:" + config.id());
-      frame_workers_.push_back(
-          std::make_unique<FrameWorker>(std::move(detector).value(), slot, io_.get_executor(),
-                                        [this, where](const gateway::v1::Event& e) {
-                                          if (e.has_location()) return emit(e);
-                                          gateway::v1::Event located = e;
-                                          *located.mutable_location() = where;
-                                          emit(located);
-                                        }));
+      auto anonymiser = snapshotAnonymiser(policy, config.id());
+      if (!anonymiser.ok()) return anonymiser.status();
+      frame_workers_.push_back(std::make_unique<FrameWorker>(
+          std::move(detector).value(), slot, io_.get_executor(),
+          [this, where](const gateway::v1::Event& e, CameraEvidencePtr evidence) {
+            gateway::v1::Event located = e;
+            if (!e.has_location()) *located.mutable_location() = where;
+            emitCameraEvent(located, std::move(evidence));
+          },
+          std::move(anonymiser).value()));
     }
   }
   return okStatus();
@@ -229,6 +234,7 @@ void Gateway::run() {
   };
   await_hangup();
   if (sealer_) scheduleCheckpoints();
+  schedulePrivacyTimer();
   for (auto& worker : frame_workers_) worker->start();
   for (auto& source : sources_) source->start();
   const auto& policy = routing_->policy->policy;
@@ -277,6 +283,7 @@ void Gateway::reloadPolicy() {
     return;
   }
   // On the pipeline thread and between two readings: nothing is in flight inside the router.
+  flushAggregates(/*all=*/true);  // intervals of the old routes end with them
   std::set<std::string> removed;
   for (const auto& [actor, key] : routing_->actor_keys) {
     if (!(*routing)->actor_keys.count(actor)) removed.insert(actor);
@@ -303,6 +310,7 @@ void Gateway::beginShutdown() {
   if (stopping_) return;
   stopping_ = true;
   for (auto& source : sources_) source->stop();
+  flushAggregates(/*all=*/true);
   if (sealer_) emitCheckpoints(/*flush=*/true);  // so actors can verify the tail too
   spdlog::info("Gateway stopping: flushing outbox messages={}", outbox_->size());
   drainThenFinish(std::chrono::steady_clock::now() + options_.drain_timeout);
@@ -358,6 +366,7 @@ void Gateway::deliver(std::vector<router::RoutedMessage>& routed) {
   for (auto& item : routed) {
     const std::string& actor = item.route->to();
     privacy::minimise(&item.message, {item.route->fields().begin(), item.route->fields().end()});
+    if (!applyPrivacy(item)) continue;
     if (dryRun()) {
       options_.dry_run_sink(actor, item.kind, item.message);
       continue;
