@@ -5,7 +5,8 @@
 // What is covered, all of it, each area padded because detectors box faces and bodies tightly:
 //   - faces: OpenCV's Haar frontal face cascade, and its profile face cascade on the image and its
 //     mirror (the cascade only knows faces turned one way), from Debian's opencv-data;
-//   - persons: OpenCV's built-in HOG people detector (Dalal-Triggs), upright people;
+//   - persons: OpenCV's built-in HOG people detector (Dalal-Triggs), upright people, and the Haar
+//     upper- and full-body cascades, which also find people seen from behind;
 //   - the region the event's detector reported (a fallen person is rarely upright).
 // Detection is tuned to over-cover: a covered wall costs nothing, a missed face cannot be undone.
 #include <opencv2/core/mat.hpp>
@@ -40,10 +41,12 @@ class Anonymiser {
  private:
   Anonymiser() = default;
   std::vector<cv::Rect> faces(const cv::Mat& gray) const;
-  std::vector<cv::Rect> persons(const cv::Mat& bgr) const;
+  std::vector<cv::Rect> persons(const cv::Mat& bgr, const cv::Mat& gray) const;
 
   mutable cv::CascadeClassifier frontal_;
   mutable cv::CascadeClassifier profile_;
+  mutable cv::CascadeClassifier upper_body_;
+  mutable cv::CascadeClassifier full_body_;
   mutable cv::HOGDescriptor hog_;
 };
 
