@@ -326,6 +326,75 @@ TEST_F(PrivacyE2eTest, SnapshotsShowNoFaceMasksHoldEnvelopesAreMinimisedAndOpenD
   EXPECT_FALSE(by_route.count("pm10-hourly")) << "measurements are not kept";
 }
 
+// A clip in which a person faces the camera (GMDCSA24 s3_ADL_07, ../shared/data), with a test
+// plugin that raises an event every 2nd frame it gets: snapshots of frames with faces leave the
+// box, and the independent scan must find in them none of the faces it finds in the raw frames.
+TEST_F(PrivacyE2eTest, SnapshotsOfFramesWithFacesLeaveTheBoxWithoutThem) {
+  const auto clip = gw::testing::sharedDataDir() / "video/gmdcsa24/s3_ADL_07.mp4";
+  if (!std::filesystem::exists(clip)) GTEST_SKIP() << "no " << clip;
+  const auto plugin = gw::testing::binaryDir() / "tests/plugin_abi/libgw_frame_plugin.so";
+  std::ofstream(dir_ / "faces.yaml")
+      << "gateway: {identity_key_file: " << (keys() / "gateway.key").string()
+      << "}\n"
+         "site: {id: e2e-site}\n"
+         "actors:\n"
+         "  - {id: ambulance, public_key_file: "
+      << (keys() / "ambulance.pub").string()
+      << ", purposes: [emergency_care]}\n"
+         "  - {id: police, public_key_file: "
+      << (keys() / "police.pub").string()
+      << ", purposes: [public_order]}\n"
+         "sources:\n"
+         "  - {id: cam, camera: {uri: "
+      << clip.string()
+      << ", realtime: true}}\n"
+         "detectors:\n"
+         "  - {id: frames, sources: [cam], plugin: {path: "
+      << plugin.string()
+      << ", params: {every: \"2\"}}}\n"
+         "routes:\n"
+         "  - {to: ambulance, purpose: emergency_care, from: {detectors: [frames]}, snapshot: "
+         "anonymised}\n"
+         "  - {to: police, purpose: public_order, from: {detectors: [frames]}, snapshot: raw, "
+         "legal_basis: \"art. 151c Gemeentewet\"}\n";
+  Collector ambulance, police;
+  auto ambulance_sub = subscribe("ambulance", ambulance);
+  auto police_sub = subscribe("police", police);
+  ChildProcess gatewayd({{bin("gatewayd"), "--policy", (dir_ / "faces.yaml").string(), "--broker",
+                          broker_.url(), "--state-dir", (dir_ / "state").string()},
+                         {},
+                         dir_ / "gatewayd.out",
+                         dir_ / "gatewayd.err"});
+  ASSERT_TRUE(
+      waitUntil([&] { return ambulance.messages().size() >= 3 && police.messages().size() >= 3; },
+                std::chrono::seconds(60)))
+      << gatewayd.readStderr().substr(0, 4000);
+  gatewayd.signal(SIGTERM);
+  ASSERT_TRUE(gatewayd.wait(std::chrono::seconds(30)).has_value());
+  ambulance_sub->stop();
+  police_sub->stop();
+  std::map<int64_t, std::string> raw_by_time;
+  for (const auto& p : police.messages()) {
+    raw_by_time[p.snapshot().captured_unix_ms()] = p.snapshot().image();
+  }
+  gw::testing::IndependentFaceScan scan;
+  size_t raw_with_faces = 0, compared = 0;
+  for (const auto& a : ambulance.messages()) {
+    ASSERT_TRUE(a.has_snapshot());
+    ASSERT_EQ(a.snapshot().form(), gateway::v1::SNAPSHOT_FORM_ANONYMISED);
+    auto raw = raw_by_time.find(a.snapshot().captured_unix_ms());
+    ASSERT_NE(raw, raw_by_time.end());
+    ++compared;
+    const auto raw_faces = scan.faces(decode(raw->second));
+    raw_with_faces += !raw_faces.empty();
+    const auto surviving =
+        gw::testing::survivingFaces(scan.faces(decode(a.snapshot().image())), raw_faces);
+    EXPECT_TRUE(surviving.empty()) << "a face left the box in snapshot " << compared;
+  }
+  std::printf("snapshots compared=%zu raw with faces=%zu\n", compared, raw_with_faces);
+  EXPECT_GE(raw_with_faces, 1u) << "no face in the raw frames: this run proves nothing";
+}
+
 TEST_F(PrivacyE2eTest, RegisterExportWritesMarkdownAndJsonFromThePolicy) {
   ChildProcess exporter({{bin("gatewayctl"), "register", "export", (dir_ / "register").string(),
                           "--policy", (dir_ / "policy.yaml").string()},
