@@ -18,3 +18,22 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/LantaarnConfigVersion.cma
 install(FILES ${PROJECT_BINARY_DIR}/LantaarnConfig.cmake ${PROJECT_BINARY_DIR}/LantaarnConfigVersion.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/Lantaarn)
 install(FILES ${PROJECT_SOURCE_DIR}/policies/demo.yaml DESTINATION ${CMAKE_INSTALL_DATADIR}/lantaarn/policies)
+
+# The service: the hardened systemd unit and its user, and example policies for /etc/lantaarn.
+# These paths are absolute on purpose (an edge box has one /etc); for a scratch install use
+# `DESTDIR=/tmp/root cmake --install build/release`.
+set(GW_INSTALL_SYSCONFDIR "/etc/lantaarn" CACHE PATH "Where the example policies are installed")
+set(GW_INSTALL_UNITDIR "/lib/systemd/system" CACHE PATH "Where the systemd unit is installed")
+set(GW_INSTALL_SYSUSERSDIR "/usr/lib/sysusers.d" CACHE PATH "Where the sysusers.d file goes")
+install(FILES ${PROJECT_SOURCE_DIR}/deploy/systemd/lantaarn-gatewayd.service
+        DESTINATION ${GW_INSTALL_UNITDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/deploy/systemd/lantaarn.sysusers
+        DESTINATION ${GW_INSTALL_SYSUSERSDIR} RENAME lantaarn.conf)
+install(FILES ${PROJECT_SOURCE_DIR}/policies/examples/edge-site.yaml
+        DESTINATION ${GW_INSTALL_SYSCONFDIR}/examples)
+# Empty until the operator puts the site's policy and the actors' public keys there.
+install(DIRECTORY DESTINATION ${GW_INSTALL_SYSCONFDIR}/policy.d)
+install(DIRECTORY DESTINATION ${GW_INSTALL_SYSCONFDIR}/keys)
+install(FILES ${PROJECT_SOURCE_DIR}/docs/DEPLOY.md ${PROJECT_SOURCE_DIR}/docs/POLICY.md
+              ${PROJECT_SOURCE_DIR}/docs/TOPICS.md ${PROJECT_SOURCE_DIR}/docs/KEYS.md
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/lantaarn)

@@ -16,6 +16,7 @@ packages=(
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libsystemd-dev
   mosquitto mosquitto-clients
+  chromium chromium-driver
   python3
 )
 

@@ -36,10 +36,14 @@ const char* reportName(Report::Type type) {
 }
 
 EnvelopeReceiver::EnvelopeReceiver(ReceiverIdentity identity, ReceiverOptions options)
-    : identity_(std::move(identity)), options_(options), dedup_(options.dedup_window) {}
+    : identity_(std::move(identity)), options_(options), dedup_(options.dedup_window) {
+  for (const auto& gateway : identity_.gateways) streams_[gateway.key_id].gateway = &gateway;
+}
 
 EnvelopeReceiver::~EnvelopeReceiver() {
-  for (auto& [number, epoch] : epochs_) sodium_memzero(epoch.key, sizeof epoch.key);
+  for (auto& [id, st] : streams_) {
+    for (auto& [number, epoch] : st.epochs) sodium_memzero(epoch.key, sizeof epoch.key);
+  }
 }
 
 Received EnvelopeReceiver::reject(Received r, const std::string& code, const std::string& detail) {
@@ -50,17 +54,17 @@ Received EnvelopeReceiver::reject(Received r, const std::string& code, const std
   return r;
 }
 
-bool EnvelopeReceiver::verifySignature(const crypto::ParsedEnvelope& parsed) const {
+bool EnvelopeReceiver::verifySignature(const Stream& st, const crypto::ParsedEnvelope& parsed) {
   const std::string bytes = crypto::signedBytes(parsed.envelope.header(), parsed.envelope.body());
   return crypto_sign_verify_detached(
              reinterpret_cast<const uint8_t*>(parsed.envelope.signature().data()),
              reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
-             identity_.gateway.bytes.data()) == 0;
+             st.gateway->bytes.data()) == 0;
 }
 
-bool EnvelopeReceiver::openKey(const crypto::ParsedEnvelope& parsed, Received* r) {
+bool EnvelopeReceiver::openKey(Stream& st, const crypto::ParsedEnvelope& parsed, Received* r) {
   const EnvelopeHeader& h = parsed.header;
-  if (!verifySignature(parsed)) {
+  if (!verifySignature(st, parsed)) {
     *r = reject(std::move(*r), "bad_signature", "KEY envelope not signed by the pinned gateway");
     return false;
   }
@@ -95,27 +99,28 @@ bool EnvelopeReceiver::openKey(const crypto::ParsedEnvelope& parsed, Received* r
     *r = reject(std::move(*r), "bad_key", "epoch key does not match the signed commitment");
     return false;
   }
-  if (epochs_.count(h.epoch()) == 0) {
-    Epoch& epoch = epochs_[h.epoch()];
+  if (st.epochs.count(h.epoch()) == 0) {
+    Epoch& epoch = st.epochs[h.epoch()];
     std::memcpy(epoch.key, key.key().data(), sizeof epoch.key);
     epoch.nonce_prefix = key.nonce_prefix();
     epoch.first_sequence = h.sequence();
-    forgetOldEpochs();
+    forgetOldEpochs(st);
   }
   return true;
 }
 
-void EnvelopeReceiver::forgetOldEpochs() {
-  while (epochs_.size() > options_.keep_epochs) {
-    sodium_memzero(epochs_.begin()->second.key, sizeof epochs_.begin()->second.key);
-    epochs_.erase(epochs_.begin());
+void EnvelopeReceiver::forgetOldEpochs(Stream& st) {
+  while (st.epochs.size() > options_.keep_epochs) {
+    sodium_memzero(st.epochs.begin()->second.key, sizeof st.epochs.begin()->second.key);
+    st.epochs.erase(st.epochs.begin());
   }
 }
 
-bool EnvelopeReceiver::openData(const crypto::ParsedEnvelope& parsed, int64_t now_ms, Received* r) {
+bool EnvelopeReceiver::openData(Stream& st, const crypto::ParsedEnvelope& parsed, int64_t now_ms,
+                                Received* r) {
   const EnvelopeHeader& h = parsed.header;
-  auto it = epochs_.find(h.epoch());
-  if (it == epochs_.end()) {
+  auto it = st.epochs.find(h.epoch());
+  if (it == st.epochs.end()) {
     *r = reject(std::move(*r), "unknown_epoch",
                 "no key for epoch " + std::to_string(h.epoch()) + " (its KEY envelope never came)");
     return false;
@@ -152,9 +157,9 @@ bool EnvelopeReceiver::openData(const crypto::ParsedEnvelope& parsed, int64_t no
   return true;
 }
 
-bool EnvelopeReceiver::openCheckpoint(const crypto::ParsedEnvelope& parsed,
+bool EnvelopeReceiver::openCheckpoint(const Stream& st, const crypto::ParsedEnvelope& parsed,
                                       gateway::v1::Checkpoint* cp, Received* r) {
-  if (!verifySignature(parsed)) {
+  if (!verifySignature(st, parsed)) {
     *r = reject(std::move(*r), "bad_signature", "CHECKPOINT not signed by the pinned gateway");
     return false;
   }
@@ -170,12 +175,12 @@ bool EnvelopeReceiver::openCheckpoint(const crypto::ParsedEnvelope& parsed,
   return true;
 }
 
-void EnvelopeReceiver::verifyChain(const gateway::v1::Checkpoint& cp, Received* r) {
+void EnvelopeReceiver::verifyChain(Stream& st, const gateway::v1::Checkpoint& cp, Received* r) {
   crypto::Digest from_head{}, chain_head{};
   (void)crypto::toDigest(cp.from_head(), &from_head);  // sizes checked in openCheckpoint()
   (void)crypto::toDigest(cp.chain_head(), &chain_head);
-  auto it = epochs_.find(cp.epoch());
-  if (it == epochs_.end() || cp.from_sequence() < first_seen_) {
+  auto it = st.epochs.find(cp.epoch());
+  if (it == st.epochs.end() || cp.from_sequence() < st.first_seen) {
     return;  // a range from before we listened: nothing of ours to check
   }
   auto& digests = it->second.digests;
@@ -204,43 +209,43 @@ void EnvelopeReceiver::verifyChain(const gateway::v1::Checkpoint& cp, Received* 
   r->reports.push_back(report);
 }
 
-void EnvelopeReceiver::track(const EnvelopeHeader& h, Received* r) {
+void EnvelopeReceiver::track(Stream& st, const EnvelopeHeader& h, Received* r) {
   const uint64_t s = h.sequence();
-  if (!any_) {
-    any_ = true;
-    first_seen_ = s;
-    highest_ = s;
+  if (!st.any) {
+    st.any = true;
+    st.first_seen = s;
+    st.highest = s;
     return;
   }
-  if (s > highest_ + 1) {
+  if (s > st.highest + 1) {
     const bool across_crash = h.kind() == gateway::v1::ENVELOPE_KIND_KEY &&
                               h.epoch_start() == gateway::v1::EPOCH_START_UNCLEAN_START;
     Report report{across_crash ? Report::Type::kUnaccounted : Report::Type::kGap, h.epoch(),
-                  highest_ + 1, s - 1, s - 1 - highest_};
+                  st.highest + 1, s - 1, s - 1 - st.highest};
     if (across_crash) {
       stats_.unaccounted += report.missing;
     } else {
       ++stats_.gaps;
       stats_.missing += report.missing;
-      missing_[report.from] = report.to;
-      if (missing_.size() > kMaxOpenGaps) missing_.erase(missing_.begin());
+      st.missing[report.from] = report.to;
+      if (st.missing.size() > kMaxOpenGaps) st.missing.erase(st.missing.begin());
     }
     r->reports.push_back(report);
-  } else if (s < highest_) {
-    auto it = missing_.upper_bound(s);
-    if (it != missing_.begin() && (--it)->second >= s) {
+  } else if (s < st.highest) {
+    auto it = st.missing.upper_bound(s);
+    if (it != st.missing.begin() && (--it)->second >= s) {
       // Split the open gap around the late arrival.
       const uint64_t from = it->first, to = it->second;
-      missing_.erase(it);
-      if (from < s) missing_[from] = s - 1;
-      if (s < to) missing_[s + 1] = to;
+      st.missing.erase(it);
+      if (from < s) st.missing[from] = s - 1;
+      if (s < to) st.missing[s + 1] = to;
       ++stats_.late;
       if (stats_.missing > 0) --stats_.missing;
       r->reports.push_back({Report::Type::kLate, h.epoch(), s, s, 0});
     }
-    if (s < first_seen_) first_seen_ = s;
+    if (s < st.first_seen) st.first_seen = s;
   }
-  if (s > highest_) highest_ = s;
+  if (s > st.highest) st.highest = s;
 }
 
 Received EnvelopeReceiver::receive(std::string_view payload, int64_t now_ms, bool retained) {
@@ -250,12 +255,17 @@ Received EnvelopeReceiver::receive(std::string_view payload, int64_t now_ms, boo
   if (!parsed.ok()) return reject(std::move(r), "malformed", parsed.status().message());
   r.header = parsed->header;
   const EnvelopeHeader& h = parsed->header;
-  if (h.gateway_key_id() != identity_.gateway.key_id) {
-    return reject(
-        std::move(r), "wrong_gateway",
-        "from gateway key " + h.gateway_key_id() + ", pinned is " + identity_.gateway.key_id);
+  auto found = streams_.find(h.gateway_key_id());
+  if (found == streams_.end()) {
+    std::string pinned;
+    for (const auto& [id, known] : streams_) pinned += (pinned.empty() ? "" : ", ") + id;
+    return reject(std::move(r), "wrong_gateway",
+                  "from gateway key " + h.gateway_key_id() + ", pinned: " + pinned);
   }
-  if (h.site_id() != identity_.site_id) {
+  Stream& st = found->second;
+  // A gateway speaks for its own site only (the site its key file names).
+  if (h.site_id() != st.gateway->owner ||
+      (identity_.site_id != "+" && h.site_id() != identity_.site_id)) {
     return reject(std::move(r), "wrong_site", "for site '" + h.site_id() + "'");
   }
   if (h.actor_id() != identity_.actor_id) {
@@ -270,18 +280,18 @@ Received EnvelopeReceiver::receive(std::string_view payload, int64_t now_ms, boo
   gateway::v1::Checkpoint checkpoint;
   switch (h.kind()) {
     case gateway::v1::ENVELOPE_KIND_KEY:
-      if (retained && epochs_.count(h.epoch())) {
+      if (retained && st.epochs.count(h.epoch())) {
         ++stats_.duplicates;
         r.verdict = Verdict::kDuplicate;
         return r;
       }
-      ok = openKey(*parsed, &r);
+      ok = openKey(st, *parsed, &r);
       break;
     case gateway::v1::ENVELOPE_KIND_DATA:
-      ok = openData(*parsed, now_ms, &r);
+      ok = openData(st, *parsed, now_ms, &r);
       break;
     case gateway::v1::ENVELOPE_KIND_CHECKPOINT:
-      ok = openCheckpoint(*parsed, &checkpoint, &r);
+      ok = openCheckpoint(st, *parsed, &checkpoint, &r);
       break;
     default:
       break;  // parseEnvelope admits no other kind
@@ -303,10 +313,10 @@ Received EnvelopeReceiver::receive(std::string_view payload, int64_t now_ms, boo
       case DedupVerdict::kNew:
         break;
     }
-    track(h, &r);
-    if (h.kind() == gateway::v1::ENVELOPE_KIND_CHECKPOINT) verifyChain(checkpoint, &r);
+    track(st, h, &r);
+    if (h.kind() == gateway::v1::ENVELOPE_KIND_CHECKPOINT) verifyChain(st, checkpoint, &r);
   }
-  if (auto it = epochs_.find(h.epoch()); it != epochs_.end()) {
+  if (auto it = st.epochs.find(h.epoch()); it != st.epochs.end()) {
     it->second.digests[h.sequence()] = crypto::digestOf(payload);
   }
   switch (h.kind()) {

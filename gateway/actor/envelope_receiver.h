@@ -22,10 +22,12 @@
 namespace gw::actor {
 
 struct ReceiverIdentity {
-  std::string site_id;
+  std::string site_id;  // "+": any site of a pinned gateway (an actor serving many sites)
   std::string actor_id;
-  crypto::SecretKey key;              // the actor's X25519 secret key
-  crypto::IdentityPublicKey gateway;  // the gateway's Ed25519 public key, pinned
+  crypto::SecretKey key;  // the actor's X25519 secret key
+  // The gateways' Ed25519 public keys, pinned: one per site (the key file names its site). Each
+  // gateway is a stream of its own, with its own sequence, epochs and checkpoints.
+  std::vector<crypto::IdentityPublicKey> gateways;
 };
 
 struct ReceiverOptions {
@@ -99,26 +101,31 @@ class EnvelopeReceiver {
     uint64_t first_sequence = 0;
     std::map<uint64_t, crypto::Digest> digests;  // of envelopes not yet covered by a checkpoint
   };
+  // One gateway's stream to this actor.
+  struct Stream {
+    const crypto::IdentityPublicKey* gateway = nullptr;
+    std::map<uint64_t, Epoch> epochs;
+    bool any = false;
+    uint64_t first_seen = 0;  // the first sequence seen live: checkpoints before it are not ours
+    uint64_t highest = 0;
+    std::map<uint64_t, uint64_t> missing;  // reported gaps not filled yet: from -> to
+  };
 
   Received reject(Received r, const std::string& code, const std::string& detail);
-  bool openKey(const crypto::ParsedEnvelope& parsed, Received* r);
-  bool openData(const crypto::ParsedEnvelope& parsed, int64_t now_ms, Received* r);
-  bool openCheckpoint(const crypto::ParsedEnvelope& parsed, gateway::v1::Checkpoint* cp,
-                      Received* r);
+  bool openKey(Stream& st, const crypto::ParsedEnvelope& parsed, Received* r);
+  bool openData(Stream& st, const crypto::ParsedEnvelope& parsed, int64_t now_ms, Received* r);
+  bool openCheckpoint(const Stream& st, const crypto::ParsedEnvelope& parsed,
+                      gateway::v1::Checkpoint* cp, Received* r);
   // Recomputes the chain over what arrived and compares it with the signed one.
-  void verifyChain(const gateway::v1::Checkpoint& cp, Received* r);
-  bool verifySignature(const crypto::ParsedEnvelope& parsed) const;
-  void track(const gateway::v1::EnvelopeHeader& header, Received* r);
-  void forgetOldEpochs();
+  void verifyChain(Stream& st, const gateway::v1::Checkpoint& cp, Received* r);
+  static bool verifySignature(const Stream& st, const crypto::ParsedEnvelope& parsed);
+  void track(Stream& st, const gateway::v1::EnvelopeHeader& header, Received* r);
+  void forgetOldEpochs(Stream& st);
 
   ReceiverIdentity identity_;
   ReceiverOptions options_;
   Deduplicator dedup_;
-  std::map<uint64_t, Epoch> epochs_;
-  bool any_ = false;
-  uint64_t first_seen_ = 0;  // the first sequence seen live: checkpoints before it are not ours
-  uint64_t highest_ = 0;
-  std::map<uint64_t, uint64_t> missing_;  // reported gaps not filled yet: from -> to
+  std::map<std::string, Stream> streams_;  // by gateway key id, one per pinned gateway
   ReceiverStats stats_;
 };
 

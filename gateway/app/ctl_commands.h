@@ -1,6 +1,7 @@
 #pragma once
 // The gatewayctl subcommands, each a function returning the process exit code.
 #include <string>
+#include <vector>
 
 namespace gw::app {
 
@@ -13,10 +14,11 @@ struct KeygenArgs {
 int runKeygen(const KeygenArgs& args);
 
 struct SubscribeArgs {
-  std::string broker, site, actor, key_file, gateway_key_file, username;
-  long count = 0;        // 0: unlimited
-  double timeout_s = 0;  // 0: until interrupted
-  double max_age_s = 0;  // 0: no freshness limit
+  std::string broker, site, actor, key_file, username;
+  std::vector<std::string> gateway_key_files;  // one per site's gateway; a directory: its *.pub
+  long count = 0;                              // 0: unlimited
+  double timeout_s = 0;                        // 0: until interrupted
+  double max_age_s = 0;                        // 0: no freshness limit
   bool json = false;
   bool envelope = false;  // wrap each message with its gateway, epoch, sequence and time
 };

@@ -1,6 +1,8 @@
+#include <algorithm>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
@@ -26,6 +28,31 @@ void printReport(const actor::Report& report) {
   std::fprintf(stderr, "%s\n", line.dump().c_str());
 }
 
+// The pinned gateway keys: files, or directories whose *.pub files are all gateway keys.
+Result<std::vector<crypto::IdentityPublicKey>> readGatewayKeys(
+    const std::vector<std::string>& paths) {
+  std::vector<crypto::IdentityPublicKey> keys;
+  for (const auto& path : paths) {
+    std::vector<std::filesystem::path> files;
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
+        if (entry.path().extension() == ".pub") files.push_back(entry.path());
+      }
+      std::sort(files.begin(), files.end());
+      if (files.empty()) return notFound(path + ": no gateway .pub files in this directory");
+    } else {
+      files.emplace_back(path);
+    }
+    for (const auto& file : files) {
+      auto key = crypto::readIdentityPublicKeyFile(file);
+      if (!key.ok()) return key.status();
+      keys.push_back(std::move(key).value());
+    }
+  }
+  return keys;
+}
+
 }  // namespace
 
 int runSubscribe(const SubscribeArgs& args) {
@@ -34,11 +61,13 @@ int runSubscribe(const SubscribeArgs& args) {
     std::fprintf(stderr, "gatewayctl subscribe: %s\n", key.status().message().c_str());
     return 2;
   }
-  auto gateway_key = crypto::readIdentityPublicKeyFile(args.gateway_key_file);
-  if (!gateway_key.ok()) {
-    std::fprintf(stderr, "gatewayctl subscribe: %s\n", gateway_key.status().message().c_str());
+  auto gateways = readGatewayKeys(args.gateway_key_files);
+  if (!gateways.ok()) {
+    std::fprintf(stderr, "gatewayctl subscribe: %s\n", gateways.status().message().c_str());
     return 2;
   }
+  std::string pinned;
+  for (const auto& g : *gateways) pinned += (pinned.empty() ? "" : ",") + g.owner + ":" + g.key_id;
   if (key->actor != args.actor) {
     std::fprintf(
         stderr,
@@ -54,7 +83,7 @@ int runSubscribe(const SubscribeArgs& args) {
   actor::SubscriberConfig config;
   config.broker_url = args.broker;
   config.username = args.username;
-  config.identity = {args.site, args.actor, *key, *gateway_key};
+  config.identity = {args.site, args.actor, *key, std::move(gateways).value()};
   config.options.max_age_ms = static_cast<int64_t>(args.max_age_s * 1000);
   actor::ActorSubscriber subscriber(config, [&](const actor::Delivery& d) {
     std::lock_guard lock(mutex);
@@ -92,8 +121,8 @@ int runSubscribe(const SubscribeArgs& args) {
     std::fprintf(stderr, "gatewayctl subscribe: %s\n", s.message().c_str());
     return 2;
   }
-  std::fprintf(stderr, "subscribed actor=%s site=%s broker=%s gateway_key=%s\n", args.actor.c_str(),
-               args.site.c_str(), args.broker.c_str(), gateway_key->key_id.c_str());
+  std::fprintf(stderr, "subscribed actor=%s site=%s broker=%s gateways=%s\n", args.actor.c_str(),
+               args.site.c_str(), args.broker.c_str(), pinned.c_str());
 
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(static_cast<int64_t>(args.timeout_s * 1000));

@@ -17,11 +17,14 @@ class Collect : public pipeline::EventSink {
 
 FrameWorker::FrameWorker(detectors::DetectorPtr detector, sources::LatestFrameSlot& slot,
                          boost::asio::any_io_executor pipeline, EventHandler on_event,
+                         Histogram& latency, std::atomic<uint64_t>& frames_processed,
                          std::unique_ptr<privacy::Anonymiser> anonymiser)
     : detector_(std::move(detector)),
       slot_(slot),
       pipeline_(std::move(pipeline)),
       on_event_(std::move(on_event)),
+      latency_(latency),
+      frames_processed_(frames_processed),
       anonymiser_(std::move(anonymiser)) {}
 
 FrameWorker::~FrameWorker() {
@@ -42,7 +45,11 @@ void FrameWorker::run() {
       continue;
     }
     Collect collected;
-    detector_->onFrame(*frame, collected);
+    {
+      ScopedTimer timer(latency_);
+      detector_->onFrame(*frame, collected);
+    }
+    frames_processed_.fetch_add(1, std::memory_order_relaxed);
     for (auto& event : collected.events) {
       auto evidence = std::make_shared<CameraEvidence>();
       evidence->frame = frame;

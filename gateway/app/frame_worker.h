@@ -8,6 +8,7 @@
 #include <optional>
 #include <thread>
 
+#include "gateway/core/histograms.h"
 #include "gateway/detectors/detector.h"
 #include "gateway/privacy/anonymiser.h"
 #include "gateway/sources/camera/latest_frame_slot.h"
@@ -29,9 +30,12 @@ class FrameWorker {
   // Called on the pipeline.
   using EventHandler = std::function<void(const gateway::v1::Event&, CameraEvidencePtr)>;
 
-  // `anonymiser`: non-null when a route wants snapshots of this detector's events.
+  // `latency` times each onFrame call; `frames_processed` counts them (the ops endpoint's stall
+  // check compares it with the camera's decoded frames). `anonymiser`: non-null when a route
+  // wants snapshots of this detector's events.
   FrameWorker(detectors::DetectorPtr detector, sources::LatestFrameSlot& slot,
-              boost::asio::any_io_executor pipeline, EventHandler on_event,
+              boost::asio::any_io_executor pipeline, EventHandler on_event, Histogram& latency,
+              std::atomic<uint64_t>& frames_processed,
               std::unique_ptr<privacy::Anonymiser> anonymiser = nullptr);
   ~FrameWorker();  // joins; the camera closing the slot ends the loop
 
@@ -44,6 +48,8 @@ class FrameWorker {
   sources::LatestFrameSlot& slot_;
   boost::asio::any_io_executor pipeline_;
   EventHandler on_event_;
+  Histogram& latency_;
+  std::atomic<uint64_t>& frames_processed_;
   std::unique_ptr<privacy::Anonymiser> anonymiser_;
   std::thread thread_;
 };

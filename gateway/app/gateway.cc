@@ -10,9 +10,12 @@
 #include "gateway/app/gateway_identity.h"
 #include "gateway/app/snapshot_routes.h"
 #include "gateway/app/source_factory.h"
+#include "gateway/app/version.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/durations.h"
+#include "gateway/core/listen_address.h"
 #include "gateway/detectors/factory.h"
+#include "gateway/ops/metered_outbox.h"
 #include "gateway/pipeline/topics.h"
 #include "gateway/privacy/minimiser.h"
 #include "gateway/sources/camera/camera_source.h"
@@ -31,7 +34,9 @@ Gateway::Gateway(config::LoadedPolicyPtr policy, GatewayOptions options)
       privacy_timer_(io_) {}
 
 Gateway::~Gateway() {
-  // Stop Paho's threads before the io_context they post to goes away.
+  // The ops thread posts to the pipeline; stop it first, then Paho's threads, before the
+  // io_context they post to goes away.
+  if (ops_server_) ops_server_->stop();
   publisher_.reset();
 }
 
@@ -89,6 +94,9 @@ Status Gateway::init() {
     if (!opened.ok()) return opened.status();
     outbox_ = std::move(opened).value();
   }
+
+  // Counts bytes sent and acknowledged per actor for the ops endpoint (gateway/ops).
+  outbox_ = std::make_unique<ops::MeteredOutbox>(std::move(outbox_), counters_);
 
   publisher::PublisherConfig pub;
   pub.broker_url = options_.broker_url_override.empty() ? policy.gateway().broker().url()
@@ -203,6 +211,9 @@ Status Gateway::startFrameDetectors() {
             if (!e.has_location()) *located.mutable_location() = where;
             emitCameraEvent(located, std::move(evidence));
           },
+          detectorLatency(config.id()),
+          counters_.get(counterKey("detector_frames_total",
+                                   {{"detector", config.id()}, {"camera", source_id}})),
           std::move(anonymiser).value()));
     }
   }
@@ -241,7 +252,14 @@ void Gateway::run() {
   spdlog::info("Gateway running site={} sources={} detectors={} routes={} actors={}",
                policy.site().id(), sources_.size(), routing_->detectors.size(),
                policy.routes_size(), routing_->actor_keys.size());
+  if (!dryRun()) {
+    startOps();
+    watchdog_ = std::make_unique<ops::SystemdWatchdog>(io_.get_executor());
+    watchdog_->start();
+    ops::notifySystemd("READY=1");
+  }
   io_.run();  // until drainThenFinish() stops it
+  if (ops_server_) ops_server_->stop();
 }
 
 void Gateway::stopWhenSourcesFinish() {
@@ -262,6 +280,11 @@ void Gateway::reloadPolicy() {
     spdlog::warn("Policy reload requested but gatewayd was not given a policy path");
     return;
   }
+  ops::notifySystemd("RELOADING=1");
+  // Whatever the outcome, the gateway runs on (with the old or the new policy).
+  struct ReadyAgain {
+    ~ReadyAgain() { ops::notifySystemd("READY=1"); }
+  } ready_again;
   auto loaded = config::loadPolicy(options_.policy_path);
   if (!loaded.ok()) {
     counters_.add("policy_reload_failures_total");
@@ -309,6 +332,7 @@ void Gateway::requestStop() {
 void Gateway::beginShutdown() {
   if (stopping_) return;
   stopping_ = true;
+  if (!dryRun()) ops::notifySystemd("STOPPING=1");
   for (auto& source : sources_) source->stop();
   flushAggregates(/*all=*/true);
   if (sealer_) emitCheckpoints(/*flush=*/true);  // so actors can verify the tail too
@@ -346,7 +370,10 @@ Status Gateway::accept(const gateway::v1::Reading& reading) {
   if (!outbox_->hasRoom(routing_->max_fan_out)) return resourceExhausted("outbox full");
   counters_.add(counterKey("readings_in_total", {{"source", reading.source_id()}}));
   auto range = routing_->detectors_by_source.equal_range(reading.source_id());
-  for (auto it = range.first; it != range.second; ++it) it->second->onReading(reading, *this);
+  for (auto it = range.first; it != range.second; ++it) {
+    ScopedTimer timer(detectorLatency(it->second->id()));
+    it->second->onReading(reading, *this);
+  }
   scratch_.clear();
   routing_->router->route(reading, &scratch_);
   deliver(scratch_);
@@ -354,6 +381,7 @@ Status Gateway::accept(const gateway::v1::Reading& reading) {
 }
 
 void Gateway::emit(const gateway::v1::Event& event) {
+  recent_events_.record(event);
   counters_.add(
       counterKey("events_total", {{"detector", event.detector_id()}, {"kind", event.kind()}}));
   std::vector<router::RoutedMessage> routed;
@@ -382,6 +410,116 @@ void Gateway::deliver(std::vector<router::RoutedMessage>& routed) {
     }
   }
   if (!dryRun()) publisher_->pump();
+}
+
+Histogram& Gateway::detectorLatency(const std::string& detector_id) {
+  // Called from the pipeline thread only (frame workers get theirs at construction).
+  auto& slot = detector_latency_[detector_id];
+  if (slot == nullptr) {
+    slot = &histograms_.get(counterKey("detector_latency_seconds", {{"detector", detector_id}}));
+  }
+  return *slot;
+}
+
+void Gateway::startOps() {
+  const auto& settings = initial_policy_->policy.gateway().ops();
+  const std::string listen = options_.ops_listen.empty() ? settings.listen() : options_.ops_listen;
+  if (listen == "off") return;
+  auto address = parseListenAddress(listen);
+  if (!address.ok()) {
+    spdlog::error("Ops endpoint disabled error=\"{}\"", address.status().message());
+    return;
+  }
+  ops::OpsServerOptions opts;
+  opts.host = address->host;
+  opts.port = address->port;
+  opts.version = GW_VERSION;
+  const auto stall = parseDurationSeconds(settings.stall_after());  // validated; "0s" is off
+  opts.stall_after = std::chrono::seconds(stall ? static_cast<int64_t>(*stall) : 0);
+  // Counters the exporter should show from the first scrape, not only after the first event.
+  for (const char* name : {"policy_reloads_total", "policy_reload_failures_total",
+                           "broker_connects_total", "broker_disconnects_total"}) {
+    counters_.get(name);
+  }
+  ops_server_ = std::make_unique<ops::OpsServer>(
+      opts, counters_, histograms_, io_.get_executor(), [this] { return opsStatus(); },
+      opsWatches());
+  if (Status s = ops_server_->start(); !s.ok()) {
+    // The endpoint is for watching the gateway; failing to bind it must not stop delivery.
+    spdlog::error("Ops endpoint cannot listen error=\"{}\"", s.message());
+    counters_.add("ops_listen_failures_total");
+    ops_server_.reset();
+  }
+}
+
+std::vector<ops::Watch> Gateway::opsWatches() const {
+  std::vector<ops::Watch> watches;
+  for (const auto& source : sources_) {
+    const std::string quoted = "=\"" + source->id() + "\"";
+    ops::Watch w;
+    w.kind = ops::Watch::Kind::kSource;
+    w.id = source->id();
+    if (dynamic_cast<const sources::CameraSource*>(source.get()) != nullptr) {
+      w.progress_prefixes = {"frames_decoded_total{camera" + quoted};
+    } else {
+      w.progress_prefixes = {"readings_accepted_total{source" + quoted,
+                             "readings_dropped_total{source" + quoted};
+    }
+    watches.push_back(std::move(w));
+  }
+  for (const auto& config : initial_policy_->policy.detectors()) {
+    ops::Watch w;
+    w.kind = ops::Watch::Kind::kDetector;
+    w.id = config.id();
+    for (const auto& source_id : config.sources()) {
+      for (const auto& source : sources_) {
+        if (source->id() != source_id ||
+            dynamic_cast<const sources::CameraSource*>(source.get()) == nullptr) {
+          continue;
+        }
+        w.progress_prefixes.push_back("detector_frames_total{detector=\"" + config.id() +
+                                      "\",camera=\"" + source_id + "\"");
+        w.input_prefixes.push_back("frames_decoded_total{camera=\"" + source_id + "\"");
+      }
+    }
+    if (!w.progress_prefixes.empty()) watches.push_back(std::move(w));
+  }
+  return watches;
+}
+
+ops::GatewayStatus Gateway::opsStatus() const {
+  ops::GatewayStatus s;
+  const auto& policy = routing_->policy->policy;
+  s.site_id = policy.site().id();
+  s.policy_version = policy_version_;
+  s.policy_loaded = true;
+  s.routes = policy.routes_size();
+  for (const auto& [actor, key] : routing_->actor_keys) s.actors.push_back(actor);
+  s.broker_connected = publisher_ && publisher_->connected();
+  s.outbox_accepting = outbox_->hasRoom(std::max<size_t>(routing_->max_fan_out, 1));
+  s.stopping = stopping_;
+  s.outbox_messages = outbox_->size();
+  s.outbox_in_flight = outbox_->inFlight();
+  for (const auto& source : sources_) {
+    const bool camera = dynamic_cast<const sources::CameraSource*>(source.get()) != nullptr;
+    s.sources.push_back({source->id(), camera ? "camera" : "sensor", source->finished()});
+  }
+  for (const auto& config : policy.detectors()) {
+    s.detectors.push_back({config.id(), {config.sources().begin(), config.sources().end()}});
+  }
+  const auto now = std::chrono::steady_clock::now();
+  std::map<std::string, ops::ActorBacklog> backlog;
+  outbox_->forEachEntry([&](const pipeline::Outbox::Entry& entry) {
+    auto& b = backlog[entry.message.actor_id];
+    b.actor = entry.message.actor_id;
+    ++b.messages;
+    b.bytes += entry.message.payload.size();
+    b.oldest_age_seconds = std::max(b.oldest_age_seconds,
+                                    std::chrono::duration<double>(now - entry.appended_at).count());
+  });
+  for (auto& [actor, b] : backlog) s.backlog.push_back(std::move(b));
+  s.recent_events = recent_events_.list();
+  return s;
 }
 
 }  // namespace gw::app

@@ -15,9 +15,13 @@
 #include "gateway/app/routing_state.h"
 #include "gateway/config/policy_loader.h"
 #include "gateway/core/counters.h"
+#include "gateway/core/histograms.h"
 #include "gateway/crypto/gateway_sealer.h"
 #include "gateway/crypto/key_file.h"
 #include "gateway/detectors/detector.h"
+#include "gateway/ops/ops_server.h"
+#include "gateway/ops/recent_events.h"
+#include "gateway/ops/systemd_notify.h"
 #include "gateway/outbox/memory_outbox.h"
 #include "gateway/outbox/segment_outbox.h"
 #include "gateway/pipeline/stage.h"
@@ -42,6 +46,9 @@ struct GatewayOptions {
   double replay_speed = -1;
   // --state-dir: the durable outbox lives in <state_dir>/outbox; empty keeps it in memory only.
   std::string state_dir;
+  // --ops-listen: HOST:PORT for the ops endpoint, overriding the policy's gateway.ops.listen;
+  // "off" disables it. Dry runs never start it.
+  std::string ops_listen;
 };
 
 class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
@@ -57,6 +64,8 @@ class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
   void requestStop();
 
   const Counters& counters() const { return counters_; }
+  // The ops endpoint's port once run() started it; 0 when it is off or could not listen.
+  uint16_t opsPort() const { return ops_server_ ? ops_server_->port() : 0; }
 
  private:
   Status accept(const gateway::v1::Reading& reading) override;
@@ -79,6 +88,11 @@ class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
   void drainThenFinish(std::chrono::steady_clock::time_point deadline);
   void stopWhenSourcesFinish();
   bool dryRun() const { return static_cast<bool>(options_.dry_run_sink); }
+  // The ops endpoint (gateway/ops): started in run(); its report is taken on the pipeline thread.
+  void startOps();
+  ops::GatewayStatus opsStatus() const;
+  std::vector<ops::Watch> opsWatches() const;
+  Histogram& detectorLatency(const std::string& detector_id);
 
   // The privacy stage after routing (gateway_privacy.cc, docs/PRIVACY.md).
   Status initPrivacy();
@@ -102,6 +116,7 @@ class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
   config::LoadedPolicyPtr initial_policy_;
   GatewayOptions options_;
   Counters counters_;
+  Histograms histograms_;
   boost::asio::io_context io_;  // declared first: destroyed after everything that posts to it
   std::unique_ptr<RoutingState> routing_;
   uint64_t policy_version_ = 1;
@@ -124,6 +139,11 @@ class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
   CameraEvidencePtr camera_evidence_;  // set only while emitCameraEvent() routes its event
   boost::asio::steady_timer privacy_timer_;
   int64_t next_purge_ms_ = 0;
+  ops::RecentEvents recent_events_;
+  std::map<std::string, Histogram*> detector_latency_;
+  std::unique_ptr<ops::SystemdWatchdog> watchdog_;
+  // Last: stopped and destroyed first, while everything its collect function reads still exists.
+  std::unique_ptr<ops::OpsServer> ops_server_;
 };
 
 }  // namespace gw::app

@@ -27,13 +27,15 @@ int main(int argc, char** argv) {
   auto* sub_cmd = cli.add_subcommand(
       "subscribe", "Receive, open and print an actor's messages, one JSON object per message");
   sub_cmd->add_option("--broker", sub.broker, "Broker URL, e.g. tcp://127.0.0.1:1883")->required();
-  sub_cmd->add_option("--site", sub.site, "Site id")->required();
+  sub_cmd->add_option("--site", sub.site, "Site id; + for every site of the pinned gateways")
+      ->required();
   sub_cmd->add_option("--actor", sub.actor, "Actor id whose topics to read")->required();
   sub_cmd->add_option("--key", sub.key_file, "The actor's secret key file (ID.key)")->required();
   sub_cmd
-      ->add_option("--gateway-key", sub.gateway_key_file,
+      ->add_option("--gateway-key", sub.gateway_key_files,
                    "The gateway's identity public key (gateway.pub): only what it signed is "
-                   "accepted")
+                   "accepted. Repeat it, or give a directory of .pub files, for several sites "
+                   "(with --site +)")
       ->required();
   sub_cmd->add_option("--max-age", sub.max_age_s,
                       "Refuse messages sealed more than this many seconds ago (0: no limit)");

@@ -12,11 +12,18 @@ int main(int argc, char** argv) {
       "gatewayd: Lantaarn edge gateway. Ingests sensor data, runs detectors, and sends each "
       "actor only what its policy grants, sealed for that actor alone, over MQTT."};
   cli.set_version_flag("--version", std::string("gatewayd ") + GW_VERSION);
-  std::string policy_path, log_level = "info", broker, state_dir = "/var/lib/lantaarn";
+  std::string policy_path, log_level = "info", log_format = "text", broker, ops_listen,
+                           state_dir = "/var/lib/lantaarn";
   double drain_seconds = 10;
   cli.add_option("--policy", policy_path, "Policy file or directory of policy files")->required();
   cli.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off")
       ->capture_default_str();
+  cli.add_option("--log-format", log_format,
+                 "text (key=value; under journald without timestamps) or json (one object a line)")
+      ->capture_default_str();
+  cli.add_option("--ops-listen", ops_listen,
+                 "HOST:PORT of the ops endpoint (/healthz /readyz /metrics /status), overriding "
+                 "the policy's gateway.ops.listen (default 127.0.0.1:9273); \"off\" disables it");
   cli.add_option("--broker", broker, "Broker URL, overriding the policy's gateway.broker.url");
   cli.add_option("--drain-timeout", drain_seconds,
                  "Seconds to wait at shutdown for the broker to acknowledge what was accepted")
@@ -28,7 +35,10 @@ int main(int argc, char** argv) {
   // A file size limit must surface as EFBIG (counted, reported) rather than kill the daemon.
   std::signal(SIGXFSZ, SIG_IGN);
 
-  if (gw::Status s = gw::initLogging(log_level); !s.ok()) {
+  gw::LogOptions log_options;
+  log_options.level = log_level;
+  log_options.format = log_format;
+  if (gw::Status s = gw::initLogging(log_options); !s.ok()) {
     fprintf(stderr, "gatewayd: %s\n", s.message().c_str());
     return 2;
   }
@@ -42,6 +52,7 @@ int main(int argc, char** argv) {
   options.broker_url_override = broker;
   options.policy_path = policy_path;
   options.state_dir = state_dir;
+  options.ops_listen = ops_listen;
   options.drain_timeout = std::chrono::milliseconds(static_cast<int64_t>(drain_seconds * 1000));
   gw::app::Gateway gateway(loaded.policy, options);
   if (gw::Status s = gateway.init(); !s.ok()) {

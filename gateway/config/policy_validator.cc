@@ -6,6 +6,7 @@
 #include "gateway/config/checker.h"
 #include "gateway/config/source_validator.h"
 #include "gateway/core/durations.h"
+#include "gateway/core/listen_address.h"
 #include "gateway/crypto/key_file.h"
 #include "gateway/privacy/minimiser.h"
 
@@ -106,6 +107,18 @@ void validatePolicy(Policy* policy, const PositionMap& positions, const std::str
     gw_settings->mutable_broker()->set_client_id("lantaarn-gw-" + policy->site().id());
   }
   validateEnvelopeSettings(gw_settings, check);
+
+  if (gw_settings->ops().listen().empty()) gw_settings->mutable_ops()->set_listen("127.0.0.1:9273");
+  if (auto parsed = parseListenAddress(gw_settings->ops().listen());
+      gw_settings->ops().listen() != "off" && !parsed.ok()) {
+    check.fail("gateway.ops.listen", parsed.status().message());
+  }
+  if (gw_settings->ops().stall_after().empty()) gw_settings->mutable_ops()->set_stall_after("5m");
+  const std::string& stall_after = gw_settings->ops().stall_after();
+  if (stall_after != "0" && stall_after != "0s" && !parseDurationSeconds(stall_after)) {
+    check.fail("gateway.ops.stall_after", "'" + gw_settings->ops().stall_after() +
+                                              "' is not a duration (e.g. 90s, 5m, 0s for off)");
+  }
 
   std::map<std::string, std::set<std::string>> actor_purposes;
   for (int i = 0; i < policy->actors_size(); ++i) {

@@ -1,6 +1,8 @@
 #pragma once
-// A detector turns readings (and, from issue 7, frames) into events. In the foundation the
-// interface is in-tree C++; issue 7 puts every detector behind a versioned C ABI.
+// A detector turns readings and frames into events. This is the pipeline's side of it: the one
+// implementation is the ABI host, host/plugin_detector.h, which runs a gw_detector_api table,
+// whether a loaded plugin's or a built-in's (builtin/builtin_tables.h). The app sees only this
+// interface, so it knows nothing of dlopen, tables or struct sizes.
 #include <memory>
 #include <string>
 #include <vector>

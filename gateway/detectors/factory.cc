@@ -3,34 +3,62 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
 
-#include "gateway/detectors/builtin/air_quality/air_quality_detector.h"
+#include <cctype>
+#include <cstdio>
+
 #include "gateway/detectors/builtin/builtin_tables.h"
-#include "gateway/detectors/builtin/threshold/threshold_detector.h"
-#include "gateway/detectors/builtin/water_nuisance/water_nuisance_detector.h"
 #include "gateway/detectors/host/plugin_detector.h"
 
 namespace gw::detectors {
 namespace {
 
-// A built-in's typed policy message becomes the key/value parameters of the ABI: every field
-// that is set, by its proto name, so the YAML key, the proto field and the parameter agree.
-google::protobuf::RepeatedPtrField<gateway::v1::PluginParam> paramsOf(
-    const google::protobuf::Message& message) {
-  google::protobuf::RepeatedPtrField<gateway::v1::PluginParam> params;
+namespace pb = google::protobuf;
+
+// An enum value as the policy YAML writes it: lower case, without the type's prefix
+// (SEVERITY_ALARM -> alarm).
+std::string policySpelling(const pb::EnumValueDescriptor* value) {
+  std::string prefix;  // Severity -> SEVERITY_
+  for (char c : value->type()->name()) {
+    if (std::isupper(static_cast<unsigned char>(c)) && !prefix.empty()) prefix += '_';
+    prefix += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  prefix += '_';
+  std::string name = value->name();
+  if (name.rfind(prefix, 0) == 0) name = name.substr(prefix.size());
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
+// A built-in's typed policy message becomes the key/value parameters of the ABI: every field, by
+// its proto name, so the YAML key, the proto field and the parameter agree. Fields the policy
+// leaves out are passed too, with proto3's zero value, so a built-in sees exactly what the typed
+// message held (an explicit `clear_below: 0` stays 0).
+pb::RepeatedPtrField<gateway::v1::PluginParam> paramsOf(const pb::Message& message) {
+  pb::RepeatedPtrField<gateway::v1::PluginParam> params;
+  const auto* descriptor = message.GetDescriptor();
   const auto* reflection = message.GetReflection();
-  std::vector<const google::protobuf::FieldDescriptor*> fields;
-  reflection->ListFields(message, &fields);
-  for (const auto* field : fields) {
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const auto* field = descriptor->field(i);
+    if (field->is_repeated()) continue;  // the built-in messages have none
     std::string value;
     switch (field->cpp_type()) {
-      case google::protobuf::FieldDescriptor::CPPTYPE_DOUBLE: {
+      case pb::FieldDescriptor::CPPTYPE_DOUBLE: {
         char text[64];
         std::snprintf(text, sizeof text, "%.17g", reflection->GetDouble(message, field));
         value = text;
         break;
       }
-      case google::protobuf::FieldDescriptor::CPPTYPE_UINT32:
+      case pb::FieldDescriptor::CPPTYPE_UINT32:
         value = std::to_string(reflection->GetUInt32(message, field));
+        break;
+      case pb::FieldDescriptor::CPPTYPE_BOOL:
+        value = reflection->GetBool(message, field) ? "true" : "false";
+        break;
+      case pb::FieldDescriptor::CPPTYPE_STRING:
+        value = reflection->GetString(message, field);
+        break;
+      case pb::FieldDescriptor::CPPTYPE_ENUM:
+        value = policySpelling(reflection->GetEnum(message, field));
         break;
       default:
         continue;  // the built-in messages use only these types
@@ -42,23 +70,25 @@ google::protobuf::RepeatedPtrField<gateway::v1::PluginParam> paramsOf(
   return params;
 }
 
+Result<DetectorPtr> builtin(const gateway::v1::Detector& config, gw_detector_plugin_init_fn init,
+                            const pb::Message& settings, Counters* counters) {
+  auto detector = PluginDetector::builtin(config.id(), init, paramsOf(settings), counters);
+  if (!detector.ok()) return detector.status();
+  return DetectorPtr(std::move(detector).value());
+}
+
 }  // namespace
 
 Result<DetectorPtr> createDetector(const gateway::v1::Detector& config, Counters* counters) {
   switch (config.kind_case()) {
     case gateway::v1::Detector::kThreshold:
-      return DetectorPtr(std::make_unique<ThresholdDetector>(config.id(), config.threshold()));
+      return builtin(config, &gw_builtin_threshold_init, config.threshold(), counters);
     case gateway::v1::Detector::kAirQuality:
-      return DetectorPtr(std::make_unique<AirQualityDetector>(config.id(), config.air_quality()));
+      return builtin(config, &gw_builtin_air_quality_init, config.air_quality(), counters);
     case gateway::v1::Detector::kWaterNuisance:
-      return DetectorPtr(
-          std::make_unique<WaterNuisanceDetector>(config.id(), config.water_nuisance()));
-    case gateway::v1::Detector::kFall: {
-      auto fall = PluginDetector::builtin(config.id(), &gw_builtin_fall_init,
-                                          paramsOf(config.fall()), counters);
-      if (!fall.ok()) return fall.status();
-      return DetectorPtr(std::move(fall).value());
-    }
+      return builtin(config, &gw_builtin_water_nuisance_init, config.water_nuisance(), counters);
+    case gateway::v1::Detector::kFall:
+      return builtin(config, &gw_builtin_fall_init, config.fall(), counters);
     case gateway::v1::Detector::kPlugin: {
       auto plugin = PluginDetector::load(config, counters);
       if (!plugin.ok()) return plugin.status();

@@ -12,7 +12,7 @@ Status MemoryOutbox::append(pipeline::OutboundMessage message) {
   }
   const uint64_t id = next_id_++;
   counters_.add(counterKey("outbox_appended_total", {{"actor", message.actor_id}}));
-  entries_.emplace(id, Entry{id, std::move(message)});
+  entries_.emplace(id, Entry{id, std::move(message), std::chrono::steady_clock::now()});
   unsent_.insert(id);
   return okStatus();
 }

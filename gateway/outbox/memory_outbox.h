@@ -28,6 +28,9 @@ class MemoryOutbox : public pipeline::Outbox {
   size_t inFlight() const override { return in_flight_.size(); }
   size_t unsent() const { return unsent_.size(); }
   size_t dropUnsent(const std::string& actor) override;
+  void forEachEntry(const std::function<void(const Entry&)>& visit) const override {
+    for (const auto& [id, entry] : entries_) visit(entry);
+  }
 
  private:
   size_t capacity_;

@@ -100,7 +100,9 @@ Status SegmentOutbox::replaySegment(Segment& segment, bool last) {
     if (record.type == RecordType::kMessage) {
       next_id_ = std::max(next_id_, record.id + 1);
       ++segment.live;
-      entries_[record.id] = Held{Entry{record.id, std::move(record.message)}, segment.seq};
+      entries_[record.id] =
+          Held{Entry{record.id, std::move(record.message), std::chrono::steady_clock::now()},
+               segment.seq};
     } else if (auto it = entries_.find(record.id); it != entries_.end()) {
       --segments_.at(it->second.segment_seq).live;
       entries_.erase(it);
@@ -260,7 +262,7 @@ Status SegmentOutbox::append(pipeline::OutboundMessage message) {
   counters_.add(counterKey("outbox_appended_total", {{"actor", actor}}));
   total_bytes_ += bytes;
   actor_bytes_[actor] += bytes;
-  entries_.emplace(id, Held{Entry{id, std::move(message)}, seq});
+  entries_.emplace(id, Held{Entry{id, std::move(message), std::chrono::steady_clock::now()}, seq});
   unsent_.insert(id);
   return okStatus();
 }

@@ -53,6 +53,9 @@ class SegmentOutbox : public pipeline::Outbox {
   void requeue(uint64_t id) override;
   void requeueAllInFlight() override;
   size_t dropUnsent(const std::string& actor) override;
+  void forEachEntry(const std::function<void(const Entry&)>& visit) const override {
+    for (const auto& [id, held] : entries_) visit(held.entry);
+  }
   size_t size() const override { return entries_.size(); }
   size_t inFlight() const override { return in_flight_.size(); }
 

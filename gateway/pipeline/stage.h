@@ -7,7 +7,9 @@
 //
 // All calls happen on the pipeline's Asio strand (docs/ARCHITECTURE.md), so implementations need
 // no locks of their own.
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -56,6 +58,9 @@ class Outbox : public MessageSink {
   struct Entry {
     uint64_t id;
     OutboundMessage message;
+    // When this process appended it (or recovered it from disk): the ops endpoint reports the
+    // age of the oldest undelivered message per actor from it.
+    std::chrono::steady_clock::time_point appended_at;
   };
   // The oldest unsent entry, now marked in flight; null when nothing waits.
   virtual const Entry* takeNext() = 0;
@@ -67,6 +72,9 @@ class Outbox : public MessageSink {
   virtual size_t dropUnsent(const std::string& actor) = 0;
   virtual size_t size() const = 0;
   virtual size_t inFlight() const = 0;
+  // Visits every held entry (unsent and in flight), oldest first. For the ops endpoint's
+  // per-actor depth and age, at scrape time: O(entries), never on the per-message path.
+  virtual void forEachEntry(const std::function<void(const Entry&)>& visit) const = 0;
   bool empty() const { return size() == 0; }
 };
 

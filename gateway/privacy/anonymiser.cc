@@ -26,11 +26,10 @@ cv::Rect padded(const cv::Rect& r, double fraction, const cv::Size& bounds) {
 Result<std::unique_ptr<Anonymiser>> Anonymiser::create(const std::string& cascade_dir) {
   std::unique_ptr<Anonymiser> out(new Anonymiser());
   const auto dir = std::filesystem::path(cascade_dir);
-  for (auto [classifier, file] :
-       {std::pair{&out->frontal_, "haarcascade_frontalface_default.xml"},
-        std::pair{&out->profile_, "haarcascade_profileface.xml"},
-        std::pair{&out->upper_body_, "haarcascade_upperbody.xml"},
-        std::pair{&out->full_body_, "haarcascade_fullbody.xml"}}) {
+  for (auto [classifier, file] : {std::pair{&out->frontal_, "haarcascade_frontalface_default.xml"},
+                                  std::pair{&out->profile_, "haarcascade_profileface.xml"},
+                                  std::pair{&out->upper_body_, "haarcascade_upperbody.xml"},
+                                  std::pair{&out->full_body_, "haarcascade_fullbody.xml"}}) {
     const auto path = dir / file;
     bool loaded = false;
     try {

@@ -66,7 +66,8 @@ void BM_Open(benchmark::State& state) {
   const auto actor = crypto::generateKeyPair("police");
   const size_t size = static_cast<size_t>(state.range(0));
   crypto::ActorStreamSealer sealer(identity, "site", crypto::publicHalf(actor), {}, noRollover());
-  actor::EnvelopeReceiver receiver({"site", "police", actor, crypto::identityPublicHalf(identity)});
+  actor::EnvelopeReceiver receiver(
+      {"site", "police", actor, {crypto::identityPublicHalf(identity)}});
   const auto message = messageOf(size);
   // Envelopes are made in batches outside the timing; each is opened once, as on the wire.
   const size_t batch = std::max<size_t>(16, (4u << 20) / size);

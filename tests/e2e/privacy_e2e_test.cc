@@ -166,7 +166,7 @@ class PrivacyE2eTest : public ::testing::Test {
     config.identity.site_id = "e2e-site";
     config.identity.actor_id = actor;
     config.identity.key = *crypto::readSecretKeyFile(keys() / (actor + ".key"));
-    config.identity.gateway = *crypto::readIdentityPublicKeyFile(keys() / "gateway.pub");
+    config.identity.gateways = {*crypto::readIdentityPublicKeyFile(keys() / "gateway.pub")};
     auto sub = std::make_unique<actor::ActorSubscriber>(config, [&into](const actor::Delivery& d) {
       if (d.received.verdict == actor::Verdict::kMessage) into.add(d.received.message);
     });

@@ -175,12 +175,13 @@ TEST(BrokerAclTest, OpenDataIsReadableByEveryClientAndWritableOnlyByTheGateway) 
   });
   citizen.connect()->wait();
   citizen.subscribe("lantaarn/v1/s1/#", 1)->wait();
-  Client police(broker.url(), "politie");
-  police.subscribe("lantaarn/v1/s1/public/open-data");
   {
+    // Before `police` connects: the same user gets the same client id, which would take over.
     Client intruder(broker.url(), "politie");
     intruder.publish("lantaarn/v1/s1/public/open-data");  // refused: read only
   }
+  Client police(broker.url(), "politie");
+  police.subscribe("lantaarn/v1/s1/public/open-data");
   {
     Client gateway(broker.url(), "gw-s1");
     EXPECT_TRUE(gateway.publish("lantaarn/v1/s1/police/event"));  // sealed data: not for citizens

@@ -28,7 +28,8 @@ class Receiver {
   Receiver(const std::string& url, const crypto::SecretKey& key,
            const crypto::IdentityPublicKey& gateway)
       : subscriber_(
-            {url, "", "", {"site", key.actor, key, gateway}, {}}, [this](const actor::Delivery& d) {
+            {url, "", "", {"site", key.actor, key, {gateway}}, {}},
+            [this](const actor::Delivery& d) {
               std::lock_guard lock(mutex_);
               if (d.received.verdict == actor::Verdict::kMessage) {
                 values_.push_back(static_cast<int>(d.received.message.measurement().value()));
@@ -160,7 +161,7 @@ TEST(PublisherBrokerTest, BrokerRestartMidStreamLosesNothing) {
   MosquittoBroker broker(options);
   auto key = crypto::generateKeyPair("fire");
   GatewaySide gateway(broker.url(), 20);
-  actor::EnvelopeReceiver receiver({"site", "fire", key, gateway.identity()});
+  actor::EnvelopeReceiver receiver({"site", "fire", key, {gateway.identity()}});
   // A persistent subscriber session (clean session off, stable client id) that the broker keeps,
   // with its queued messages, across its own restart.
   std::vector<int> values;

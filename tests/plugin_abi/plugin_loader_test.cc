@@ -2,7 +2,6 @@
 // is refused with a reason, or contained at run time.
 #include <gtest/gtest.h>
 
-#include "gateway/detectors/builtin/threshold/threshold_detector.h"
 #include "gateway/detectors/factory.h"
 #include "gateway/detectors/host/plugin_detector.h"
 
@@ -101,15 +100,17 @@ TEST(PluginLoaderTest, APluginOverItsTimeBudgetIsDisabledWithAnOperatorEventAndO
   auto slow = createDetector(
       config(plugin("gw_slow_plugin"), {{"sleep_ms", "120"}, {"budget_ms", "30"}}), &counters);
   ASSERT_TRUE(slow.ok()) << slow.status().toString();
-  gateway::v1::ThresholdDetector t;
-  t.set_quantity("pm10");
-  t.set_above(50);
-  t.set_clear_below(50);
-  ThresholdDetector other("threshold", t);
+  gateway::v1::Detector builtin;
+  builtin.set_id("threshold");
+  builtin.mutable_threshold()->set_quantity("pm10");
+  builtin.mutable_threshold()->set_above(50);
+  builtin.mutable_threshold()->set_clear_below(50);
+  auto other = createDetector(builtin, &counters);  // a built-in: the same host, another table
+  ASSERT_TRUE(other.ok()) << other.status().toString();
   Recorder rec;
   for (double v : {10.0, 60.0, 10.0, 70.0}) {
     (*slow)->onReading(reading(v), rec);
-    other.onReading(reading(v), rec);
+    (*other)->onReading(reading(v), rec);
   }
   auto* plugin_detector = dynamic_cast<PluginDetector*>(slow->get());
   ASSERT_NE(plugin_detector, nullptr);
@@ -122,6 +123,35 @@ TEST(PluginLoaderTest, APluginOverItsTimeBudgetIsDisabledWithAnOperatorEventAndO
   EXPECT_EQ(disabled, 1);   // once, on the first overrun; never called again
   EXPECT_EQ(threshold, 3);  // exceeded, cleared, exceeded: the other detector carried on
   EXPECT_EQ(counters.value(counterKey("detector_disabled_total", {{"detector", "plug"}})), 1u);
+}
+
+// API minor 2 appended gw_reading_view.sensor_ref/quality_flags and gw_event_out.unit/location.
+TEST(PluginLoaderTest, AMinor2PluginGetsTheSensorRefAndItsUnitAndLocationArrive) {
+  auto detector = createDetector(config(plugin("gw_minor2_plugin")), nullptr);
+  ASSERT_TRUE(detector.ok()) << detector.status().toString();
+  auto r = reading(12);
+  r.set_sensor_ref("5331");
+  Recorder rec;
+  (*detector)->onReading(r, rec);
+  ASSERT_EQ(rec.events.size(), 1u);
+  EXPECT_EQ(rec.events[0].summary(), "5331");
+  EXPECT_EQ(rec.events[0].unit(), "ug/m3");
+  ASSERT_TRUE(rec.events[0].has_location());
+  EXPECT_DOUBLE_EQ(rec.events[0].location().lat(), 52.5);
+  EXPECT_DOUBLE_EQ(rec.events[0].location().lon(), 5.25);
+}
+
+TEST(PluginLoaderTest, AMinor1PluginStillLoadsAndNothingPastItsStructSizeIsRead) {
+  auto detector = createDetector(config(plugin("gw_minor1_plugin")), nullptr);
+  ASSERT_TRUE(detector.ok()) << detector.status().toString();
+  Recorder rec;
+  (*detector)->onReading(reading(12), rec);
+  ASSERT_EQ(rec.events.size(), 1u);
+  EXPECT_EQ(rec.events[0].summary(), "minor 1");
+  EXPECT_DOUBLE_EQ(rec.events[0].value(), 12);
+  // The plugin filled unit and location, but its struct_size ends before them.
+  EXPECT_EQ(rec.events[0].unit(), "");
+  EXPECT_FALSE(rec.events[0].has_location());
 }
 
 }  // namespace

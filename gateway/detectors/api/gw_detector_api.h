@@ -25,7 +25,9 @@ extern "C" {
 #endif
 
 #define GW_DETECTOR_ABI_MAJOR 1 /* incompatible changes */
-#define GW_DETECTOR_API_MINOR 1 /* compatible additions (1: gw_frame_view.stream_position_ms) */
+/* Compatible additions: 1 gw_frame_view.stream_position_ms; 2 gw_reading_view.sensor_ref and
+ * quality_flags, gw_event_out.unit and location. */
+#define GW_DETECTOR_API_MINOR 2
 #define GW_DETECTOR_PLUGIN_INIT_SYMBOL "gw_detector_plugin_init_v1"
 
 typedef enum gw_status {
@@ -56,6 +58,9 @@ typedef struct gw_reading_view {
   double value;
   int64_t observed_unix_ms;
   double lat, lon;
+  /* API minor 2. Read them only when struct_size covers them (GW_HAS_FIELD). */
+  const char* sensor_ref; /* the sensor's own id in its network; "" when the source has none */
+  uint32_t quality_flags; /* bit set: 1 suspect, 2 converted from another unit */
 } gw_reading_view;
 
 typedef struct gw_frame_view {
@@ -84,7 +89,16 @@ typedef struct gw_event_out {
   int64_t observed_unix_ms;
   const char* summary;                /* one sentence, no personal data */
   int32_t roi_x, roi_y, roi_w, roi_h; /* region in the frame, for the snapshot stage; 0 = none */
+  /* API minor 2. A host of minor 1 does not read them (the plugin's struct_size tells a newer
+   * host whether they are there). */
+  const char* unit;     /* of value and threshold, e.g. ug/m3; may be NULL */
+  int32_t has_location; /* nonzero: lat/lon are where the event happened (WGS84) */
+  double lat, lon;
 } gw_event_out;
+
+/* True when a struct of `struct_size` bytes (the other side's version) contains `field`. */
+#define GW_HAS_FIELD(type, ptr, field) \
+  ((ptr)->struct_size >= offsetof(type, field) + sizeof(((type*)0)->field))
 
 typedef void (*gw_emit_fn)(void* emit_ctx, const gw_event_out* event);
 typedef void (*gw_log_fn)(void* host_ctx, int32_t level /* 0 debug .. 3 error */,

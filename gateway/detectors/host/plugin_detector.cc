@@ -55,13 +55,19 @@ void collectEvent(void* ctx, const gw_event_out* e) {
   event.set_observed_unix_ms(e->observed_unix_ms);
   if (e->summary != nullptr) event.set_summary(e->summary);
   if (e->confidence > 0 && e->confidence <= 1) event.set_confidence(e->confidence);
-  if (e->struct_size >= offsetof(gw_event_out, roi_h) + sizeof(int32_t) && e->roi_w > 0 &&
-      e->roi_h > 0) {
+  if (GW_HAS_FIELD(gw_event_out, e, roi_h) && e->roi_w > 0 && e->roi_h > 0) {
     auto* box = event.mutable_box();
     box->set_x(e->roi_x);
     box->set_y(e->roi_y);
     box->set_width(e->roi_w);
     box->set_height(e->roi_h);
+  }
+  if (GW_HAS_FIELD(gw_event_out, e, lon)) {  // API minor 2
+    if (e->unit != nullptr) event.set_unit(e->unit);
+    if (e->has_location != 0) {
+      event.mutable_location()->set_lat(e->lat);
+      event.mutable_location()->set_lon(e->lon);
+    }
   }
   context->events.push_back(std::move(event));
 }
@@ -192,7 +198,9 @@ void PluginDetector::onReading(const gateway::v1::Reading& reading, pipeline::Ev
                        reading.value(),
                        reading.observed_unix_ms(),
                        reading.location().lat(),
-                       reading.location().lon()};
+                       reading.location().lon(),
+                       reading.sensor_ref().c_str(),
+                       reading.quality_flags()};
   EmitContext context{&id_, {}};
   std::lock_guard lock(call_mutex_);
   const auto start = std::chrono::steady_clock::now();

@@ -1,5 +1,6 @@
 #pragma once
-// Loads a detector plugin (dlopen) and runs it behind the in-tree Detector interface.
+// Runs a gw_detector_api table behind the pipeline's Detector interface: a plugin's, loaded with
+// dlopen, or a built-in's, linked in (builtin()). Every detector goes through this class.
 //
 // The loader refuses, with a reason naming the file: a library that does not load, a missing
 // gw_detector_plugin_init_v1, a NULL table (the plugin does not speak our ABI), a table whose

@@ -43,6 +43,13 @@ class Detector {
   virtual void onFrame(const gw_frame_view& frame, Emitter& emit) {}
 };
 
+// The reading's sensor id in its network, or "" from a host older than API minor 2.
+inline const char* sensorRef(const gw_reading_view& reading) {
+  return GW_HAS_FIELD(gw_reading_view, &reading, sensor_ref) && reading.sensor_ref != nullptr
+             ? reading.sensor_ref
+             : "";
+}
+
 namespace detail {
 
 template <typename T>

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "gateway/sources/listeners/listen_socket.h"
+#include "gateway/core/listen_socket.h"
 
 #include <boost/asio/post.hpp>
 #include <deque>

@@ -11,8 +11,10 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const gw::actor::ReceiverIdentity identity = [] {
     const auto gateway = gw::vectors::gatewayKey();
-    return gw::actor::ReceiverIdentity{gw::vectors::kSite, "police", gw::vectors::policeKey(),
-                                       gw::crypto::identityPublicHalf(gateway)};
+    return gw::actor::ReceiverIdentity{gw::vectors::kSite,
+                                       "police",
+                                       gw::vectors::policeKey(),
+                                       {gw::crypto::identityPublicHalf(gateway)}};
   }();
   gw::actor::EnvelopeReceiver receiver(identity);
   size_t at = 0;

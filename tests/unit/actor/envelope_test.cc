@@ -45,7 +45,7 @@ class EnvelopeTest : public ::testing::Test {
   }
 
   actor::ReceiverIdentity as(const crypto::SecretKey& key) const {
-    return {"site", key.actor, key, crypto::identityPublicHalf(identity_)};
+    return {"site", key.actor, key, {crypto::identityPublicHalf(identity_)}};
   }
 
   // Seals `count` readings for `actor`, returning every envelope in publishing order.
@@ -297,6 +297,45 @@ TEST_F(EnvelopeTest, AnotherGatewaysSignatureIsRefused) {
   auto r = receiver.receive(forged[0].payload, kNow);
   EXPECT_EQ(r.reason.rfind("bad_signature", 0), 0u) << r.reason;
   EXPECT_EQ(receiver.receive(forged[1].payload, kNow).reason.rfind("unknown_epoch", 0), 0u);
+}
+
+TEST(MultiSiteReceiverTest, OneReceiverFollowsEachPinnedGatewaysStreamAndBindsItToItsSite) {
+  const auto police = crypto::generateKeyPair("police");
+  const auto north = crypto::generateIdentityKey("north");
+  const auto south = crypto::generateIdentityKey("south");
+  auto sealerFor = [&](const crypto::IdentityKey& identity, const std::string& site) {
+    auto sealer = crypto::GatewaySealer::open(identity, site, {});
+    EXPECT_TRUE(sealer.ok());
+    (*sealer)->setActors({{"police", crypto::publicHalf(police)}});
+    return std::move(sealer).value();
+  };
+  auto a = sealerFor(north, "north");
+  auto b = sealerFor(south, "south");
+  auto rogue = sealerFor(north, "south");  // north's key claiming to speak for the south site
+  EnvelopeReceiver receiver(
+      {"+",
+       "police",
+       police,
+       {crypto::identityPublicHalf(north), crypto::identityPublicHalf(south)}});
+  std::vector<SealedEnvelope> out;
+  for (int i = 0; i < 3; ++i) {
+    auto m = reading("police", i);
+    m.set_site_id("north");
+    ASSERT_TRUE(a->seal("police", m, kNow, &out).ok());
+    m.set_site_id("south");
+    ASSERT_TRUE(b->seal("police", m, kNow, &out).ok());
+  }
+  int messages = 0;
+  for (const auto& e : out) {
+    auto r = receiver.receive(e.payload, kNow);
+    ASSERT_NE(r.verdict, Verdict::kRejected) << r.reason;
+    EXPECT_TRUE(r.reports.empty());  // two streams, each in order: no gaps between them
+    messages += r.verdict == Verdict::kMessage;
+  }
+  EXPECT_EQ(messages, 6);
+  std::vector<SealedEnvelope> forged;
+  ASSERT_TRUE(rogue->seal("police", reading("police", 9), kNow, &forged).ok());
+  EXPECT_EQ(receiver.receive(forged[0].payload, kNow).reason.rfind("wrong_site", 0), 0u);
 }
 
 TEST_F(EnvelopeTest, StaleAndFutureMessagesAreRefusedWhenAsked) {

@@ -51,9 +51,12 @@ actor::ReceiverIdentity identityFor(const json& v, const std::string& actor) {
   crypto_scalarmult_base(id.key.public_key.data(), id.key.secret.data());
   id.key.key_id = crypto::keyIdOf(id.key.public_key);
   EXPECT_EQ(id.key.key_id, v["actors"][actor]["key_id"]);
-  id.gateway.bytes = unb64(v["gateway"]["public_key_b64"]);
-  id.gateway.key_id = crypto::keyIdOf(id.gateway.bytes);
-  EXPECT_EQ(id.gateway.key_id, v["gateway"]["key_id"]);
+  crypto::IdentityPublicKey gateway;
+  gateway.owner = v["site_id"];
+  gateway.bytes = unb64(v["gateway"]["public_key_b64"]);
+  gateway.key_id = crypto::keyIdOf(gateway.bytes);
+  EXPECT_EQ(gateway.key_id, v["gateway"]["key_id"]);
+  id.gateways.push_back(gateway);
   return id;
 }
 

@@ -1,12 +1,11 @@
 // The water-nuisance detector on real KNMI rainfall (the July 2021 Limburg flood) and real
-// Rijkswaterstaat water levels.
-#include "gateway/detectors/builtin/water_nuisance/water_nuisance_detector.h"
-
+// Rijkswaterstaat water levels, through the factory (the C ABI table the detector sits behind).
 #include <gtest/gtest.h>
 
 #include <deque>
 
 #include "gateway/core/files.h"
+#include "gateway/detectors/factory.h"
 #include "gateway/sources/sensor/formats/knmi_hourly_csv.h"
 #include "gateway/sources/sensor/formats/text_split.h"
 #include "gateway/sources/sensor/formats/time_parse.h"
@@ -33,6 +32,16 @@ std::vector<gateway::v1::Reading> parse(sources::RecordParser& parser, const std
   return out;
 }
 
+DetectorPtr waterNuisance(const std::string& id,
+                          const gateway::v1::WaterNuisanceDetector& settings = {}) {
+  gateway::v1::Detector config;
+  config.set_id(id);
+  *config.mutable_water_nuisance() = settings;
+  auto created = createDetector(config);
+  EXPECT_TRUE(created.ok()) << created.status().toString();
+  return created.ok() ? std::move(created).value() : nullptr;
+}
+
 std::string utcDay(int64_t ms) {
   const int64_t days = ms / 86400000;
   for (int d = 1; d <= 31; ++d) {
@@ -47,9 +56,9 @@ TEST(WaterNuisanceDetectorTest, July2021LimburgRainRaisesWarningAndAlarmOnTheFlo
   ASSERT_TRUE(text.ok());
   sources::KnmiHourlyCsvParser parser("knmi380");
   const auto readings = parse(parser, *text);
-  WaterNuisanceDetector detector("water", {});
+  auto detector = waterNuisance("water");
   Recorder rec;
-  for (const auto& r : readings) detector.onReading(r, rec);
+  for (const auto& r : readings) detector->onReading(r, rec);
 
   // Independently: the first hour at which the 48-h total reaches 60 mm (warning) and 70 mm
   // (alarm).
@@ -100,9 +109,9 @@ TEST(WaterNuisanceDetectorTest, WholeKnmiSeriesAlsoFlagsTheJune2021Cloudburst) {
   auto text = readFile(path);
   ASSERT_TRUE(text.ok());
   sources::KnmiHourlyCsvParser parser("knmi380");
-  WaterNuisanceDetector detector("water", {});
+  auto detector = waterNuisance("water");
   Recorder rec;
-  for (const auto& r : parse(parser, *text)) detector.onReading(r, rec);
+  for (const auto& r : parse(parser, *text)) detector->onReading(r, rec);
   bool june_cloudburst = false;
   for (const auto& e : rec.events) {
     // 67 mm in one hour on 2021-06-29 17:00: above KNMI's code orange intensity.
@@ -126,11 +135,11 @@ TEST(WaterNuisanceDetectorTest, TidalLevelWithHysteresisRateOfRiseAndDebounce) {
   config.set_level_alarm_cm(110);
   config.set_rise_cm_per_5min(1000);  // rate of rise tested separately below
   config.set_clear_after_seconds(1800);
-  WaterNuisanceDetector detector("quay", config);
+  auto detector = waterNuisance("quay", config);
   Recorder rec;
   double max_level = -1000;
   for (const auto& r : readings) {
-    detector.onReading(r, rec);
+    detector->onReading(r, rec);
     max_level = std::max(max_level, r.value());
   }
   ASSERT_GE(max_level, 110);
@@ -151,7 +160,7 @@ TEST(WaterNuisanceDetectorTest, TidalLevelWithHysteresisRateOfRiseAndDebounce) {
 }
 
 TEST(WaterNuisanceDetectorTest, FastRiseActsOneStepEarly) {
-  WaterNuisanceDetector detector("underpass", {});
+  auto detector = waterNuisance("underpass");
   Recorder rec;
   gateway::v1::Reading r;
   r.set_quantity("water_level");
@@ -160,7 +169,7 @@ TEST(WaterNuisanceDetectorTest, FastRiseActsOneStepEarly) {
   for (double level : {0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 9.0}) {  // a minute apart; +7 cm in the last
     r.set_value(level);
     r.set_observed_unix_ms(t += 60000);
-    detector.onReading(r, rec);
+    detector->onReading(r, rec);
   }
   ASSERT_FALSE(rec.events.empty());
   // 9 cm is only "advisory" by level (warning at 10), but rising ~9 cm per 5 min makes it a

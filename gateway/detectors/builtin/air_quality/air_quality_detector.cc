@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <string_view>
 
 namespace gw::detectors {
 
@@ -11,30 +12,50 @@ namespace {
 constexpr int64_t kHourMs = 3600 * 1000;
 constexpr int64_t kHumidityMaxAgeMs = 30 * 60 * 1000;
 
-bool isPollutant(const std::string& q) {
+bool isPollutant(std::string_view q) {
   return q == "pm10" || q == "pm2_5" || q == "no2" || q == "o3" || q == "so2";
 }
 
-gateway::v1::Severity severityOf(EaqiBand band) {
+int32_t severityOf(EaqiBand band) {
   switch (band) {
     case EaqiBand::kGood:
     case EaqiBand::kFair:
     case EaqiBand::kModerate:
-      return gateway::v1::SEVERITY_INFO;
+      return GW_SEVERITY_INFO;
     case EaqiBand::kPoor:
-      return gateway::v1::SEVERITY_ADVISORY;
+      return GW_SEVERITY_ADVISORY;
     case EaqiBand::kVeryPoor:
-      return gateway::v1::SEVERITY_WARNING;
+      return GW_SEVERITY_WARNING;
     case EaqiBand::kExtremelyPoor:
-      return gateway::v1::SEVERITY_ALARM;
+      return GW_SEVERITY_ALARM;
   }
-  return gateway::v1::SEVERITY_INFO;
+  return GW_SEVERITY_INFO;
 }
 
 std::string fmt(const char* format, double a, double b = 0) {
   char buffer[160];
   std::snprintf(buffer, sizeof buffer, format, a, b);
   return buffer;
+}
+
+// Every event carries the context reading's source, time and place; the host copies it in emit.
+void emitEvent(lantaarn::Emitter& emit, const gw_reading_view& context, const std::string& kind,
+               int32_t severity, const std::string& quantity, double value, double threshold,
+               const std::string& summary) {
+  gw_event_out event{};
+  event.kind = kind.c_str();
+  event.severity = severity;
+  event.source_id = context.source_id;
+  event.quantity = quantity.c_str();
+  event.value = value;
+  event.threshold = threshold;
+  event.unit = "ug/m3";
+  event.observed_unix_ms = context.observed_unix_ms;
+  event.has_location = 1;
+  event.lat = context.lat;
+  event.lon = context.lon;
+  event.summary = summary.c_str();
+  emit.emit(event);
 }
 
 }  // namespace
@@ -53,35 +74,8 @@ const std::vector<AirQualityStandard>& airQualityStandards() {
   return standards;
 }
 
-AirQualityDetector::AirQualityDetector(std::string id, gateway::v1::AirQualityDetector config)
-    : id_(std::move(id)), config_(std::move(config)) {
-  if (config_.kappa() <= 0) config_.set_kappa(0.2);
-  if (config_.flat_line_count() == 0) config_.set_flat_line_count(12);
-  if (config_.spike_ug_m3() <= 0) config_.set_spike_ug_m3(150);
-  if (config_.missing_after_seconds() == 0) config_.set_missing_after_seconds(1800);
-}
-
-gateway::v1::Event AirQualityDetector::makeEvent(
-    const gateway::v1::Reading& context, const std::string& kind, gateway::v1::Severity severity,
-    const std::string& quantity, double value, double threshold, const std::string& summary) const {
-  gateway::v1::Event event;
-  event.set_detector_id(id_);
-  event.set_kind(kind);
-  event.set_severity(severity);
-  event.set_source_id(context.source_id());
-  event.set_quantity(quantity);
-  event.set_value(value);
-  event.set_threshold(threshold);
-  event.set_unit("ug/m3");
-  event.set_observed_unix_ms(context.observed_unix_ms());
-  *event.mutable_location() = context.location();
-  event.set_summary(summary);
-  return event;
-}
-
-bool AirQualityDetector::checkFaults(Sensor& sensor, const gateway::v1::Reading& reading,
-                                     pipeline::EventSink& events) {
-  const std::string& q = reading.quantity();
+bool AirQualityDetector::checkFaults(Sensor& sensor, const std::string& q,
+                                     const gw_reading_view& reading, lantaarn::Emitter& emit) {
   auto& recent = sensor.recent[q];
   bool usable = true;
   // Spike: far from the median of the last five readings (a step with no driver).
@@ -89,36 +83,33 @@ bool AirQualityDetector::checkFaults(Sensor& sensor, const gateway::v1::Reading&
     std::vector<double> sorted(recent.begin(), recent.end());
     std::sort(sorted.begin(), sorted.end());
     const double median = sorted[sorted.size() / 2];
-    if (std::abs(reading.value() - median) > config_.spike_ug_m3()) {
-      events.emit(makeEvent(
-          reading, "sensor_fault", gateway::v1::SEVERITY_ADVISORY, q, reading.value(), median,
-          "spike: " + q +
-              fmt(" %.1f ug/m3 against a recent median of %.1f", reading.value(), median)));
+    if (std::abs(reading.value - median) > params_.spike_ug_m3) {
+      emitEvent(emit, reading, "sensor_fault", GW_SEVERITY_ADVISORY, q, reading.value, median,
+                "spike: " + q +
+                    fmt(" %.1f ug/m3 against a recent median of %.1f", reading.value, median));
       usable = false;  // excluded from the means, kept out of the history
     }
   }
   if (usable) {
     // Flat line: the same value again and again (a stuck sensor or a stuck rail).
     int& run = sensor.flat_run[q];
-    run = (!recent.empty() && recent.back() == reading.value()) ? run + 1 : 1;
+    run = (!recent.empty() && recent.back() == reading.value) ? run + 1 : 1;
     const std::string fault = q + "/flat_line";
-    if (run >= static_cast<int>(config_.flat_line_count()) && !sensor.faulted.count(fault)) {
+    if (run >= static_cast<int>(params_.flat_line_count) && !sensor.faulted.count(fault)) {
       sensor.faulted.insert(fault);
-      events.emit(makeEvent(
-          reading, "sensor_fault", gateway::v1::SEVERITY_ADVISORY, q, reading.value(), run,
-          "flat_line: " + q + fmt(" stuck at %.1f for %.0f readings", reading.value(), run)));
+      emitEvent(emit, reading, "sensor_fault", GW_SEVERITY_ADVISORY, q, reading.value, run,
+                "flat_line: " + q + fmt(" stuck at %.1f for %.0f readings", reading.value, run));
     } else if (run == 1) {
       sensor.faulted.erase(fault);
     }
-    recent.push_back(reading.value());
+    recent.push_back(reading.value);
     if (recent.size() > 5) recent.pop_front();
   }
   return usable;
 }
 
 void AirQualityDetector::completeHour(Sensor& sensor, int64_t hour_end_ms,
-                                      const gateway::v1::Reading& context,
-                                      pipeline::EventSink& events) {
+                                      const gw_reading_view& context, lantaarn::Emitter& emit) {
   const int64_t in_hour = hour_end_ms - 1;  // a time inside the completed hour
   std::optional<EaqiBand> overall;
   for (auto& [q, series] : sensor.series) {
@@ -130,9 +121,8 @@ void AirQualityDetector::completeHour(Sensor& sensor, int64_t hour_end_ms,
     auto previous = sensor.bands.find(q);
     if (previous == sensor.bands.end() || previous->second != *band) {
       sensor.bands[q] = *band;
-      events.emit(makeEvent(context, "aqi_band", severityOf(*band), q, *mean, 0,
-                            std::string(q) + " hourly mean " + fmt("%.1f", *mean) +
-                                " ug/m3: EAQI " + eaqiBandName(*band)));
+      emitEvent(emit, context, "aqi_band", severityOf(*band), q, *mean, 0,
+                q + " hourly mean " + fmt("%.1f", *mean) + " ug/m3: EAQI " + eaqiBandName(*band));
     }
     for (const auto& standard : airQualityStandards()) {
       if (q != standard.quantity) continue;
@@ -152,60 +142,61 @@ void AirQualityDetector::completeHour(Sensor& sensor, int64_t hour_end_ms,
       } else {
         sensor.exceeded.erase(key);
       }
-      events.emit(
-          makeEvent(context, kind,
-                    is ? (eu ? gateway::v1::SEVERITY_WARNING : gateway::v1::SEVERITY_ADVISORY)
-                       : gateway::v1::SEVERITY_INFO,
-                    q, *window, standard.limit,
-                    q + " " + std::to_string(standard.window_hours) + "-h mean " +
-                        fmt("%.1f", *window) + (is ? " above " : " back below ") + standard.body +
-                        fmt(" value %.0f ug/m3", standard.limit)));
+      emitEvent(emit, context, kind,
+                is ? (eu ? GW_SEVERITY_WARNING : GW_SEVERITY_ADVISORY) : GW_SEVERITY_INFO, q,
+                *window, standard.limit,
+                q + " " + std::to_string(standard.window_hours) + "-h mean " +
+                    fmt("%.1f", *window) + (is ? " above " : " back below ") + standard.body +
+                    fmt(" value %.0f ug/m3", standard.limit));
     }
   }
   if (overall &&
       (sensor.bands.find("overall") == sensor.bands.end() || sensor.bands["overall"] != *overall)) {
     sensor.bands["overall"] = *overall;
-    events.emit(makeEvent(context, "aqi_band", severityOf(*overall), "overall",
-                          static_cast<double>(*overall), 0,
-                          std::string("overall EAQI ") + eaqiBandName(*overall)));
+    emitEvent(emit, context, "aqi_band", severityOf(*overall), "overall",
+              static_cast<double>(*overall), 0,
+              std::string("overall EAQI ") + eaqiBandName(*overall));
   }
 }
 
-void AirQualityDetector::onReading(const gateway::v1::Reading& reading,
-                                   pipeline::EventSink& events) {
-  const std::string& q = reading.quantity();
-  if (!isPollutant(q) && q != "relative_humidity") return;
-  Sensor& sensor = sensors_[reading.source_id() + "/" + reading.sensor_ref()];
-  const int64_t t = reading.observed_unix_ms();
+void AirQualityDetector::onReading(const gw_reading_view& reading, lantaarn::Emitter& emit) {
+  const std::string_view quantity = reading.quantity != nullptr ? reading.quantity : "";
+  if (!isPollutant(quantity) && quantity != "relative_humidity") return;
+  const std::string q(quantity);
+  std::string key = reading.source_id != nullptr ? reading.source_id : "";
+  key += '/';
+  key += lantaarn::sensorRef(reading);
+  Sensor& sensor = sensors_[key];
+  const int64_t t = reading.observed_unix_ms;
 
   if (q == "relative_humidity") {
-    sensor.last_humidity = reading.value();
+    sensor.last_humidity = reading.value;
     sensor.last_humidity_ms = t;
     return;
   }
   if (sensor.last_seen_ms >= 0 &&
-      t - sensor.last_seen_ms > int64_t{config_.missing_after_seconds()} * 1000) {
-    events.emit(makeEvent(reading, "sensor_fault", gateway::v1::SEVERITY_ADVISORY, q, 0,
-                          static_cast<double>(config_.missing_after_seconds()),
-                          "missing_data: no readings for " +
-                              fmt("%.0f minutes", (t - sensor.last_seen_ms) / 60000.0)));
+      t - sensor.last_seen_ms > int64_t{params_.missing_after_seconds} * 1000) {
+    emitEvent(emit, reading, "sensor_fault", GW_SEVERITY_ADVISORY, q, 0,
+              static_cast<double>(params_.missing_after_seconds),
+              "missing_data: no readings for " +
+                  fmt("%.0f minutes", static_cast<double>(t - sensor.last_seen_ms) / 60000.0));
   }
   sensor.last_seen_ms = std::max(sensor.last_seen_ms, t);
 
   const int64_t hour = t / kHourMs;
   if (sensor.current_hour >= 0 && hour > sensor.current_hour) {
-    completeHour(sensor, (sensor.current_hour + 1) * kHourMs, reading, events);
+    completeHour(sensor, (sensor.current_hour + 1) * kHourMs, reading, emit);
   }
   sensor.current_hour = std::max(sensor.current_hour, hour);
 
-  if (!checkFaults(sensor, reading, events)) return;
-  double value = reading.value();
-  if (config_.humidity_correction() && (q == "pm10" || q == "pm2_5") && sensor.last_humidity >= 0 &&
+  if (!checkFaults(sensor, q, reading, emit)) return;
+  double value = reading.value;
+  if (params_.humidity_correction && (q == "pm10" || q == "pm2_5") && sensor.last_humidity >= 0 &&
       t - sensor.last_humidity_ms <= kHumidityMaxAgeMs) {
     // kappa-Koehler: C(RH) = 1 + (kappa/1.65) / (1/a_w - 1), a_w = RH/100; corrected = raw / C.
     // Above 95 % RH (fog, condensation) the correction is unreliable: it is capped there.
     const double aw = std::min(sensor.last_humidity, 95.0) / 100.0;
-    if (aw > 0) value /= 1.0 + (config_.kappa() / 1.65) / (1.0 / aw - 1.0);
+    if (aw > 0) value /= 1.0 + (params_.kappa / 1.65) / (1.0 / aw - 1.0);
   }
   sensor.series[q].add(t, value);
 }

@@ -10,15 +10,18 @@
 //   sensor_fault       flat_line, spike or missing_data (the summary says which)
 // Hours are evaluated when the first reading of a later hour arrives, so input must be in time
 // order per sensor (sources deliver it so).
+//
+// Written against the plugin ABI's types (gw_reading_view in, gw_event_out out) and run by the
+// host through the static table in air_quality_plugin.cc, like every detector.
 #include <deque>
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "gateway/detectors/builtin/air_quality/eaqi.h"
 #include "gateway/detectors/builtin/air_quality/rolling_mean.h"
-#include "gateway/detectors/detector.h"
-#include "gateway/v1/policy.pb.h"
+#include "gateway/detectors/sdk/lantaarn_detector.hpp"
 
 namespace gw::detectors {
 
@@ -32,12 +35,20 @@ struct AirQualityStandard {
 // The limit and guideline values the detector checks (see the .cc for their sources).
 const std::vector<AirQualityStandard>& airQualityStandards();
 
-class AirQualityDetector : public Detector {
- public:
-  AirQualityDetector(std::string id, gateway::v1::AirQualityDetector config);
+// The policy's `air_quality` settings (AirQualityDetector in policy.proto), defaults applied.
+struct AirQualityParams {
+  bool humidity_correction = false;
+  double kappa = 0.2;
+  uint32_t flat_line_count = 12;
+  double spike_ug_m3 = 150;
+  uint32_t missing_after_seconds = 1800;
+};
 
-  const std::string& id() const override { return id_; }
-  void onReading(const gateway::v1::Reading& reading, pipeline::EventSink& events) override;
+class AirQualityDetector : public lantaarn::Detector {
+ public:
+  explicit AirQualityDetector(const AirQualityParams& params) : params_(params) {}
+
+  void onReading(const gw_reading_view& reading, lantaarn::Emitter& emit) override;
 
  private:
   struct Sensor {
@@ -53,16 +64,12 @@ class AirQualityDetector : public Detector {
     std::set<std::string> faulted;  // faults currently reported, per quantity
   };
 
-  void completeHour(Sensor& sensor, int64_t hour_end_ms, const gateway::v1::Reading& context,
-                    pipeline::EventSink& events);
-  bool checkFaults(Sensor& sensor, const gateway::v1::Reading& reading,
-                   pipeline::EventSink& events);
-  gateway::v1::Event makeEvent(const gateway::v1::Reading& context, const std::string& kind,
-                               gateway::v1::Severity severity, const std::string& quantity,
-                               double value, double threshold, const std::string& summary) const;
+  void completeHour(Sensor& sensor, int64_t hour_end_ms, const gw_reading_view& context,
+                    lantaarn::Emitter& emit);
+  bool checkFaults(Sensor& sensor, const std::string& quantity, const gw_reading_view& reading,
+                   lantaarn::Emitter& emit);
 
-  std::string id_;
-  gateway::v1::AirQualityDetector config_;
+  AirQualityParams params_;
   std::map<std::string, Sensor> sensors_;  // key: source id + sensor ref
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <string_view>
 
 namespace gw::detectors {
 
@@ -24,51 +25,32 @@ const char* kindOf(WaterState s) {
   return "water_unknown";
 }
 
-gateway::v1::Severity severityOf(WaterState s) {
+int32_t severityOf(WaterState s) {
   switch (s) {
     case WaterState::kNone:
-      return gateway::v1::SEVERITY_INFO;
+      return GW_SEVERITY_INFO;
     case WaterState::kAdvisory:
-      return gateway::v1::SEVERITY_ADVISORY;
+      return GW_SEVERITY_ADVISORY;
     case WaterState::kWarning:
-      return gateway::v1::SEVERITY_WARNING;
+      return GW_SEVERITY_WARNING;
     case WaterState::kAlarm:
-      return gateway::v1::SEVERITY_ALARM;
+      return GW_SEVERITY_ALARM;
   }
-  return gateway::v1::SEVERITY_INFO;
+  return GW_SEVERITY_INFO;
 }
-
-double orDefault(double value, double fallback) { return value > 0 ? value : fallback; }
 
 }  // namespace
 
-WaterNuisanceDetector::WaterNuisanceDetector(std::string id, gateway::v1::WaterNuisanceDetector c)
-    : id_(std::move(id)), config_(std::move(c)) {
-  auto& k = config_;
-  k.set_level_advisory_cm(orDefault(k.level_advisory_cm(), 5));
-  k.set_level_warning_cm(orDefault(k.level_warning_cm(), 10));
-  k.set_level_alarm_cm(orDefault(k.level_alarm_cm(), 25));
-  k.set_hysteresis_cm(orDefault(k.hysteresis_cm(), 2));
-  k.set_rise_cm_per_5min(orDefault(k.rise_cm_per_5min(), 5));
-  k.set_rain_warning_mm_per_h(orDefault(k.rain_warning_mm_per_h(), 30));
-  k.set_rain_alarm_mm_per_h(orDefault(k.rain_alarm_mm_per_h(), 50));
-  k.set_rain_24h_warning_mm(orDefault(k.rain_24h_warning_mm(), 50));
-  k.set_rain_24h_alarm_mm(orDefault(k.rain_24h_alarm_mm(), 75));
-  k.set_rain_48h_warning_mm(orDefault(k.rain_48h_warning_mm(), 60));
-  k.set_rain_48h_alarm_mm(orDefault(k.rain_48h_alarm_mm(), 70));
-  if (k.clear_after_seconds() == 0) k.set_clear_after_seconds(3600);
-}
-
 WaterState WaterNuisanceDetector::levelState(double level, double rise) {
-  const double thresholds[] = {config_.level_advisory_cm(), config_.level_warning_cm(),
-                               config_.level_alarm_cm()};
+  const double thresholds[] = {params_.level_advisory_cm, params_.level_warning_cm,
+                               params_.level_alarm_cm};
   int state = static_cast<int>(level_state_);
   // Hysteresis: go up when a threshold is reached, down only when the level is clearly below it.
   while (state < 3 && level >= thresholds[state]) ++state;
-  while (state > 0 && level < thresholds[state - 1] - config_.hysteresis_cm()) --state;
+  while (state > 0 && level < thresholds[state - 1] - params_.hysteresis_cm) --state;
   level_state_ = static_cast<WaterState>(state);
   WaterState effective = level_state_;
-  if (rise >= config_.rise_cm_per_5min() && level > 0 && effective < WaterState::kAlarm) {
+  if (rise >= params_.rise_cm_per_5min && level > 0 && effective < WaterState::kAlarm) {
     effective = static_cast<WaterState>(static_cast<int>(effective) + 1);  // rising fast: act early
   }
   return effective;
@@ -88,55 +70,54 @@ WaterState WaterNuisanceDetector::rainState(int64_t now) const {
     if (i >= warn_i / 2 || sum24 >= warn24 / 2 || sum48 >= warn48 / 2) return WaterState::kAdvisory;
     return WaterState::kNone;
   };
-  return level(config_.rain_alarm_mm_per_h(), config_.rain_warning_mm_per_h(),
-               config_.rain_24h_alarm_mm(), config_.rain_24h_warning_mm(),
-               config_.rain_48h_alarm_mm(), config_.rain_48h_warning_mm());
+  return level(params_.rain_alarm_mm_per_h, params_.rain_warning_mm_per_h,
+               params_.rain_24h_alarm_mm, params_.rain_24h_warning_mm, params_.rain_48h_alarm_mm,
+               params_.rain_48h_warning_mm);
 }
 
-void WaterNuisanceDetector::onReading(const gateway::v1::Reading& reading,
-                                      pipeline::EventSink& events) {
-  const int64_t t = reading.observed_unix_ms();
-  if (reading.quantity() == "water_level") {
-    levels_.emplace_back(t, reading.value());
+void WaterNuisanceDetector::onReading(const gw_reading_view& reading, lantaarn::Emitter& emit) {
+  const int64_t t = reading.observed_unix_ms;
+  const std::string_view quantity = reading.quantity != nullptr ? reading.quantity : "";
+  if (quantity == "water_level") {
+    levels_.emplace_back(t, reading.value);
     while (!levels_.empty() && levels_.front().first < t - 10 * kMinuteMs) levels_.pop_front();
     // Rise over about five minutes: against the oldest level at least 5 minutes old, scaled.
     double rise = 0;
     for (const auto& [lt, lv] : levels_) {
       if (t - lt >= 5 * kMinuteMs) {
-        rise = (reading.value() - lv) * 5.0 * kMinuteMs / static_cast<double>(t - lt);
+        rise = (reading.value - lv) * 5.0 * kMinuteMs / static_cast<double>(t - lt);
       }
     }
-    last_level_ = reading.value();
+    last_level_ = reading.value;
     last_rise_ = rise;
-    level_effective_ = levelState(reading.value(), rise);
+    level_effective_ = levelState(reading.value, rise);
     reason_ = level_effective_ > level_state_ ? "water rising fast" : "water level";
-    update(reading, events);
+    update(reading, emit);
     return;
   }
-  if (reading.quantity() == "rain_intensity") {
+  if (quantity == "rain_intensity") {
     // The reading covers the time since the previous one (at most an hour): amount = rate x time.
     const int64_t dt =
         last_rain_ms_ < 0 ? kHourMs : std::clamp<int64_t>(t - last_rain_ms_, 0, kHourMs);
     last_rain_ms_ = t;
-    last_intensity_ = reading.value();
-    rain_.emplace_back(t, reading.value() * static_cast<double>(dt) / static_cast<double>(kHourMs));
+    last_intensity_ = reading.value;
+    rain_.emplace_back(t, reading.value * static_cast<double>(dt) / static_cast<double>(kHourMs));
     while (!rain_.empty() && rain_.front().first <= t - 48 * kHourMs) rain_.pop_front();
     rain_state_ = rainState(t);
     reason_ = "rain";
-    update(reading, events);
+    update(reading, emit);
   }
 }
 
-void WaterNuisanceDetector::update(const gateway::v1::Reading& reading,
-                                   pipeline::EventSink& events) {
-  const int64_t t = reading.observed_unix_ms();
+void WaterNuisanceDetector::update(const gw_reading_view& reading, lantaarn::Emitter& emit) {
+  const int64_t t = reading.observed_unix_ms;
   const WaterState computed = std::max(level_effective_, rain_state_);
   if (computed > reported_) {
     reported_ = computed;
     lower_since_ms_ = -1;
   } else if (computed < reported_) {
     if (lower_since_ms_ < 0) lower_since_ms_ = t;
-    if (t - lower_since_ms_ < int64_t{config_.clear_after_seconds()} * 1000) return;  // debounce
+    if (t - lower_since_ms_ < int64_t{params_.clear_after_seconds} * 1000) return;  // debounce
     reported_ = computed;
     lower_since_ms_ = -1;
   } else {
@@ -148,24 +129,25 @@ void WaterNuisanceDetector::update(const gateway::v1::Reading& reading,
     if (rt > t - 24 * kHourMs) sum24 += mm;
     sum48 += mm;
   }
-  gateway::v1::Event event;
-  event.set_detector_id(id_);
-  event.set_kind(kindOf(reported_));
-  event.set_severity(severityOf(reported_));
-  event.set_source_id(reading.source_id());
-  event.set_quantity(reading.quantity());
-  event.set_value(reading.value());
-  event.set_unit(reading.unit());
-  event.set_observed_unix_ms(t);
-  *event.mutable_location() = reading.location();
+  gw_event_out event{};
+  event.kind = kindOf(reported_);
+  event.severity = severityOf(reported_);
+  event.source_id = reading.source_id;
+  event.quantity = reading.quantity;
+  event.value = reading.value;
+  event.unit = reading.unit;
+  event.observed_unix_ms = t;
+  event.has_location = 1;
+  event.lat = reading.lat;
+  event.lon = reading.lon;
   char summary[200];
   std::snprintf(summary, sizeof summary,
                 "%s (%s): level %.0f cm, rising %.1f cm/5 min; rain %.1f mm/h, %.1f mm in 24 h, "
                 "%.1f mm in 48 h",
                 kindOf(reported_), reason_.c_str(), last_level_, last_rise_, last_intensity_, sum24,
                 sum48);
-  event.set_summary(summary);
-  events.emit(event);
+  event.summary = summary;
+  emit.emit(event);
 }
 
 }  // namespace gw::detectors

@@ -10,32 +10,46 @@
 // Raising is reported at once; lowering only after the lower state has held for
 // `clear_after_seconds`, so a flapping sensor cannot flood the actors with events.
 // Events: water_advisory, water_warning, water_alarm, water_all_clear.
+//
+// Written against the plugin ABI's types and run by the host through the static table in
+// water_nuisance_plugin.cc, like every detector.
 #include <deque>
 #include <string>
 
-#include "gateway/detectors/detector.h"
-#include "gateway/v1/policy.pb.h"
+#include "gateway/detectors/sdk/lantaarn_detector.hpp"
 
 namespace gw::detectors {
 
 enum class WaterState { kNone = 0, kAdvisory, kWarning, kAlarm };
 
-class WaterNuisanceDetector : public Detector {
+// The policy's `water_nuisance` settings (WaterNuisanceDetector in policy.proto), defaults applied.
+struct WaterNuisanceParams {
+  double level_advisory_cm = 5;
+  double level_warning_cm = 10;
+  double level_alarm_cm = 25;
+  double hysteresis_cm = 2;
+  double rise_cm_per_5min = 5;
+  double rain_warning_mm_per_h = 30;
+  double rain_alarm_mm_per_h = 50;
+  double rain_24h_warning_mm = 50;
+  double rain_24h_alarm_mm = 75;
+  double rain_48h_warning_mm = 60;
+  double rain_48h_alarm_mm = 70;
+  uint32_t clear_after_seconds = 3600;
+};
+
+class WaterNuisanceDetector : public lantaarn::Detector {
  public:
-  WaterNuisanceDetector(std::string id, gateway::v1::WaterNuisanceDetector config);
+  explicit WaterNuisanceDetector(const WaterNuisanceParams& params) : params_(params) {}
 
-  const std::string& id() const override { return id_; }
-  void onReading(const gateway::v1::Reading& reading, pipeline::EventSink& events) override;
-
-  WaterState reportedState() const { return reported_; }
+  void onReading(const gw_reading_view& reading, lantaarn::Emitter& emit) override;
 
  private:
   WaterState levelState(double level_cm, double rise_cm_per_5min);
   WaterState rainState(int64_t now_ms) const;
-  void update(const gateway::v1::Reading& reading, pipeline::EventSink& events);
+  void update(const gw_reading_view& reading, lantaarn::Emitter& emit);
 
-  std::string id_;
-  gateway::v1::WaterNuisanceDetector config_;
+  WaterNuisanceParams params_;
   WaterState level_state_ = WaterState::kNone;      // from the level, with hysteresis
   WaterState level_effective_ = WaterState::kNone;  // plus one step while rising fast
   WaterState rain_state_ = WaterState::kNone;

@@ -5,11 +5,11 @@
 
 #include "gateway/core/status.h"
 
-namespace gw::sources {
+namespace gw {
 
 // Opens, binds (with SO_REUSEADDR) and listens; Unavailable names `what`, the address and the
-// OS error. Shared by the TCP and HTTP listeners.
+// OS error. Shared by the TCP and HTTP listeners and the ops endpoint.
 Status listenOn(boost::asio::ip::tcp::acceptor& acceptor, const std::string& address, uint16_t port,
                 const std::string& what);
 
-}  // namespace gw::sources
+}  // namespace gw

@@ -1,6 +1,6 @@
-#include "gateway/sources/listeners/listen_socket.h"
+#include "gateway/core/listen_socket.h"
 
-namespace gw::sources {
+namespace gw {
 
 Status listenOn(boost::asio::ip::tcp::acceptor& acceptor, const std::string& address, uint16_t port,
                 const std::string& what) {
@@ -16,4 +16,4 @@ Status listenOn(boost::asio::ip::tcp::acceptor& acceptor, const std::string& add
   return okStatus();
 }
 
-}  // namespace gw::sources
+}  // namespace gw

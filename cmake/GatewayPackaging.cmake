@@ -1,0 +1,21 @@
+# `cpack -G DEB` (from the build directory) builds lantaarn_<version>_<arch>.deb: gatewayd and
+# gatewayctl (built-in detectors are linked in), the plugin SDK headers and CMake package, the
+# systemd unit and its user, and example policies in /etc/lantaarn/examples. See docs/DEPLOY.md.
+set(CPACK_GENERATOR "DEB")
+set(CPACK_PACKAGE_NAME "lantaarn")
+set(CPACK_PACKAGE_VENDOR "Lantaarn")
+set(CPACK_PACKAGE_CONTACT "Lantaarn maintainers <operator@example.org>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
+set(CPACK_PACKAGING_INSTALL_PREFIX "/usr")
+# With DESTDIR installs (below) this is the prefix the package is installed under.
+set(CPACK_INSTALL_PREFIX "/usr")
+# The unit, sysusers file and /etc files have absolute destinations.
+set(CPACK_SET_DESTDIR ON)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION "net")
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)  # Depends: from the binaries' shared libraries
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "mosquitto-clients")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
+    "${PROJECT_SOURCE_DIR}/deploy/debian/postinst;${PROJECT_SOURCE_DIR}/deploy/debian/prerm;${PROJECT_SOURCE_DIR}/deploy/debian/postrm;${PROJECT_SOURCE_DIR}/deploy/debian/conffiles")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+include(CPack)

@@ -1,0 +1,225 @@
+// What an edge box runs: the systemd unit (checked by systemd-analyze), gatewayd's sd_notify
+// protocol (READY, WATCHDOG, RELOADING, STOPPING, read from a real notify socket), and the Debian
+// package built by CPack, unpacked into a scratch root and run from there.
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "tests/support/child_process.h"
+#include "tests/support/mosquitto_broker.h"
+
+namespace gw {
+namespace {
+
+namespace fs = std::filesystem;
+using gw::testing::ChildProcess;
+using gw::testing::TempDir;
+
+std::string bin(const std::string& name) {
+  return (gw::testing::binaryDir() / "gateway/app" / name).string();
+}
+
+std::string findProgram(const std::string& name) {
+  for (const char* dir : {"/usr/bin", "/bin", "/usr/sbin", "/usr/local/bin"}) {
+    const fs::path p = fs::path(dir) / name;
+    if (fs::exists(p)) return p.string();
+  }
+  return "";
+}
+
+struct Ran {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+Ran run(const std::vector<std::string>& argv, const fs::path& scratch, const std::string& tag,
+        std::map<std::string, std::string> env = {}) {
+  ChildProcess child({argv, std::move(env), scratch / (tag + ".out"), scratch / (tag + ".err")});
+  auto status = child.wait(std::chrono::seconds(120));
+  if (!status) return {};
+  return {ChildProcess::exitCode(*status), child.readStdout(), child.readStderr()};
+}
+
+const fs::path kUnit = gw::testing::sourceDir() / "deploy/systemd/lantaarn-gatewayd.service";
+
+TEST(SystemdUnitTest, VerifiesWithoutAnyWarningAndIsHardened) {
+  const std::string analyze = findProgram("systemd-analyze");
+  if (analyze.empty()) GTEST_SKIP() << "systemd-analyze is not installed";
+  TempDir dir;
+  // verify checks that ExecStart exists: point it at the binary just built.
+  std::string unit = gw::testing::readWholeFile(kUnit);
+  const std::string installed = "/usr/bin/gatewayd";
+  const auto exec = unit.find(installed);
+  ASSERT_NE(exec, std::string::npos);
+  unit.replace(exec, installed.size(), bin("gatewayd"));
+  std::ofstream(dir / "lantaarn-gatewayd.service") << unit;
+  Ran verify = run({analyze, "verify", "--man=no", (dir / "lantaarn-gatewayd.service").string()},
+                   dir.path(), "verify");
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  // Unknown keys and bad values are only warnings to systemd: treat any as a failure.
+  EXPECT_EQ(verify.err.find("lantaarn-gatewayd.service"), std::string::npos) << verify.err;
+
+  for (const char* line : {"Type=notify", "WatchdogSec=", "User=lantaarn",
+                           "StateDirectory=lantaarn", "ProtectSystem=strict", "NoNewPrivileges=yes",
+                           "ExecReload=/bin/kill -HUP $MAINPID", "Restart=always"}) {
+    EXPECT_NE(unit.find(line), std::string::npos) << line;
+  }
+  EXPECT_NE(unit.find("\nCapabilityBoundingSet=\n"), std::string::npos) << "not empty";
+
+  Ran security = run({analyze, "security", "--offline=yes", "--no-pager",
+                      (dir / "lantaarn-gatewayd.service").string()},
+                     dir.path(), "security");
+  const std::string all = security.out + security.err;
+  const auto level = all.find("Overall exposure level for ");
+  ASSERT_NE(level, std::string::npos) << all;
+  const auto colon = all.find(": ", level);
+  ASSERT_NE(colon, std::string::npos) << all;
+  EXPECT_LT(std::stod(all.substr(colon + 2)), 2.0)
+      << all;  // systemd calls <= 2 "OK"; unhardened is 9.6
+}
+
+// A notify socket like systemd's: a datagram socket gatewayd finds through NOTIFY_SOCKET.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const fs::path& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      throw std::runtime_error("cannot bind notify socket " + path.string());
+    }
+  }
+  ~NotifySocket() { ::close(fd_); }
+  // Reads datagrams until one contains `wanted`, or the deadline passes; keeps all it saw.
+  bool waitFor(const std::string& wanted, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (::poll(&p, 1, static_cast<int>(std::max<int64_t>(left.count(), 1))) <= 0) continue;
+      char buf[4096];
+      const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) continue;
+      seen_.emplace_back(buf, static_cast<size_t>(n));
+      if (seen_.back().find(wanted) != std::string::npos) return true;
+    }
+    return false;
+  }
+  std::string seen() const {
+    std::string all;
+    for (const auto& s : seen_) all += "[" + s + "] ";
+    return all;
+  }
+
+ private:
+  fs::path path_;
+  int fd_ = -1;
+  std::vector<std::string> seen_;
+};
+
+TEST(SdNotifyTest, GatewaydReportsReadyPingsTheWatchdogAndReportsReloadAndStop) {
+  TempDir dir;
+  gw::testing::MosquittoBroker broker;
+  ASSERT_EQ(run({bin("gatewayctl"), "keygen", "--actor", "a", "--out", (dir / "keys").string()},
+                dir.path(), "keygen")
+                .exit_code,
+            0);
+  std::ofstream(dir / "p.yaml") << "site: {id: notify-site}\n"
+                                   "actors: [{id: a, public_key_file: "
+                                << (dir / "keys/a.pub").string()
+                                << ", purposes: [p]}]\n"
+                                   "sources:\n"
+                                   "  - id: level\n"
+                                   "    sensor: {format: json_reading, udp: {port: "
+                                << gw::testing::freeLoopbackPort() << "}}\n";
+  NotifySocket notify(dir / "notify");
+  ChildProcess gatewayd({{bin("gatewayd"), "--policy", (dir / "p.yaml").string(), "--broker",
+                          broker.url(), "--state-dir", "", "--ops-listen", "off"},
+                         {{"NOTIFY_SOCKET", (dir / "notify").string()},
+                          {"WATCHDOG_USEC", "200000"}},  // pings every 100 ms
+                         dir / "gatewayd.out",
+                         dir / "gatewayd.err"});
+  ASSERT_TRUE(notify.waitFor("READY=1", std::chrono::seconds(20))) << gatewayd.readStderr();
+  ASSERT_TRUE(notify.waitFor("WATCHDOG=1", std::chrono::seconds(10))) << notify.seen();
+  ASSERT_TRUE(notify.waitFor("WATCHDOG=1", std::chrono::seconds(10))) << notify.seen();
+  gatewayd.signal(SIGHUP);
+  ASSERT_TRUE(notify.waitFor("RELOADING=1", std::chrono::seconds(10))) << notify.seen();
+  ASSERT_TRUE(notify.waitFor("READY=1", std::chrono::seconds(10))) << notify.seen();
+  gatewayd.signal(SIGTERM);
+  ASSERT_TRUE(notify.waitFor("STOPPING=1", std::chrono::seconds(10))) << notify.seen();
+  auto status = gatewayd.wait(std::chrono::seconds(30));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(ChildProcess::exitCode(*status), 0);
+}
+
+TEST(DebianPackageTest, CpackBuildsADebThatRunsFromAScratchRoot) {
+  const std::string cpack = findProgram("cpack");
+  const std::string dpkg_deb = findProgram("dpkg-deb");
+  if (cpack.empty() || dpkg_deb.empty()) GTEST_SKIP() << "cpack or dpkg-deb is not installed";
+  TempDir dir;
+  Ran built =
+      run({cpack, "-G", "DEB", "--config",
+           (gw::testing::binaryDir() / "CPackConfig.cmake").string(), "-B", (dir / "out").string()},
+          dir.path(), "cpack");
+  ASSERT_EQ(built.exit_code, 0) << built.out << built.err;
+  fs::path deb;
+  for (const auto& entry : fs::directory_iterator(dir / "out")) {
+    if (entry.path().extension() == ".deb") deb = entry.path();
+  }
+  ASSERT_FALSE(deb.empty()) << built.out;
+
+  Ran fields = run({dpkg_deb, "--field", deb.string(), "Package", "Version", "Depends"}, dir.path(),
+                   "fields");
+  ASSERT_EQ(fields.exit_code, 0) << fields.err;
+  EXPECT_NE(fields.out.find("Package: lantaarn"), std::string::npos) << fields.out;
+  EXPECT_NE(fields.out.find("libsodium"), std::string::npos) << fields.out;  // shlibdeps ran
+  const auto version_at = fields.out.find("Version: ");
+  ASSERT_NE(version_at, std::string::npos) << fields.out;
+  const std::string version =
+      fields.out.substr(version_at + 9, fields.out.find('\n', version_at) - version_at - 9);
+
+  const fs::path root = dir / "root";
+  ASSERT_EQ(run({dpkg_deb, "-x", deb.string(), root.string()}, dir.path(), "unpack").exit_code, 0);
+  for (const char* file :
+       {"usr/bin/gatewayd", "usr/bin/gatewayctl", "usr/include/lantaarn/gw_detector_api.h",
+        "usr/include/lantaarn/lantaarn_detector.hpp", "etc/lantaarn/examples/edge-site.yaml",
+        "lib/systemd/system/lantaarn-gatewayd.service", "usr/lib/sysusers.d/lantaarn.conf",
+        "usr/share/doc/lantaarn/DEPLOY.md"}) {
+    EXPECT_TRUE(fs::exists(root / file)) << file;
+  }
+  EXPECT_TRUE(fs::is_directory(root / "etc/lantaarn/policy.d"));
+  bool has_cmake_config = false;
+  for (const auto& entry : fs::recursive_directory_iterator(root / "usr/lib")) {
+    has_cmake_config |= entry.path().filename() == "LantaarnConfig.cmake";
+  }
+  EXPECT_TRUE(has_cmake_config);
+
+  Ran v = run({(root / "usr/bin/gatewayd").string(), "--version"}, dir.path(), "version");
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_EQ(v.out, "gatewayd " + version + "\n");
+
+  const fs::path keys = dir / "keys";
+  for (const char* actor : {"municipality", "public"}) {
+    ASSERT_EQ(run({(root / "usr/bin/gatewayctl").string(), "keygen", "--actor", actor, "--out",
+                   keys.string()},
+                  dir.path(), std::string("keygen-") + actor)
+                  .exit_code,
+              0);
+  }
+  Ran check = run({(root / "usr/bin/gatewayctl").string(), "policy", "check",
+                   (root / "etc/lantaarn/examples/edge-site.yaml").string()},
+                  dir.path(), "check", {{"LANTAARN_KEYS", keys.string()}});
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  EXPECT_NE(check.out.find("policy OK"), std::string::npos) << check.out;
+}
+
+}  // namespace
+}  // namespace gw

@@ -1,0 +1,120 @@
+#include "gateway/ops/progress_tracker.h"
+
+#include <gtest/gtest.h>
+
+#include "gateway/core/counters.h"
+#include "gateway/ops/ops_inputs.h"
+
+namespace gw::ops {
+namespace {
+
+using std::chrono::seconds;
+using Clock = std::chrono::steady_clock;
+
+Watch sourceWatch(const std::string& id) {
+  return {Watch::Kind::kSource, id, {"readings_accepted_total{source=\"" + id + "\""}, {}};
+}
+
+TEST(ProgressTrackerTest, PrefixSumDoesNotMixSourcesWhoseIdsSharePrefixes) {
+  std::map<std::string, uint64_t> counters = {
+      {counterKey("readings_accepted_total", {{"source", "pm"}}), 5},
+      {counterKey("readings_accepted_total", {{"source", "pm2"}}), 7},
+      {counterKey("readings_dropped_total", {{"source", "pm"}, {"reason", "a"}}), 1},
+      {counterKey("readings_dropped_total", {{"source", "pm"}, {"reason", "b"}}), 2}};
+  EXPECT_EQ(sumByPrefix(counters, {"readings_accepted_total{source=\"pm\""}), 5u);
+  EXPECT_EQ(sumByPrefix(counters, {"readings_accepted_total{source=\"pm\"",
+                                   "readings_dropped_total{source=\"pm\""}),
+            8u);
+}
+
+TEST(ProgressTrackerTest, ASourceWithoutProgressForStallAfterIsStalledUntilItMovesAgain) {
+  const auto t0 = Clock::now();
+  ProgressTracker tracker({sourceWatch("pm")}, seconds(10), t0);
+  std::map<std::string, uint64_t> counters = {
+      {counterKey("readings_accepted_total", {{"source", "pm"}}), 1}};
+  tracker.sample(counters, t0 + seconds(1));
+  EXPECT_FALSE(tracker.progress(t0 + seconds(5))[0].stalled);
+  tracker.sample(counters, t0 + seconds(12));
+  EXPECT_TRUE(tracker.progress(t0 + seconds(12))[0].stalled);  // 11 s since the last change
+  counters.begin()->second = 2;
+  tracker.sample(counters, t0 + seconds(13));
+  const Progress p = tracker.progress(t0 + seconds(13))[0];
+  EXPECT_FALSE(p.stalled);
+  EXPECT_EQ(p.total, 2u);
+}
+
+TEST(ProgressTrackerTest, RateIsOverTheRecentWindow) {
+  const auto t0 = Clock::now();
+  ProgressTracker tracker({sourceWatch("pm")}, seconds(0), t0);
+  std::map<std::string, uint64_t> counters = {
+      {counterKey("readings_accepted_total", {{"source", "pm"}}), 0}};
+  for (int i = 0; i <= 4; ++i) {
+    counters.begin()->second = static_cast<uint64_t>(i * 25);
+    tracker.sample(counters, t0 + seconds(i));
+  }
+  EXPECT_DOUBLE_EQ(tracker.progress(t0 + seconds(4))[0].rate_per_second, 25.0);
+  // stall_after 0: never stalled, however long it is quiet.
+  tracker.sample(counters, t0 + seconds(1000));
+  EXPECT_FALSE(tracker.progress(t0 + seconds(1000))[0].stalled);
+}
+
+TEST(ProgressTrackerTest, AFrameDetectorWaitingForItsCameraIsNotStalledButOneIgnoringFramesIs) {
+  const auto t0 = Clock::now();
+  Watch detector{Watch::Kind::kDetector,
+                 "motion",
+                 {"detector_frames_total{detector=\"motion\""},
+                 {"frames_decoded_total{camera=\"cam\""}};
+  ProgressTracker tracker({detector}, seconds(5), t0);
+  std::map<std::string, uint64_t> counters = {
+      {counterKey("detector_frames_total", {{"detector", "motion"}, {"camera", "cam"}}), 0},
+      {counterKey("frames_decoded_total", {{"camera", "cam"}}), 0}};
+  tracker.sample(counters, t0 + seconds(10));
+  EXPECT_FALSE(tracker.progress(t0 + seconds(10))[0].stalled);  // no frames to process
+  counters[counterKey("frames_decoded_total", {{"camera", "cam"}})] = 40;
+  tracker.sample(counters, t0 + seconds(11));
+  EXPECT_TRUE(tracker.progress(t0 + seconds(11))[0].stalled);  // frames arrive, none processed
+}
+
+TEST(HealthTest, StalledFinishedAndBackpressuredSourcesAreJudgedApart) {
+  OpsInputs in;
+  GatewayStatus status;
+  status.policy_loaded = true;
+  status.outbox_accepting = true;
+  status.sources = {{"live", "sensor", false}, {"replay", "sensor", true}};
+  in.status = status;
+  in.watches = {sourceWatch("live"), sourceWatch("replay")};
+  Progress stalled;
+  stalled.stalled = true;
+  stalled.seconds_since_progress = 400;
+  in.progress = {stalled, stalled};
+  Verdict v = evaluateHealth(in);
+  EXPECT_FALSE(v.ok);
+  ASSERT_EQ(v.problems.size(), 1u);  // the finished replay is done, not stuck
+  EXPECT_EQ(v.problems[0], "source live made no progress for 400 s");
+  EXPECT_TRUE(evaluateReadiness(in).ok);
+
+  in.status->outbox_accepting = false;  // backpressure pauses sources on purpose
+  EXPECT_TRUE(evaluateHealth(in).ok);
+  EXPECT_FALSE(evaluateReadiness(in).ok);
+
+  in.status.reset();  // the pipeline thread did not answer
+  EXPECT_FALSE(evaluateHealth(in).ok);
+  EXPECT_FALSE(evaluateReadiness(in).ok);
+}
+
+TEST(HealthTest, ADisabledDetectorIsUnhealthy) {
+  OpsInputs in;
+  GatewayStatus status;
+  status.policy_loaded = true;
+  status.outbox_accepting = true;
+  status.detectors = {{"plugin-x", {"cam"}}};
+  in.status = status;
+  EXPECT_TRUE(evaluateHealth(in).ok);
+  in.counters[counterKey("detector_disabled_total", {{"detector", "plugin-x"}})] = 1;
+  Verdict v = evaluateHealth(in);
+  EXPECT_FALSE(v.ok);
+  EXPECT_NE(v.problems.at(0).find("plugin-x"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gw::ops
