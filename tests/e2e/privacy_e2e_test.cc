@@ -347,7 +347,7 @@ TEST_F(PrivacyE2eTest, SnapshotsOfFramesWithFacesLeaveTheBoxWithoutThem) {
          "sources:\n"
          "  - {id: cam, camera: {uri: "
       << clip.string()
-      << ", realtime: true}}\n"
+      << ", realtime: true, loop: true}}\n"
          "detectors:\n"
          "  - {id: frames, sources: [cam], plugin: {path: "
       << plugin.string()
