@@ -103,6 +103,8 @@ class AnonymiserTest : public ::testing::Test {
   gw::testing::IndependentFaceScan scan_;
 };
 
+#ifndef GW_ANONYMISER_SHARED_DATA  // the quick tests, from the repository alone
+
 TEST_F(AnonymiserTest, MissingCascadesRefuseToCreateAnAnonymiser) {
   gw::testing::TempDir empty;
   auto created = Anonymiser::create(empty.path().string());
@@ -142,6 +144,8 @@ TEST_F(AnonymiserTest, NoFaceSurvivesOnTheBundledFallClip) {
   RecordProperty("raw_frames_with_faces", totals.raw_with_faces);
 }
 
+#else  // the slow one, on ../shared/data (anonymiser_shared_data_test)
+
 // GMDCSA24 clips with a person facing the camera: the independent scan must find faces in the
 // raw frames (else this test could not fail) and in none of the snapshots.
 TEST_F(AnonymiserTest, NoFaceSurvivesOnSharedClipsWithFaces) {
@@ -156,6 +160,8 @@ TEST_F(AnonymiserTest, NoFaceSurvivesOnSharedClipsWithFaces) {
   EXPECT_GE(totals.raw_with_faces, 5) << "the scan finds no faces in raw frames: it proves nothing";
   EXPECT_EQ(totals.snapshots_with_faces, 0);
 }
+
+#endif
 
 }  // namespace
 }  // namespace gw::privacy
