@@ -34,7 +34,7 @@ struct CameraConfig {
   std::chrono::milliseconds max_backoff{30000};
   // Runs on every kept frame, at the processing resolution, before any consumer gets it: the
   // privacy stage's masks (wired by app/, since stages do not include each other).
-  std::function<void(cv::Mat&)> privacy_filter;
+  std::function<void(cv::Mat&)> privacy_filter{};
 };
 
 class CameraSource : public pipeline::Source {
