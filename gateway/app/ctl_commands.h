@@ -45,4 +45,13 @@ int runEvalFall(const EvalFallArgs& args);  // ctl_eval.cc
 int runPolicyExplain(const std::string& path, const std::string& actor);
 int runAclExport(const std::string& policy_path, const std::string& out_path);
 
+struct RetentionStatusArgs {
+  std::string state_dir;
+  bool json = false;
+  bool purge = false;  // destroy expired periods first (gatewayd does this every minute)
+};
+int runRetentionStatus(const RetentionStatusArgs& args);  // ctl_privacy.cc
+int runRegisterExport(const std::string& policy_path,
+                      const std::string& out_path);  // ctl_privacy.cc
+
 }  // namespace gw::app

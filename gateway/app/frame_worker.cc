@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "gateway/privacy/snapshot.h"
+
 namespace gw::app {
 namespace {
 
@@ -15,13 +17,15 @@ class Collect : public pipeline::EventSink {
 
 FrameWorker::FrameWorker(detectors::DetectorPtr detector, sources::LatestFrameSlot& slot,
                          boost::asio::any_io_executor pipeline, EventHandler on_event,
-                         Histogram& latency, std::atomic<uint64_t>& frames_processed)
+                         Histogram& latency, std::atomic<uint64_t>& frames_processed,
+                         std::unique_ptr<privacy::Anonymiser> anonymiser)
     : detector_(std::move(detector)),
       slot_(slot),
       pipeline_(std::move(pipeline)),
       on_event_(std::move(on_event)),
       latency_(latency),
-      frames_processed_(frames_processed) {}
+      frames_processed_(frames_processed),
+      anonymiser_(std::move(anonymiser)) {}
 
 FrameWorker::~FrameWorker() {
   slot_.close();
@@ -47,9 +51,21 @@ void FrameWorker::run() {
     }
     frames_processed_.fetch_add(1, std::memory_order_relaxed);
     for (auto& event : collected.events) {
+      auto evidence = std::make_shared<CameraEvidence>();
+      evidence->frame = frame;
+      if (anonymiser_) {
+        auto snapshot = privacy::anonymisedSnapshot(*frame, event, *anonymiser_);
+        if (snapshot.ok()) {
+          evidence->anonymised = std::move(snapshot).value();
+        } else {
+          evidence->anonymise_error = snapshot.status().message();
+        }
+      }
       // The handler is copied: the worker may be gone by the time the pipeline runs this.
-      boost::asio::post(pipeline_,
-                        [handler = on_event_, event = std::move(event)] { handler(event); });
+      boost::asio::post(pipeline_, [handler = on_event_, event = std::move(event),
+                                    evidence = CameraEvidencePtr(std::move(evidence))] {
+        handler(event, evidence);
+      });
     }
   }
 }

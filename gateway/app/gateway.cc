@@ -9,6 +9,7 @@
 
 #include "gateway/app/gateway_identity.h"
 #include "gateway/app/publisher_settings.h"
+#include "gateway/app/snapshot_routes.h"
 #include "gateway/app/source_factory.h"
 #include "gateway/app/version.h"
 #include "gateway/core/clock.h"
@@ -39,7 +40,8 @@ Gateway::Gateway(config::LoadedPolicyPtr policy, GatewayOptions options)
       options_(std::move(options)),
       checkpoint_timer_(io_),
       drain_timer_(io_),
-      batch_timer_(io_) {}
+      batch_timer_(io_),
+      privacy_timer_(io_) {}
 
 Gateway::~Gateway() {
   // The ops thread posts to the pipeline; stop it first, then Paho's threads, before the
@@ -87,6 +89,7 @@ Status Gateway::init() {
     sources_.push_back(std::move(source).value());
   }
 
+  GW_RETURN_IF_ERROR(initPrivacy());
   GW_RETURN_IF_ERROR(startFrameDetectors());
   if (!dryRun()) GW_RETURN_IF_ERROR(initSealer());
   if (options_.state_dir.empty()) {
@@ -206,17 +209,19 @@ Status Gateway::startFrameDetectors() {
         if (source.id() == source_id) where = source.location();
       }
       auto& slot = camera->addConsumer("detector:" + config.id());
+      auto anonymiser = snapshotAnonymiser(policy, config.id());
+      if (!anonymiser.ok()) return anonymiser.status();
       frame_workers_.push_back(std::make_unique<FrameWorker>(
           std::move(detector).value(), slot, io_.get_executor(),
-          [this, where](const gateway::v1::Event& e) {
-            if (e.has_location()) return emit(e);
+          [this, where](const gateway::v1::Event& e, CameraEvidencePtr evidence) {
             gateway::v1::Event located = e;
-            *located.mutable_location() = where;
-            emit(located);
+            if (!e.has_location()) *located.mutable_location() = where;
+            emitCameraEvent(located, std::move(evidence));
           },
           detectorLatency(config.id()),
           counters_.get(counterKey("detector_frames_total",
-                                   {{"detector", config.id()}, {"camera", source_id}}))));
+                                   {{"detector", config.id()}, {"camera", source_id}})),
+          std::move(anonymiser).value()));
     }
   }
   return okStatus();
@@ -247,6 +252,7 @@ void Gateway::run() {
   };
   await_hangup();
   if (sealer_) scheduleCheckpoints();
+  schedulePrivacyTimer();
   for (auto& worker : frame_workers_) worker->start();
   for (auto& source : sources_) source->start();
   const auto& policy = routing_->policy->policy;
@@ -309,6 +315,7 @@ void Gateway::reloadPolicy() {
   // Pending batches point into the running policy's routes: send them before it goes.
   flushBatches();
   // On the pipeline thread and between two readings: nothing is in flight inside the router.
+  flushAggregates(/*all=*/true);  // intervals of the old routes end with them
   std::set<std::string> removed;
   for (const auto& [actor, key] : routing_->actor_keys) {
     if (!(*routing)->actor_keys.count(actor)) removed.insert(actor);
@@ -338,6 +345,7 @@ void Gateway::beginShutdown() {
   for (auto& source : sources_) source->stop();
   flushBatches();
   batch_timer_.cancel();
+  flushAggregates(/*all=*/true);
   if (sealer_) emitCheckpoints(/*flush=*/true);  // so actors can verify the tail too
   spdlog::info("Gateway stopping: flushing outbox messages={}", outbox_->size());
   drainThenFinish(std::chrono::steady_clock::now() + options_.drain_timeout);
@@ -398,6 +406,7 @@ void Gateway::deliver(std::vector<router::RoutedMessage>& routed) {
   for (auto& item : routed) {
     const std::string& actor = item.route->to();
     privacy::minimise(&item.message, {item.route->fields().begin(), item.route->fields().end()});
+    if (!applyPrivacy(item)) continue;
     if (batcher_.offer(item, std::chrono::steady_clock::now(), &full_batches)) continue;
     if (dryRun()) {
       options_.dry_run_sink(actor, item.kind, item.message);

@@ -26,7 +26,10 @@
 #include "gateway/outbox/memory_outbox.h"
 #include "gateway/outbox/segment_outbox.h"
 #include "gateway/pipeline/stage.h"
+#include "gateway/privacy/aggregator.h"
+#include "gateway/privacy/raw_snapshot_audit.h"
 #include "gateway/publisher/mqtt_publisher.h"
+#include "gateway/retention/retention_store.h"
 #include "gateway/router/measurement_batcher.h"
 #include "gateway/router/router.h"
 
@@ -97,6 +100,25 @@ class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
   std::vector<ops::Watch> opsWatches() const;
   Histogram& detectorLatency(const std::string& detector_id);
 
+  // The privacy stage after routing (gateway_privacy.cc, docs/PRIVACY.md).
+  Status initPrivacy();
+  // A camera detector's event with the frame it was detected on, for the snapshot stage.
+  void emitCameraEvent(const gateway::v1::Event& event, CameraEvidencePtr evidence);
+  // Per routed message, after field minimisation and before sealing: coarsens locations,
+  // attaches the route's snapshot, keeps events for the route's retention. False when the
+  // message does not go out by itself (the route aggregates it).
+  bool applyPrivacy(router::RoutedMessage& item);
+  void attachSnapshot(router::RoutedMessage& item);
+  void keepForRetention(const router::RoutedMessage& item);
+  // Sends finished aggregates: sealed to the route's actor, or plain JSON for open data.
+  void sendAggregates(std::vector<gateway::v1::ActorMessage>& finished);
+  void sealAndEnqueue(const std::string& actor, const std::string& kind,
+                      pipeline::Priority priority, const gateway::v1::ActorMessage& message);
+  // `all`: shutdown and reload; otherwise only intervals that went quiet.
+  void flushAggregates(bool all);
+  // Every second: quiet aggregate intervals; every minute: expired retention periods.
+  void schedulePrivacyTimer();
+
   config::LoadedPolicyPtr initial_policy_;
   GatewayOptions options_;
   Counters counters_;
@@ -119,6 +141,13 @@ class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
   std::optional<std::chrono::steady_clock::time_point> batch_timer_at_;  // when armed
   std::vector<router::RoutedMessage> scratch_;
   bool stopping_ = false;
+  // Privacy stage state (gateway_privacy.cc).
+  std::unique_ptr<retention::RetentionStore> retention_;    // null without --state-dir
+  std::unique_ptr<privacy::RawSnapshotAudit> raw_audit_;    // null without --state-dir
+  std::map<std::string, privacy::Aggregator> aggregators_;  // by route id
+  CameraEvidencePtr camera_evidence_;  // set only while emitCameraEvent() routes its event
+  boost::asio::steady_timer privacy_timer_;
+  int64_t next_purge_ms_ = 0;
   ops::RecentEvents recent_events_;
   std::map<std::string, Histogram*> detector_latency_;
   std::unique_ptr<ops::SystemdWatchdog> watchdog_;

@@ -104,7 +104,34 @@ int main(int argc, char** argv) {
   eval_fall_cmd->add_option("--log-level", eval_fall.log_level, "Log level on stderr")
       ->capture_default_str();
 
+  gw::app::RetentionStatusArgs retention;
+  auto* retention_cmd =
+      cli.add_subcommand("retention", "What the box keeps of events and snapshots, and until when");
+  retention_cmd->require_subcommand(1);
+  auto* retention_status = retention_cmd->add_subcommand(
+      "status",
+      "Per route and period: records kept, when they are deleted, whether the key exists");
+  retention_status->add_option("--state-dir", retention.state_dir, "gatewayd's --state-dir")
+      ->required();
+  retention_status->add_flag("--json", retention.json, "One JSON array");
+  retention_status->add_flag("--purge", retention.purge,
+                             "Destroy expired periods (keys first) before reporting");
+
+  std::string register_policy, register_out;
+  auto* register_cmd =
+      cli.add_subcommand("register", "The site's entry for a public sensor register");
+  register_cmd->require_subcommand(1);
+  auto* register_export = register_cmd->add_subcommand(
+      "export",
+      "Write PATH.md and PATH.json: sensors, detectors, purposes, who receives what, "
+      "retention, contact");
+  register_export->add_option("path", register_out, "Output path (PATH, PATH.md or PATH.json)")
+      ->required();
+  register_export->add_option("--policy", register_policy, "Policy file or directory")->required();
+
   CLI11_PARSE(cli, argc, argv);
+  if (retention_status->parsed()) return gw::app::runRetentionStatus(retention);
+  if (register_export->parsed()) return gw::app::runRegisterExport(register_policy, register_out);
   if (eval_fall_cmd->parsed()) return gw::app::runEvalFall(eval_fall);
   if (keygen_cmd->parsed()) return gw::app::runKeygen(keygen);
   if (sub_cmd->parsed()) return gw::app::runSubscribe(sub);

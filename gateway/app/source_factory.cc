@@ -1,6 +1,7 @@
 #include "gateway/app/source_factory.h"
 
 #include "gateway/core/files.h"
+#include "gateway/privacy/privacy_mask.h"
 #include "gateway/sources/camera/camera_source.h"
 #include "gateway/sources/listeners/http_push_listener.h"
 #include "gateway/sources/listeners/mqtt_subscription_source.h"
@@ -119,6 +120,11 @@ Result<pipeline::SourcePtr> createSource(const Source& config, SourceContext& ct
     camera.height = cam.height() > 0 ? static_cast<int>(cam.height()) : 360;
     camera.loop = cam.loop();
     camera.realtime = cam.realtime();
+    if (cam.privacy_masks_size() > 0) {
+      auto mask = std::make_shared<const privacy::PrivacyMask>(cam.privacy_masks(), camera.width,
+                                                               camera.height);
+      camera.privacy_filter = [mask](cv::Mat& image) { mask->apply(image); };
+    }
     return pipeline::SourcePtr(
         std::make_unique<sources::CameraSource>(camera, ctx.counters, ctx.health));
   }

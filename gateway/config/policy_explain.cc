@@ -96,7 +96,13 @@ void explainRoute(const Policy& policy, const Route& route, std::ostringstream& 
       << (route.fields_size() == 0 ? "all fields" : "only " + joined(route.fields(), " and "));
   if (route.min_severity() != SEVERITY_UNSPECIFIED)
     out << "; events of severity " << severityWord(route.min_severity()) << " and above";
-  out << "; " << snapshotWords(route) << "; encrypted for this actor alone\n";
+  if (route.coordinate_precision_m() > 0)
+    out << "; locations to about " << route.coordinate_precision_m() << " m";
+  if (route.has_aggregate())
+    out << "; counts per " << route.aggregate().interval() << " instead of single data";
+  out << "; " << snapshotWords(route)
+      << (route.open_data() ? "; OPEN DATA: published unencrypted for anyone\n"
+                            : "; encrypted for this actor alone\n");
   out << "    rate: "
       << (route.rate_limit().empty() ? "as it happens" : "at most " + route.rate_limit());
   if (!route.ttl().empty()) out << "; useful for " << route.ttl();

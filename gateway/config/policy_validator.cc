@@ -51,6 +51,42 @@ void validateEnvelopeSettings(GatewaySettings* settings, Checker& check) {
                 "10ms", "1s", check);
 }
 
+// The privacy stage's route settings (docs/PRIVACY.md): what the validator refuses here cannot
+// be configured at all.
+void validatePrivacySettings(const Route& route, const std::string& path, Checker& check) {
+  const bool snapshot =
+      route.snapshot() == SNAPSHOT_MODE_ANONYMISED || route.snapshot() == SNAPSHOT_MODE_RAW;
+  if (snapshot && route.from().detectors_size() == 0) {
+    check.fail(path + ".snapshot",
+               "snapshots go with camera detector events: name detectors in from.detectors or "
+               "drop the snapshot");
+  }
+  if (route.coordinate_precision_m() > 100'000) {
+    check.fail(path + ".coordinate_precision_m",
+               "at most 100000 (100 km); 0 keeps locations as measured");
+  }
+  const bool aggregated = route.has_aggregate();
+  if (aggregated) {
+    std::string interval = route.aggregate().interval();
+    checkDuration(&interval, path + ".aggregate.interval", "15m", "1m", "1d", check);
+    if (snapshot) {
+      check.fail(path + ".snapshot",
+                 "an aggregated route sends counts per interval, never images; use snapshot: "
+                 "none");
+    }
+  }
+  if (route.open_data()) {
+    if (!aggregated) {
+      check.fail(path + ".open_data",
+                 "an open-data route is published unencrypted for anyone, so it may only carry "
+                 "aggregates: add aggregate: {interval: 15m}");
+    }
+    if (route.snapshot() != SNAPSHOT_MODE_UNSPECIFIED && route.snapshot() != SNAPSHOT_MODE_NONE) {
+      check.fail(path + ".snapshot", "an open-data route never carries snapshots");
+    }
+  }
+}
+
 }  // namespace
 
 void validatePolicy(Policy* policy, const PositionMap& positions, const std::string& fallback_file,
@@ -205,6 +241,7 @@ void validatePolicy(Policy* policy, const PositionMap& positions, const std::str
                  "a raw snapshot leaves the box only with a legal_basis (e.g. \"art. 151c "
                  "Gemeentewet\"); add one or use snapshot: anonymised");
     }
+    validatePrivacySettings(*route, path, check);
     if (!route->rate_limit().empty() && !parseRatePerSecond(route->rate_limit())) {
       check.fail(path + ".rate_limit",
                  "'" + route->rate_limit() + "' is not a rate (expected N/s, N/min, N/h or N/d)");

@@ -17,6 +17,14 @@ inline std::string actorTopic(const std::string& site, const std::string& actor,
 }
 
 inline constexpr const char* kKeyKind = "key";
+inline constexpr const char* kAggregateKind = "aggregate";
+
+// Open data (routes with `open_data`): plain JSON aggregates for anyone, never sealed. Under the
+// reserved actor name "public" so that the gateway's write ACL (<site>/+/#) covers it.
+inline constexpr const char* kOpenDataKind = "open-data";
+inline std::string openDataTopic(const std::string& site) {
+  return std::string(kTopicRoot) + "/" + site + "/public/" + kOpenDataKind;
+}
 inline constexpr const char* kCheckpointKind = "checkpoint";
 
 inline bool isRetainedTopic(const std::string& topic) {

@@ -141,6 +141,67 @@ TEST(BrokerAclTest, ActorsReadOnlyTheirOwnTopicsAndTheGatewayWritesOnlyItsPrefix
   EXPECT_EQ(police.topics(), (std::vector<std::string>{"lantaarn/v1/s1/police/event"}));
 }
 
+// Open data: the one topic every client may read, anonymous ones included; nobody but the
+// gateway writes it, and reading it opens nothing else.
+TEST(BrokerAclTest, OpenDataIsReadableByEveryClientAndWritableOnlyByTheGateway) {
+  auto p = policy();
+  auto* route = p.add_routes();
+  route->set_to("police");
+  route->set_purpose("public_order");
+  route->set_open_data(true);
+  route->mutable_aggregate()->set_interval("15m");
+  gw::testing::TempDir dir;
+  std::ofstream(dir / "acl") << config::mosquittoAcl(p);
+  for (const char* user : {"gw-s1", "politie"}) {
+    std::vector<std::string> argv = {"mosquitto_passwd", "-b", (dir / "passwd").string(), user,
+                                     std::string("pw-") + user};
+    if (std::string(user) == "gw-s1") argv.insert(argv.begin() + 1, "-c");
+    gw::testing::ChildProcess passwd({argv, {}, {}, dir / "passwd.log"});
+    auto status = passwd.wait(std::chrono::seconds(10));
+    ASSERT_TRUE(status && gw::testing::ChildProcess::exitCode(*status) == 0);
+  }
+  gw::testing::BrokerOptions options;
+  options.allow_anonymous = true;  // a citizen without an account
+  options.extra_config = {"acl_file " + (dir / "acl").string(),
+                          "password_file " + (dir / "passwd").string()};
+  gw::testing::MosquittoBroker broker(options);
+
+  std::mutex mutex;
+  std::vector<std::string> citizen_topics;
+  mqtt::async_client citizen(broker.url(), "acl-test-citizen");
+  citizen.set_message_callback([&](mqtt::const_message_ptr m) {
+    std::lock_guard lock(mutex);
+    citizen_topics.push_back(m->get_topic());
+  });
+  citizen.connect()->wait();
+  citizen.subscribe("lantaarn/v1/s1/#", 1)->wait();
+  {
+    // Before `police` connects: the same user gets the same client id, which would take over.
+    Client intruder(broker.url(), "politie");
+    intruder.publish("lantaarn/v1/s1/public/open-data");  // refused: read only
+  }
+  Client police(broker.url(), "politie");
+  police.subscribe("lantaarn/v1/s1/public/open-data");
+  {
+    Client gateway(broker.url(), "gw-s1");
+    EXPECT_TRUE(gateway.publish("lantaarn/v1/s1/police/event"));  // sealed data: not for citizens
+    EXPECT_TRUE(gateway.publish("lantaarn/v1/s1/public/open-data"));
+  }
+  ASSERT_TRUE(waitUntil([&] { return police.topics().size() >= 1; }, std::chrono::seconds(10)))
+      << broker.log();
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        std::lock_guard lock(mutex);
+        return !citizen_topics.empty();
+      },
+      std::chrono::seconds(10)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // room for what must not come
+  EXPECT_EQ(police.topics(), (std::vector<std::string>{"lantaarn/v1/s1/public/open-data"}));
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(citizen_topics, (std::vector<std::string>{"lantaarn/v1/s1/public/open-data"}));
+  citizen.disconnect()->wait();
+}
+
 TEST(BrokerAclTest, DefaultsForBrokerUsers) {
   gateway::v1::Policy p;
   p.mutable_site()->set_id("x");

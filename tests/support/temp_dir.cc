@@ -1,5 +1,7 @@
 #include "tests/support/temp_dir.h"
 
+#include <cstdlib>
+
 #include <stdlib.h>
 
 #include <stdexcept>
@@ -20,7 +22,11 @@ TempDir::~TempDir() {
 
 std::filesystem::path sourceDir() { return GW_SOURCE_DIR; }
 std::filesystem::path binaryDir() { return GW_BINARY_DIR; }
-std::filesystem::path sharedDataDir() { return GW_SHARED_DATA_DIR; }
+std::filesystem::path sharedDataDir() {
+  // A worktree outside the main checkout finds the shared data through this variable.
+  if (const char* dir = std::getenv("GW_SHARED_DATA_DIR"); dir != nullptr && *dir != 0) return dir;
+  return GW_SHARED_DATA_DIR;
+}
 std::filesystem::path testData(const std::string& relative) {
   return sourceDir() / "tests/data" / relative;
 }

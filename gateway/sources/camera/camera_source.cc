@@ -162,6 +162,7 @@ void CameraSource::run() {
       } else {
         frame->image = raw.clone();
       }
+      if (config_.privacy_filter) config_.privacy_filter(frame->image);
       kept_.fetch_add(1);
       kept_counter.fetch_add(1, std::memory_order_relaxed);
       pipeline::FramePtr shared = frame;

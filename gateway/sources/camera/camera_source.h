@@ -32,6 +32,9 @@ struct CameraConfig {
   bool realtime = true;           // files: pace at their own frame rate (false: as fast as decoded)
   bool loop = false;              // files: start over at the end
   std::chrono::milliseconds max_backoff{30000};
+  // Runs on every kept frame, at the processing resolution, before any consumer gets it: the
+  // privacy stage's masks (wired by app/, since stages do not include each other).
+  std::function<void(cv::Mat&)> privacy_filter{};
 };
 
 class CameraSource : public pipeline::Source {
