@@ -25,9 +25,20 @@ bool isTlsUrl(const std::string& url) {
   return url.rfind("ssl://", 0) == 0 || url.rfind("mqtts://", 0) == 0;
 }
 
-uint64_t entryIdOf(const mqtt::token& tok) {
+// A publish's user context carries its outbox entry id and, in the top 16 bits, the session
+// (connection) it was sent in, so that a late failure from a lost session is recognised.
+constexpr int kSessionShift = 48;
+constexpr uint64_t kEntryMask = (uint64_t{1} << kSessionShift) - 1;
+
+void* contextOf(uint64_t entry_id, uint64_t session) {
+  return reinterpret_cast<void*>(
+      static_cast<uintptr_t>((entry_id & kEntryMask) | (session << kSessionShift)));
+}
+uint64_t contextValue(const mqtt::token& tok) {
   return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(tok.get_user_context()));
 }
+uint64_t entryIdOf(const mqtt::token& tok) { return contextValue(tok) & kEntryMask; }
+uint64_t sessionOf(const mqtt::token& tok) { return contextValue(tok) >> kSessionShift; }
 }  // namespace
 
 std::optional<MqttVersion> parseMqttVersion(const std::string& text) {
@@ -69,6 +80,10 @@ Status MqttPublisher::createClient(int mqtt_version) {
   try {
     mqtt::create_options create(mqtt_version,
                                 static_cast<int>(config_.max_inflight) + kBufferHeadroom);
+    // Paho must not keep publishes across a lost connection and send them itself after the
+    // reconnect: they would overtake the in-flight ones the outbox requeues (reordering) and be
+    // sent twice. Without this Paho fails them, and the outbox re-sends everything in order.
+    create.set_send_while_disconnected(false);
     // No Paho persistence: the outbox owns durability (Paho's file store manages ~2k msg/s).
     client_ = std::make_unique<mqtt::async_client>(config_.broker_url, config_.client_id, create,
                                                    nullptr);
@@ -146,6 +161,7 @@ void MqttPublisher::onConnected(int mqtt_version, uint32_t receive_maximum) {
     }
   }
   // A fresh session knows nothing of what was in flight before: send it again, in order.
+  ++session_;
   outbox_.requeueAllInFlight();
   pump();
 }
@@ -215,8 +231,7 @@ void MqttPublisher::pump() {
     }
     try {
       // The entry id rides in the user context, so the acknowledgement finds its entry.
-      client_->publish(dataMessage(entry->message, now_ms),
-                       reinterpret_cast<void*>(static_cast<uintptr_t>(entry->id)), *this);
+      client_->publish(dataMessage(entry->message, now_ms), contextOf(entry->id, session_), *this);
       counters_.add(counterKey("messages_published_total", {{"actor", entry->message.actor_id}}));
     } catch (const mqtt::exception& e) {
       // Disconnected (-3) or Paho's buffer full (-12): keep the entry and try again shortly.
@@ -281,8 +296,13 @@ void MqttPublisher::on_failure(const mqtt::token& tok) {
   }
   const uint64_t id = entryIdOf(tok);
   if (id == 0) return;
-  boost::asio::post(executor_, [this, id] {
+  const uint64_t session = sessionOf(tok);
+  boost::asio::post(executor_, [this, id, session] {
     counters_.add("publish_failed_total");
+    // A failure from a session that is gone: losing it already requeued everything in flight,
+    // in order, and the entry may be in flight again in the new session. Requeueing it now would
+    // send it twice and out of order.
+    if (session != (session_ & 0xffff)) return;
     outbox_.requeue(id);
     retryLater();
   });

@@ -107,6 +107,7 @@ class MqttPublisher : private mqtt::iaction_listener {
   boost::asio::steady_timer reconnect_timer_;
   ReconnectBackoff backoff_;
   std::atomic<bool> connected_{false};
+  uint64_t session_ = 0;  // +1 per connection; tags each publish (only the low 16 bits travel)
   std::atomic<uint32_t> window_;
   std::atomic<int> protocol_version_{0};
   bool retry_scheduled_ = false;
