@@ -44,21 +44,22 @@ TEST(BatchingE2eTest, MeasurementsArriveBatchedAndTheEventIsNotHeldBehindItsBatc
   const int port = gw::testing::freeLoopbackPort();
   std::ofstream(dir / "policy.yaml") << batchPolicy(dir.path(), port);
 
-  ChildProcess subscriber(
-      {{bin("gatewayctl"), "subscribe", "--broker", broker.url(), "--site", "batch-site", "--actor",
-        "municipality", "--key", (dir / "keys" / "municipality.key").string(), "--gateway-key",
-        (dir / "keys" / "gateway.pub").string(), "--json"},
-       {},
-       dir / "sub.out",
-       dir / "sub.err"});
+  ChildProcess subscriber({{gw::testing::appBinary("gatewayctl"), "subscribe", "--broker",
+                            broker.url(), "--site", "batch-site", "--actor", "municipality",
+                            "--key", (dir / "keys" / "municipality.key").string(), "--gateway-key",
+                            (dir / "keys" / "gateway.pub").string(), "--json"},
+                           {},
+                           dir / "sub.out",
+                           dir / "sub.err"});
   ASSERT_TRUE(
       waitUntil([&] { return subscriber.readStderr().find("subscribed") != std::string::npos; },
                 std::chrono::seconds(15)));
-  ChildProcess gatewayd({{bin("gatewayd"), "--policy", (dir / "policy.yaml").string(), "--broker",
-                          broker.url(), "--state-dir", (dir / "state").string()},
-                         {},
-                         dir / "gatewayd.out",
-                         dir / "gatewayd.err"});
+  ChildProcess gatewayd(
+      {{gw::testing::appBinary("gatewayd"), "--policy", (dir / "policy.yaml").string(), "--broker",
+        broker.url(), "--state-dir", (dir / "state").string()},
+       {},
+       dir / "gatewayd.out",
+       dir / "gatewayd.err"});
   ASSERT_TRUE(
       waitUntil([&] { return gw::testing::acceptsConnections(port); }, std::chrono::seconds(20)));
 

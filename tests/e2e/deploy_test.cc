@@ -20,10 +20,6 @@ namespace fs = std::filesystem;
 using gw::testing::ChildProcess;
 using gw::testing::TempDir;
 
-std::string bin(const std::string& name) {
-  return (gw::testing::binaryDir() / "gateway/app" / name).string();
-}
-
 std::string findProgram(const std::string& name) {
   for (const char* dir : {"/usr/bin", "/bin", "/usr/sbin", "/usr/local/bin"}) {
     const fs::path p = fs::path(dir) / name;
@@ -57,7 +53,7 @@ TEST(SystemdUnitTest, VerifiesWithoutAnyWarningAndIsHardened) {
   const std::string installed = "/usr/bin/gatewayd";
   const auto exec = unit.find(installed);
   ASSERT_NE(exec, std::string::npos);
-  unit.replace(exec, installed.size(), bin("gatewayd"));
+  unit.replace(exec, installed.size(), gw::testing::appBinary("gatewayd"));
   std::ofstream(dir / "lantaarn-gatewayd.service") << unit;
   Ran verify = run({analyze, "verify", "--man=no", (dir / "lantaarn-gatewayd.service").string()},
                    dir.path(), "verify");
@@ -128,7 +124,8 @@ class NotifySocket {
 TEST(SdNotifyTest, GatewaydReportsReadyPingsTheWatchdogAndReportsReloadAndStop) {
   TempDir dir;
   gw::testing::MosquittoBroker broker;
-  ASSERT_EQ(run({bin("gatewayctl"), "keygen", "--actor", "a", "--out", (dir / "keys").string()},
+  ASSERT_EQ(run({gw::testing::appBinary("gatewayctl"), "keygen", "--actor", "a", "--out",
+                 (dir / "keys").string()},
                 dir.path(), "keygen")
                 .exit_code,
             0);
@@ -141,8 +138,8 @@ TEST(SdNotifyTest, GatewaydReportsReadyPingsTheWatchdogAndReportsReloadAndStop) 
                                    "    sensor: {format: json_reading, udp: {port: "
                                 << gw::testing::freeLoopbackPort() << "}}\n";
   NotifySocket notify(dir / "notify");
-  ChildProcess gatewayd({{bin("gatewayd"), "--policy", (dir / "p.yaml").string(), "--broker",
-                          broker.url(), "--state-dir", "", "--ops-listen", "off"},
+  ChildProcess gatewayd({{gw::testing::appBinary("gatewayd"), "--policy", (dir / "p.yaml").string(),
+                          "--broker", broker.url(), "--state-dir", "", "--ops-listen", "off"},
                          {{"NOTIFY_SOCKET", (dir / "notify").string()},
                           {"WATCHDOG_USEC", "200000"}},  // pings every 100 ms
                          dir / "gatewayd.out",

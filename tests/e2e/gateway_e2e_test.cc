@@ -30,10 +30,6 @@ const std::filesystem::path kPmFile =
 const std::filesystem::path kClimateFile =
     gw::testing::testData("air/sensor_community/2019-02-13_dht22_sensor_5332.csv");
 
-std::string bin(const std::string& name) {
-  return (gw::testing::binaryDir() / "gateway/app" / name).string();
-}
-
 // The data rows of the SDS011 file, split on ';' with plain string code (independent of the
 // gateway's parser), 12 cells each.
 std::vector<std::vector<std::string>> pmRows() {
@@ -161,13 +157,13 @@ class GatewayE2eTest : public ::testing::Test {
   std::unique_ptr<ChildProcess> subscribeWith(const std::string& actor,
                                               const std::filesystem::path& key,
                                               const std::string& tag) {
-    auto child = std::make_unique<ChildProcess>(
-        ChildProcess::Options{{bin("gatewayctl"), "subscribe", "--broker", broker_.url(), "--site",
-                               "e2e-site", "--actor", actor, "--key", key.string(), "--gateway-key",
-                               (dir_ / "keys" / "gateway.pub").string(), "--json"},
-                              {},
-                              dir_ / (tag + ".out"),
-                              dir_ / (tag + ".err")});
+    auto child = std::make_unique<ChildProcess>(ChildProcess::Options{
+        {gw::testing::appBinary("gatewayctl"), "subscribe", "--broker", broker_.url(), "--site",
+         "e2e-site", "--actor", actor, "--key", key.string(), "--gateway-key",
+         (dir_ / "keys" / "gateway.pub").string(), "--json"},
+        {},
+        dir_ / (tag + ".out"),
+        dir_ / (tag + ".err")});
     EXPECT_TRUE(
         waitUntil([&] { return child->readStderr().find("subscribed") != std::string::npos; },
                   std::chrono::seconds(15)))
@@ -201,11 +197,12 @@ TEST_F(GatewayE2eTest, EachActorGetsExactlyItsRoutedDataAndNothingElse) {
   auto police = subscribe("police", "police");
   auto eavesdropper = subscribe("municipality", "police");  // police's key on municipality's topics
 
-  ChildProcess gatewayd({{bin("gatewayd"), "--policy", (dir_ / "policy.yaml").string(), "--broker",
-                          broker_.url(), "--state-dir", (dir_ / "state").string()},
-                         {},
-                         dir_ / "gatewayd.out",
-                         dir_ / "gatewayd.err"});
+  ChildProcess gatewayd(
+      {{gw::testing::appBinary("gatewayd"), "--policy", (dir_ / "policy.yaml").string(), "--broker",
+        broker_.url(), "--state-dir", (dir_ / "state").string()},
+       {},
+       dir_ / "gatewayd.out",
+       dir_ / "gatewayd.err"});
   const size_t want_municipality = expected.pm10.size() + expected.events.size();
   const size_t want_public = expected.pm25.size();
   ASSERT_TRUE(waitUntil(
@@ -313,11 +310,12 @@ TEST_F(GatewayE2eTest, LiveUdpReadingsAndCameraHealthEventsReachTheirActors) {
          "  - {to: municipality, purpose: maintenance, from: {health: [camera_offline]}}\n";
   auto municipality = subscribe("municipality", "municipality");
   auto rws = subscribe("rijkswaterstaat", "rijkswaterstaat");
-  ChildProcess gatewayd({{bin("gatewayd"), "--policy", (dir_ / "live.yaml").string(), "--broker",
-                          broker_.url(), "--state-dir", (dir_ / "state").string()},
-                         {},
-                         dir_ / "gatewayd.out",
-                         dir_ / "gatewayd.err"});
+  ChildProcess gatewayd(
+      {{gw::testing::appBinary("gatewayd"), "--policy", (dir_ / "live.yaml").string(), "--broker",
+        broker_.url(), "--state-dir", (dir_ / "state").string()},
+       {},
+       dir_ / "gatewayd.out",
+       dir_ / "gatewayd.err"});
   ASSERT_TRUE(
       waitUntil([&] { return gatewayd.readStderr().find("udp=127.0.0.1") != std::string::npos; },
                 std::chrono::seconds(20)))
@@ -395,8 +393,8 @@ TEST_F(GatewayE2eTest, SighupSwapsThePolicyUnderLoadWithoutLossAndRemovedActorsG
   std::ofstream(policy) << reloadPolicy(dir_ / "keys", true, "v1");
   auto municipality = subscribe("municipality", "municipality");
   auto pub = subscribe("public", "public");
-  ChildProcess gatewayd({{bin("gatewayd"), "--policy", policy.string(), "--broker", broker_.url(),
-                          "--state-dir", (dir_ / "state").string()},
+  ChildProcess gatewayd({{gw::testing::appBinary("gatewayd"), "--policy", policy.string(),
+                          "--broker", broker_.url(), "--state-dir", (dir_ / "state").string()},
                          {},
                          dir_ / "gatewayd.out",
                          dir_ / "gatewayd.err"});
@@ -463,8 +461,8 @@ TEST_F(GatewayE2eTest, AReloadThatRotatesAnActorsKeyLeavesTheOldKeyNothingOfTheN
   std::ofstream(policy) << v1;
   auto old_key = subscribeWith("municipality", dir_ / "keys" / "municipality.key", "old");
   auto new_key = subscribeWith("municipality", dir_ / "new" / "municipality.key", "new");
-  ChildProcess gatewayd({{bin("gatewayd"), "--policy", policy.string(), "--broker", broker_.url(),
-                          "--state-dir", (dir_ / "state").string()},
+  ChildProcess gatewayd({{gw::testing::appBinary("gatewayd"), "--policy", policy.string(),
+                          "--broker", broker_.url(), "--state-dir", (dir_ / "state").string()},
                          {},
                          dir_ / "gatewayd.out",
                          dir_ / "gatewayd.err"});
@@ -529,11 +527,12 @@ TEST_F(GatewayE2eTest, CameraFramesReachAPluginDetectorAndItsEventsTheActor) {
          "routes:\n"
          "  - {to: municipality, purpose: testing, from: {detectors: [frames]}}\n";
   auto municipality = subscribe("municipality", "municipality");
-  ChildProcess gatewayd({{bin("gatewayd"), "--policy", (dir_ / "camera.yaml").string(), "--broker",
-                          broker_.url(), "--state-dir", (dir_ / "state").string()},
-                         {},
-                         dir_ / "gatewayd.out",
-                         dir_ / "gatewayd.err"});
+  ChildProcess gatewayd(
+      {{gw::testing::appBinary("gatewayd"), "--policy", (dir_ / "camera.yaml").string(), "--broker",
+        broker_.url(), "--state-dir", (dir_ / "state").string()},
+       {},
+       dir_ / "gatewayd.out",
+       dir_ / "gatewayd.err"});
   ASSERT_TRUE(waitUntil([&] { return lineCount(dir_ / "municipality-as-municipality.out") >= 5; },
                         std::chrono::seconds(30)))
       << gatewayd.readStderr();
@@ -553,7 +552,7 @@ TEST_F(GatewayE2eTest, CameraFramesReachAPluginDetectorAndItsEventsTheActor) {
 TEST_F(GatewayE2eTest, ReplayDryRunPrintsPerActorWhatWouldBeSentWithoutABroker) {
   writeKeys(dir_ / "keys", {"municipality", "public", "police"});
   ChildProcess replay(
-      {{bin("gatewayctl"), "replay", "--policy",
+      {{gw::testing::appBinary("gatewayctl"), "replay", "--policy",
         (gw::testing::sourceDir() / "policies/demo.yaml").string(), "--speed", "max", "--json"},
        {{"LANTAARN_KEYS", (dir_ / "keys").string()}},
        dir_ / "replay.out",
@@ -583,8 +582,8 @@ TEST_F(GatewayE2eTest, ReplayDryRunPrintsPerActorWhatWouldBeSentWithoutABroker) 
 TEST_F(GatewayE2eTest, GatewaydRefusesAnInvalidPolicyWithItsErrors) {
   std::ofstream(dir_ / "bad.yaml")
       << "site: {id: x}\nroutes:\n  - {to: nobody, purpose: p, from: {measurements: [pm10]}}\n";
-  ChildProcess gatewayd({{bin("gatewayd"), "--policy", (dir_ / "bad.yaml").string(), "--state-dir",
-                          (dir_ / "state").string()},
+  ChildProcess gatewayd({{gw::testing::appBinary("gatewayd"), "--policy",
+                          (dir_ / "bad.yaml").string(), "--state-dir", (dir_ / "state").string()},
                          {},
                          {},
                          dir_ / "err"});
@@ -598,12 +597,13 @@ TEST_F(GatewayE2eTest, GatewaydRefusesAnInvalidPolicyWithItsErrors) {
 
 TEST_F(GatewayE2eTest, SubscribeWithCountExitsZeroAndOnTimeoutNonZero) {
   writeKeys(dir_ / "keys", {"fire"});
-  ChildProcess sub({{bin("gatewayctl"), "subscribe", "--broker", broker_.url(), "--site", "s",
-                     "--actor", "fire", "--key", (dir_ / "keys/fire.key").string(), "--gateway-key",
-                     (dir_ / "keys/gateway.pub").string(), "--count", "1", "--timeout", "1"},
-                    {},
-                    {},
-                    dir_ / "err"});
+  ChildProcess sub(
+      {{gw::testing::appBinary("gatewayctl"), "subscribe", "--broker", broker_.url(), "--site", "s",
+        "--actor", "fire", "--key", (dir_ / "keys/fire.key").string(), "--gateway-key",
+        (dir_ / "keys/gateway.pub").string(), "--count", "1", "--timeout", "1"},
+       {},
+       {},
+       dir_ / "err"});
   auto status = sub.wait(std::chrono::seconds(20));
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(ChildProcess::exitCode(*status), 1);
@@ -637,8 +637,8 @@ TEST(GatewayCrashE2eTest, SigkilledGatewaydResendsEverythingAfterRestart) {
   const Expected expected = expectedFromCsv();
   const std::string state = (dir / "state").string();
 
-  ChildProcess first({{bin("gatewayd"), "--policy", (dir / "run1.yaml").string(), "--broker",
-                       unreachable.url(), "--state-dir", state},
+  ChildProcess first({{gw::testing::appBinary("gatewayd"), "--policy", (dir / "run1.yaml").string(),
+                       "--broker", unreachable.url(), "--state-dir", state},
                       {},
                       dir / "run1.out",
                       dir / "run1.err"});
@@ -653,20 +653,21 @@ TEST(GatewayCrashE2eTest, SigkilledGatewaydResendsEverythingAfterRestart) {
   first.signal(SIGKILL);
   ASSERT_TRUE(first.wait(std::chrono::seconds(10)).has_value());
 
-  ChildProcess sub(
-      {{bin("gatewayctl"), "subscribe", "--broker", broker.url(), "--site", "e2e-site", "--actor",
-        "municipality", "--key", (dir / "keys" / "municipality.key").string(), "--gateway-key",
-        (dir / "keys" / "gateway.pub").string(), "--json"},
-       {},
-       dir / "sub.out",
-       dir / "sub.err"});
+  ChildProcess sub({{gw::testing::appBinary("gatewayctl"), "subscribe", "--broker", broker.url(),
+                     "--site", "e2e-site", "--actor", "municipality", "--key",
+                     (dir / "keys" / "municipality.key").string(), "--gateway-key",
+                     (dir / "keys" / "gateway.pub").string(), "--json"},
+                    {},
+                    dir / "sub.out",
+                    dir / "sub.err"});
   ASSERT_TRUE(waitUntil([&] { return sub.readStderr().find("subscribed") != std::string::npos; },
                         std::chrono::seconds(15)));
-  ChildProcess second({{bin("gatewayd"), "--policy", (dir / "run2.yaml").string(), "--broker",
-                        broker.url(), "--state-dir", state},
-                       {},
-                       dir / "run2.out",
-                       dir / "run2.err"});
+  ChildProcess second(
+      {{gw::testing::appBinary("gatewayd"), "--policy", (dir / "run2.yaml").string(), "--broker",
+        broker.url(), "--state-dir", state},
+       {},
+       dir / "run2.out",
+       dir / "run2.err"});
   const size_t want = expected.pm10.size() + expected.events.size();
   EXPECT_TRUE(
       waitUntil([&] { return lineCount(dir / "sub.out") >= want; }, std::chrono::seconds(120)))

@@ -26,10 +26,6 @@ using gw::testing::TempDir;
 using gw::testing::waitUntil;
 using nlohmann::json;
 
-std::string bin(const std::string& name) {
-  return (gw::testing::binaryDir() / "gateway/app" / name).string();
-}
-
 // Prometheus text -> {"name{labels}": value}, with a plain line split (not the exporter's code).
 std::map<std::string, double> parseMetrics(const std::string& text) {
   std::map<std::string, double> out;
@@ -84,22 +80,22 @@ class OpsE2eTest : public ::testing::Test {
 
   void startGateway() {
     subscriber_ = std::make_unique<ChildProcess>(ChildProcess::Options{
-        {bin("gatewayctl"), "subscribe", "--broker", broker_.url(), "--site", "ops-site", "--actor",
-         "municipality", "--key", (dir_ / "keys/municipality.key").string(), "--gateway-key",
-         (dir_ / "keys/gateway.pub").string(), "--json"},
+        {gw::testing::appBinary("gatewayctl"), "subscribe", "--broker", broker_.url(), "--site",
+         "ops-site", "--actor", "municipality", "--key", (dir_ / "keys/municipality.key").string(),
+         "--gateway-key", (dir_ / "keys/gateway.pub").string(), "--json"},
         {},
         dir_ / "sub.out",
         dir_ / "sub.err"});
     ASSERT_TRUE(
         waitUntil([&] { return subscriber_->readStderr().find("subscribed") != std::string::npos; },
                   std::chrono::seconds(15)));
-    gatewayd_ = std::make_unique<ChildProcess>(
-        ChildProcess::Options{{bin("gatewayd"), "--policy", (dir_ / "ops.yaml").string(),
-                               "--broker", broker_.url(), "--state-dir", (dir_ / "state").string(),
-                               "--ops-listen", "127.0.0.1:" + std::to_string(ops_port_)},
-                              {},
-                              dir_ / "gatewayd.out",
-                              dir_ / "gatewayd.err"});
+    gatewayd_ = std::make_unique<ChildProcess>(ChildProcess::Options{
+        {gw::testing::appBinary("gatewayd"), "--policy", (dir_ / "ops.yaml").string(), "--broker",
+         broker_.url(), "--state-dir", (dir_ / "state").string(), "--ops-listen",
+         "127.0.0.1:" + std::to_string(ops_port_)},
+        {},
+        dir_ / "gatewayd.out",
+        dir_ / "gatewayd.err"});
     ASSERT_TRUE(waitUntil(
         [&] {
           const std::string err = gatewayd_->readStderr();
@@ -254,10 +250,11 @@ TEST(OpsEndpointE2eTest, ABadOpsAddressOrStallDurationIsAPolicyError) {
                                      "gateway: {ops: {listen: 'localhost:x', stall_after: soon}}\n"
                                      "actors: [{id: a, public_key_file: "
                                   << (dir / "keys/a.pub").string() << ", purposes: [p]}]\n";
-  ChildProcess check({{bin("gatewayctl"), "policy", "check", (dir / "bad.yaml").string()},
-                      {},
-                      dir / "check.out",
-                      dir / "check.err"});
+  ChildProcess check(
+      {{gw::testing::appBinary("gatewayctl"), "policy", "check", (dir / "bad.yaml").string()},
+       {},
+       dir / "check.out",
+       dir / "check.err"});
   auto rc = check.wait(std::chrono::seconds(20));
   ASSERT_TRUE(rc.has_value());
   EXPECT_NE(ChildProcess::exitCode(*rc), 0);

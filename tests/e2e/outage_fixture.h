@@ -33,10 +33,6 @@ using nlohmann::json;
 inline constexpr int kMessages = 10000;
 inline constexpr const char* kSite = "outage-site";
 
-inline std::string bin(const std::string& name) {
-  return (gw::testing::binaryDir() / "gateway/app" / name).string();
-}
-
 inline int64_t nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -123,10 +119,10 @@ class BrokerOutageE2eTest : public ::testing::Test {
   // An actor as deployed for "nothing lost": a stable client id and a persistent session.
   std::unique_ptr<ChildProcess> subscribe(const std::string& actor) {
     auto child = std::make_unique<ChildProcess>(ChildProcess::Options{
-        {bin("gatewayctl"), "subscribe", "--broker", broker_.url(), "--site", kSite, "--actor",
-         actor, "--key", (dir_ / "keys" / (actor + ".key")).string(), "--gateway-key",
-         (dir_ / "keys" / "gateway.pub").string(), "--json", "--client-id", "outage-test-" + actor,
-         "--persistent-session"},
+        {gw::testing::appBinary("gatewayctl"), "subscribe", "--broker", broker_.url(), "--site",
+         kSite, "--actor", actor, "--key", (dir_ / "keys" / (actor + ".key")).string(),
+         "--gateway-key", (dir_ / "keys" / "gateway.pub").string(), "--json", "--client-id",
+         "outage-test-" + actor, "--persistent-session"},
         {},
         dir_ / (actor + ".out"),
         dir_ / (actor + ".err")});
@@ -139,13 +135,13 @@ class BrokerOutageE2eTest : public ::testing::Test {
 
   std::unique_ptr<ChildProcess> gatewayd(int tcp_port) {
     std::ofstream(dir_ / "policy.yaml") << policyText(dir_.path(), tcp_port);
-    auto child = std::make_unique<ChildProcess>(
-        ChildProcess::Options{{bin("gatewayd"), "--policy", (dir_ / "policy.yaml").string(),
-                               "--broker", broker_.url(), "--state-dir", (dir_ / "state").string()},
-                              {},
-                              dir_ / "gatewayd.out",
-                              dir_ / "gatewayd.err",
-                              true});
+    auto child = std::make_unique<ChildProcess>(ChildProcess::Options{
+        {gw::testing::appBinary("gatewayd"), "--policy", (dir_ / "policy.yaml").string(),
+         "--broker", broker_.url(), "--state-dir", (dir_ / "state").string()},
+        {},
+        dir_ / "gatewayd.out",
+        dir_ / "gatewayd.err",
+        true});
     EXPECT_TRUE(waitUntil([&] { return gw::testing::acceptsConnections(tcp_port); },
                           std::chrono::seconds(20)))
         << child->readStderr();

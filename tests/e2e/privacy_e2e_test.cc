@@ -33,10 +33,6 @@ const std::filesystem::path kPmFile =
     gw::testing::testData("air/sensor_community/2019-02-13_sds011_sensor_5331.csv");
 constexpr double kCamLat = 52.0907, kCamLon = 5.1214;
 
-std::string bin(const std::string& name) {
-  return (gw::testing::binaryDir() / "gateway/app" / name).string();
-}
-
 // PM10 rows of the file, by a plain split (not the gateway's parser).
 size_t pm10RowsInFile() {
   std::ifstream in(kPmFile);
@@ -193,11 +189,12 @@ TEST_F(PrivacyE2eTest, SnapshotsShowNoFaceMasksHoldEnvelopesAreMinimisedAndOpenD
   citizen.connect()->wait();
   citizen.subscribe("lantaarn/v1/e2e-site/public/#", 1)->wait();
 
-  ChildProcess gatewayd({{bin("gatewayd"), "--policy", (dir_ / "policy.yaml").string(), "--broker",
-                          broker_.url(), "--state-dir", (dir_ / "state").string()},
-                         {},
-                         dir_ / "gatewayd.out",
-                         dir_ / "gatewayd.err"});
+  ChildProcess gatewayd(
+      {{gw::testing::appBinary("gatewayd"), "--policy", (dir_ / "policy.yaml").string(), "--broker",
+        broker_.url(), "--state-dir", (dir_ / "state").string()},
+       {},
+       dir_ / "gatewayd.out",
+       dir_ / "gatewayd.err"});
   ASSERT_TRUE(waitUntil([&] { return !ambulance.messages().empty() && !police.messages().empty(); },
                         std::chrono::seconds(60)))
       << gatewayd.readStderr().substr(0, 4000);
@@ -306,7 +303,7 @@ TEST_F(PrivacyE2eTest, SnapshotsShowNoFaceMasksHoldEnvelopesAreMinimisedAndOpenD
   EXPECT_EQ(open_count(), expected_pm10);
 
   // 5. What the box keeps: the events of both routes, for 72 h and 28 d from their period.
-  ChildProcess status({{bin("gatewayctl"), "retention", "status", "--state-dir",
+  ChildProcess status({{gw::testing::appBinary("gatewayctl"), "retention", "status", "--state-dir",
                         (dir_ / "state").string(), "--json"},
                        {},
                        dir_ / "status.out",
@@ -360,11 +357,12 @@ TEST_F(PrivacyE2eTest, SnapshotsOfFramesWithFacesLeaveTheBoxWithoutThem) {
   Collector ambulance, police;
   auto ambulance_sub = subscribe("ambulance", ambulance);
   auto police_sub = subscribe("police", police);
-  ChildProcess gatewayd({{bin("gatewayd"), "--policy", (dir_ / "faces.yaml").string(), "--broker",
-                          broker_.url(), "--state-dir", (dir_ / "state").string()},
-                         {},
-                         dir_ / "gatewayd.out",
-                         dir_ / "gatewayd.err"});
+  ChildProcess gatewayd(
+      {{gw::testing::appBinary("gatewayd"), "--policy", (dir_ / "faces.yaml").string(), "--broker",
+        broker_.url(), "--state-dir", (dir_ / "state").string()},
+       {},
+       dir_ / "gatewayd.out",
+       dir_ / "gatewayd.err"});
   ASSERT_TRUE(
       waitUntil([&] { return ambulance.messages().size() >= 3 && police.messages().size() >= 3; },
                 std::chrono::seconds(60)))
@@ -396,11 +394,12 @@ TEST_F(PrivacyE2eTest, SnapshotsOfFramesWithFacesLeaveTheBoxWithoutThem) {
 }
 
 TEST_F(PrivacyE2eTest, RegisterExportWritesMarkdownAndJsonFromThePolicy) {
-  ChildProcess exporter({{bin("gatewayctl"), "register", "export", (dir_ / "register").string(),
-                          "--policy", (dir_ / "policy.yaml").string()},
-                         {},
-                         dir_ / "register.out",
-                         dir_ / "register.err"});
+  ChildProcess exporter(
+      {{gw::testing::appBinary("gatewayctl"), "register", "export", (dir_ / "register").string(),
+        "--policy", (dir_ / "policy.yaml").string()},
+       {},
+       dir_ / "register.out",
+       dir_ / "register.err"});
   ASSERT_EQ(exporter.wait(std::chrono::seconds(20)).value_or(-1), 0) << exporter.readStderr();
   const json entry = json::parse(gw::testing::readWholeFile(dir_ / "register.json"));
   EXPECT_EQ(entry["contact"], "privacy@gemeente.example");

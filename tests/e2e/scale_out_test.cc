@@ -28,10 +28,6 @@ using nlohmann::json;
 const std::filesystem::path kPmFile =
     gw::testing::testData("air/sensor_community/2019-02-13_sds011_sensor_5331.csv");
 
-std::string bin(const std::string& name) {
-  return (gw::testing::binaryDir() / "gateway/app" / name).string();
-}
-
 // PM10 (P1, column 7) and PM2.5 (P2, column 10) values of the file, with a plain split.
 std::pair<std::multiset<double>, std::multiset<double>> pmValues() {
   std::multiset<double> pm10, pm25;
@@ -122,9 +118,9 @@ TEST(ScaleOutE2eTest, GatewaysOfManySitesThroughABridgeReachExactlyTheirActorsCe
   std::map<std::string, std::unique_ptr<ChildProcess>> actors;
   for (const char* actor : {"municipality", "public", "police"}) {
     actors[actor] = std::make_unique<ChildProcess>(ChildProcess::Options{
-        {bin("gatewayctl"), "subscribe", "--broker", central.url(), "--site", "+", "--actor", actor,
-         "--key", (dir / "keys" / (std::string(actor) + ".key")).string(), "--gateway-key",
-         (dir / "gateways").string(), "--json"},
+        {gw::testing::appBinary("gatewayctl"), "subscribe", "--broker", central.url(), "--site",
+         "+", "--actor", actor, "--key", (dir / "keys" / (std::string(actor) + ".key")).string(),
+         "--gateway-key", (dir / "gateways").string(), "--json"},
         {},
         dir / (std::string(actor) + ".out"),
         dir / (std::string(actor) + ".err")});
@@ -139,8 +135,8 @@ TEST(ScaleOutE2eTest, GatewaysOfManySitesThroughABridgeReachExactlyTheirActorsCe
   for (const auto& site : sites) {
     std::ofstream(dir / (site.id + ".yaml")) << sitePolicy(site, dir / "keys");
     gateways.push_back(std::make_unique<ChildProcess>(ChildProcess::Options{
-        {bin("gatewayd"), "--policy", (dir / (site.id + ".yaml")).string(), "--broker", edge.url(),
-         "--state-dir", (dir / ("state-" + site.id)).string()},
+        {gw::testing::appBinary("gatewayd"), "--policy", (dir / (site.id + ".yaml")).string(),
+         "--broker", edge.url(), "--state-dir", (dir / ("state-" + site.id)).string()},
         {},
         dir / (site.id + ".out"),
         dir / (site.id + ".err")}));

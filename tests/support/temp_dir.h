@@ -25,5 +25,7 @@ std::filesystem::path binaryDir();
 std::filesystem::path sharedDataDir();
 // A path under the repository's tests/data.
 std::filesystem::path testData(const std::string& relative);
+// The built gatewayd or gatewayctl, for tests that run the real binaries.
+std::string appBinary(const std::string& name);
 
 }  // namespace gw::testing
