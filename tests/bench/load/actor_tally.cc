@@ -70,8 +70,8 @@ void ActorTally::onDelivery(PerActor& per, const actor::Delivery& delivery) {
     ++per.count.other_events;  // a camera's fall detector, in a camera run
   } else if (m.has_event()) {
     ++per.count.events;
-    per.alarm_latency_us.push_back(now_us -
-                                   sendTimeOf(m.event().observed_unix_ms(), m.event().value()));
+    const int64_t sent = sendTimeOf(m.event().observed_unix_ms(), m.event().value());
+    per.alarm_latency.push_back({sent, now_us - sent});
     ++events_seen_;
   }
   last_data_us_ = now_us;
@@ -91,8 +91,8 @@ void ActorTally::onReading(PerActor& per, const gateway::v1::Reading& reading, i
   } else {
     ++per.count.duplicate_readings;
   }
-  per.reading_latency_us.push_back(now_us -
-                                   sendTimeOf(reading.observed_unix_ms(), reading.value()));
+  const int64_t sent = sendTimeOf(reading.observed_unix_ms(), reading.value());
+  per.reading_latency.push_back({sent, now_us - sent});
 }
 
 std::vector<ActorCount> ActorTally::counts() const {
@@ -104,10 +104,9 @@ std::vector<ActorCount> ActorTally::counts() const {
 Latencies ActorTally::latencies() const {
   Latencies out;
   for (const auto& per : actors_) {
-    out.readings_us.insert(out.readings_us.end(), per->reading_latency_us.begin(),
-                           per->reading_latency_us.end());
-    out.alarms_us.insert(out.alarms_us.end(), per->alarm_latency_us.begin(),
-                         per->alarm_latency_us.end());
+    out.readings.insert(out.readings.end(), per->reading_latency.begin(),
+                        per->reading_latency.end());
+    out.alarms.insert(out.alarms.end(), per->alarm_latency.begin(), per->alarm_latency.end());
   }
   return out;
 }

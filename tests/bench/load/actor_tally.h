@@ -25,9 +25,14 @@ struct ActorCount {
   int64_t envelope_duplicates = 0, rejected = 0, gaps = 0;
 };
 
+struct Timed {
+  int64_t send_us;     // wall clock, when the sensor wrote it
+  int64_t latency_us;  // from then to decrypted at the actor
+};
+
 struct Latencies {
-  std::vector<int64_t> readings_us;
-  std::vector<int64_t> alarms_us;
+  std::vector<Timed> readings;
+  std::vector<Timed> alarms;
 };
 
 class ActorTally {
@@ -57,8 +62,8 @@ class ActorTally {
     std::unique_ptr<actor::ActorSubscriber> subscriber;
     ActorCount count;
     std::vector<std::vector<uint8_t>> seen;  // [source][sequence] -> times received
-    std::vector<int64_t> reading_latency_us;
-    std::vector<int64_t> alarm_latency_us;
+    std::vector<Timed> reading_latency;
+    std::vector<Timed> alarm_latency;
   };
   void onDelivery(PerActor& actor, const actor::Delivery& delivery);
   void onReading(PerActor& actor, const gateway::v1::Reading& reading, int64_t now_us);

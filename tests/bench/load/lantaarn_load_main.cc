@@ -78,7 +78,8 @@ int runBareChild(int argc, char** argv) {
   CLI11_PARSE(cli, argc, argv);
   plan.mqtt5 = !v311;
   const BareResult r = runBarePublisher(plan);
-  std::cout << r.first_publish_us << " " << r.last_ack_us << " " << r.acked << "\n";
+  std::cout << r.first_publish_us << " " << r.last_ack_us << " " << r.acked << " "
+            << selfUsage().cpu_seconds << "\n";
   if (!r.error.empty()) std::cerr << r.error << "\n";
   return r.error.empty() ? 0 : 1;
 }
@@ -254,7 +255,7 @@ int run(const LoadOptions& o) {
     report.bare_delivered = tally.bareSeen() - bare_before;
     std::istringstream out(bare.readStdout());
     int64_t first_us = 0, last_ack_us = 0, acked = 0;
-    out >> first_us >> last_ack_us >> acked;
+    out >> first_us >> last_ack_us >> acked >> report.bare_cpu_s;
     if (!status || ChildProcess::exitCode(*status) != 0 || first_us == 0) {
       report.bare_error = "bare publisher failed: " + bare.readStderr();
       report.problems.push_back(report.bare_error);
@@ -292,8 +293,25 @@ int run(const LoadOptions& o) {
   if (report.bare_messages_per_s > 0)
     report.ratio = report.messages_per_s / report.bare_messages_per_s;
   const auto lat = tally.latencies();
-  report.reading_latency = percentiles(lat.readings_us);
-  report.alarm_latency = percentiles(lat.alarms_us);
+  const int64_t warm_until_us = feeder.firstSendUs() + 1'000'000;
+  auto split = [&](const std::vector<Timed>& timed, Percentiles* all, Percentiles* steady) {
+    std::vector<int64_t> every, later;
+    for (const auto& t : timed) {
+      every.push_back(t.latency_us);
+      if (t.send_us >= warm_until_us) later.push_back(t.latency_us);
+    }
+    *all = percentiles(std::move(every));
+    *steady = percentiles(std::move(later));
+  };
+  split(lat.readings, &report.reading_latency, &report.reading_latency_steady);
+  split(lat.alarms, &report.alarm_latency, &report.alarm_latency_steady);
+  if (!o.latency_file.empty()) {
+    std::ofstream out(o.latency_file);
+    out << "kind,send_us,latency_us\n";
+    for (const auto& t : lat.readings)
+      out << "reading," << t.send_us << "," << t.latency_us << "\n";
+    for (const auto& t : lat.alarms) out << "alarm," << t.send_us << "," << t.latency_us << "\n";
+  }
 
   if (report.readings_lost != 0) {
     report.problems.push_back(std::to_string(report.readings_lost) + " readings lost");
@@ -347,6 +365,7 @@ int main(int argc, char** argv) {
   cli.add_option("--cameras", o.cameras, "File cameras, each with a fall detector");
   cli.add_option("--camera-file", o.camera_file, "Video for the cameras (make_bench_video)");
   cli.add_option("--camera-fps", o.camera_fps, "Camera processing rate");
+  cli.add_option("--latency-file", o.latency_file, "Write every latency sample here (CSV)");
   cli.add_option("--keep-dir", o.keep_dir, "Keep the run's policy, keys and logs here");
   CLI11_PARSE(cli, argc, argv);
   return gw::load::run(o);

@@ -22,6 +22,7 @@ struct LoadOptions {
   bool bare = true;        // also run the bare Paho reference
   bool json = false;
   double settle_seconds = 15;  // give up waiting for the rest this long after the last progress
+  std::string latency_file;    // every sample as CSV
   std::string keep_dir;        // keep the run directory (policy, logs) here
   // Cameras: each a file camera (looped, paced at the file's rate) with a fall detector whose
   // events go to the first actor. The run lasts as long as the background feed.

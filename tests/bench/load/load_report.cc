@@ -72,10 +72,12 @@ std::string renderTable(const LoadReport& r) {
                                         num(r.seconds, 2) + " s)");
   t += line("mean envelope size", num(r.mean_payload_bytes) + " B");
   t += line("reading latency", latency(r.reading_latency));
+  t += line("  after the first second", latency(r.reading_latency_steady));
   if (r.alarms_sent > 0) {
     t += line("alarm events / sent",
               std::to_string(r.alarm_events) + " / " + std::to_string(r.alarms_sent));
     t += line("alarm latency", latency(r.alarm_latency));
+    t += line("  after the first second", latency(r.alarm_latency_steady));
   }
   t += line("envelope dups / rejected / gaps", std::to_string(r.envelope_duplicates) + " / " +
                                                    std::to_string(r.rejected) + " / " +
@@ -105,6 +107,12 @@ std::string renderTable(const LoadReport& r) {
     t += line("bare Paho delivered messages/s", num(r.bare_messages_per_s) + " (" +
                                                     std::to_string(r.bare_delivered) + " in " +
                                                     num(r.bare_seconds, 2) + " s)");
+    t += line("bare Paho publisher CPU",
+              num(r.bare_cpu_s, 2) + " s, " +
+                  (r.bare_delivered > 0
+                       ? num(r.bare_cpu_s * 1e6 / static_cast<double>(r.bare_delivered), 1)
+                       : std::string("-")) +
+                  " us/message");
     t += line("gateway / bare ratio", num(r.ratio, 2));
   }
   for (const auto& p : r.problems) t += "  PROBLEM: " + p + "\n";
@@ -151,6 +159,8 @@ std::string renderJson(const LoadReport& r) {
                       {"alarms_sent", r.alarms_sent},
                       {"alarm_events", r.alarm_events},
                       {"alarm_latency", latencyJson(r.alarm_latency)},
+                      {"reading_latency_steady", latencyJson(r.reading_latency_steady)},
+                      {"alarm_latency_steady", latencyJson(r.alarm_latency_steady)},
                       {"envelope_duplicates", r.envelope_duplicates},
                       {"rejected", r.rejected},
                       {"gaps", r.gaps},

@@ -28,6 +28,9 @@ struct LoadReport {
   double seconds = 0;  // first reading sent to last message decrypted
   double readings_per_s = 0, messages_per_s = 0;
   Percentiles reading_latency, alarm_latency;
+  // The same without what was sent in the first second (connections warming up, the first epoch
+  // keys), as shared/measurements.md 2c reports steady state.
+  Percentiles reading_latency_steady, alarm_latency_steady;
   // gatewayd, from /proc, just before it is stopped.
   double gatewayd_cpu_s = 0, gatewayd_user_s = 0, gatewayd_sys_s = 0;
   double gatewayd_peak_rss_mib = 0;
@@ -43,7 +46,8 @@ struct LoadReport {
   int64_t bare_messages = 0, bare_delivered = 0;
   size_t bare_size = 0;
   double bare_seconds = 0, bare_messages_per_s = 0;
-  double ratio = 0;  // gateway messages/s over bare messages/s
+  double bare_cpu_s = 0;  // the bare publisher process, user + system
+  double ratio = 0;       // gateway messages/s over bare messages/s
   std::string bare_error;
   std::vector<std::string> problems;  // loss, duplicates, errors: anything that fails the run
 };
