@@ -237,10 +237,6 @@ TEST(SegmentOutboxTest, DiskFullIsReportedAndWhatWasStoredSurvives) {
   for (const auto& p : got) EXPECT_EQ(p, std::string(100, 'm'));
 }
 
-// Model-based: random operations against a trivially correct in-memory model, with crashes
-// (drop the object, optionally tear the tail of the newest segment) at random points. Under
-// every-record fsync nothing appended may be lost; released messages may come back only if
-// their release record was torn off (at-least-once), and order must always be append order.
 // Group commit makes a message durable before it is handed out, and only then: a backlog that is
 // already on disk (or a message sent before and requeued) leaves without another fdatasync, which
 // under load would otherwise cost one per PUBACK (issue 10, docs/BENCHMARKS.md).
@@ -270,6 +266,10 @@ TEST(SegmentOutboxTest, GroupCommitSyncsOnlyForAMessageNotYetDurable) {
   EXPECT_EQ(counters.value("outbox_fsyncs_total"), 2u) << "handed out before it was durable";
 }
 
+// Model-based: random operations against a trivially correct in-memory model, with crashes
+// (drop the object, optionally tear the tail of the newest segment) at random points. Under
+// every-record fsync nothing appended may be lost; released messages may come back only if
+// their release record was torn off (at-least-once), and order must always be append order.
 TEST(SegmentOutboxPropertyTest, MatchesModelAcrossRandomCrashes) {
   for (uint32_t seed = 1; seed <= 8; ++seed) {
     testing::TempDir dir;
