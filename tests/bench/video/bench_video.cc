@@ -3,6 +3,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
+#include <cstdlib>
 #include <vector>
 
 #include "tests/support/temp_dir.h"
@@ -11,9 +12,12 @@ namespace gw::bench {
 
 namespace {
 
-// A real 1280x720 clip with a fall in it, when the shared data is there.
+// A real 1280x720 clip with a fall in it, when the shared data is there (../shared/data beside
+// the repository, or where LANTAARN_SHARED_DATA points, e.g. from a worktree).
 std::filesystem::path sharedClip() {
-  return gw::testing::sharedDataDir() / "video/gmdcsa24/s3_Fall_16.mp4";
+  const char* env = std::getenv("LANTAARN_SHARED_DATA");
+  const std::filesystem::path root = env ? env : gw::testing::sharedDataDir();
+  return root / "video/gmdcsa24/s3_Fall_16.mp4";
 }
 
 cv::Mat syntheticFrame(const VideoSpec& spec, int index, const cv::Mat& background) {
