@@ -178,6 +178,7 @@ std::string renderJson(const LoadReport& r) {
                  {"delivered", r.bare_delivered},
                  {"seconds", r.bare_seconds},
                  {"messages_per_s", r.bare_messages_per_s},
+                 {"cpu_s", r.bare_cpu_s},
                  {"error", r.bare_error}};
     j["ratio"] = r.ratio;
   }
