@@ -13,6 +13,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
+#include <cstdlib>
 #include <iostream>
 #include <map>
 
@@ -23,7 +24,12 @@
 namespace gw {
 namespace {
 
-constexpr int kFrames = 100;  // per test video: four seconds at 25 fps
+// Frames per test video: four seconds at 25 fps; the CI smoke asks for fewer
+// (LANTAARN_BENCH_VIDEO_FRAMES), since writing them is most of its time.
+int videoFrames() {
+  const char* env = std::getenv("LANTAARN_BENCH_VIDEO_FRAMES");
+  return env && std::atoi(env) > 0 ? std::atoi(env) : 100;
+}
 
 struct Videos {
   gw::testing::TempDir dir;
@@ -37,14 +43,15 @@ Videos& videos() {
     for (auto [w, h] : {std::pair{1280, 720}, std::pair{1920, 1080}}) {
       const auto path = out->dir / ("bench_" + std::to_string(h) + "p.mp4");
       std::string origin;
-      const auto st = bench::writeBenchVideo({w, h, 25, kFrames}, path, &origin);
+      const auto st = bench::writeBenchVideo({w, h, 25, videoFrames()}, path, &origin);
       if (!st.ok()) {
         out->error = st.toString();
         break;
       }
       std::cerr << "frame_bench: " << path.filename().string() << " " << w << "x" << h
                 << " H.264 from " << origin << ", "
-                << std::filesystem::file_size(path) / kFrames / 1024 << " KiB/frame\n";
+                << std::filesystem::file_size(path) / static_cast<uintmax_t>(videoFrames()) / 1024
+                << " KiB/frame\n";
       out->by_height[h] = path;
     }
     return out;
@@ -158,7 +165,7 @@ void BM_FallDetector(benchmark::State& state) {
   if (!videos().error.empty()) return state.SkipWithError(videos().error.c_str());
   // Processing-resolution frames, as the camera source hands them to the detector.
   std::vector<cv::Mat> small;
-  for (const auto& f : decodedFrames(720, kFrames)) {
+  for (const auto& f : decodedFrames(720, videoFrames())) {
     cv::Mat s;
     cv::resize(f, s, cv::Size(640, 360), 0, 0, cv::INTER_AREA);
     small.push_back(s);
