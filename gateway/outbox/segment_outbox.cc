@@ -79,6 +79,8 @@ Status SegmentOutbox::recover() {
     actor_bytes_[held.entry.message.actor_id] += held.entry.message.payload.size();
   }
   if (!entries_.empty()) next_id_ = std::max(next_id_, entries_.rbegin()->first + 1);
+  // As before this bookkeeping existed, what recovery found counts as written and durable.
+  durable_below_ = written_below_ = next_id_;
   if (recovered_records_ > 0 || truncated_bytes_ > 0) {
     spdlog::info("Outbox recovered dir={} records={} pending={} truncated_bytes={}",
                  opts_.dir.string(), recovered_records_, entries_.size(), truncated_bytes_);
@@ -182,13 +184,16 @@ Status SegmentOutbox::writeRecord(const std::string& bytes) {
 }
 
 Status SegmentOutbox::sync() {
-  if (!dirty_ || fd_ < 0) return okStatus();
+  if (!dirty_ || fd_ < 0) {
+    durable_below_ = written_below_;  // nothing written since the last fdatasync
+    return okStatus();
+  }
   if (::fdatasync(fd_) != 0) {
     countWriteError("fdatasync", errno);
     return unavailable(std::string("outbox fdatasync failed: ") + std::strerror(errno));
   }
   dirty_ = false;
-  unsynced_appends_ = false;
+  durable_below_ = written_below_;
   last_sync_ = std::chrono::steady_clock::now();
   counters_.add("outbox_fsyncs_total");
   return okStatus();
@@ -254,7 +259,7 @@ Status SegmentOutbox::append(pipeline::OutboundMessage message) {
   if (Status s = rollIfNeeded(); !s.ok()) return s;
   const uint64_t id = next_id_;
   if (Status s = writeRecord(encodeMessageRecord(id, message)); !s.ok()) return s;
-  unsynced_appends_ = true;
+  written_below_ = id + 1;
   if (Status s = maybeSync(false); !s.ok()) return s;
   ++next_id_;
   const uint64_t seq = segments_.rbegin()->first;
@@ -269,10 +274,12 @@ Status SegmentOutbox::append(pipeline::OutboundMessage message) {
 
 const SegmentOutbox::Entry* SegmentOutbox::takeNext() {
   if (unsent_.empty()) return nullptr;
-  // Group commit: nothing leaves the gateway before it is durable here.
-  // Release records alone never force a sync: they ride along with the next group.
-  if (opts_.fsync != FsyncPolicy::kInterval && unsynced_appends_ && !sync().ok()) return nullptr;
+  // Group commit: nothing leaves the gateway before it is durable here. Only the message handed
+  // out must be: one that is already durable (a backlog, a requeued message) needs no sync, and
+  // the newer appends wait for the group that the publisher reaches them with. Release records
+  // alone never force a sync: they ride along with the next group.
   const uint64_t id = *unsent_.begin();
+  if (opts_.fsync != FsyncPolicy::kInterval && id >= durable_below_ && !sync().ok()) return nullptr;
   unsent_.erase(unsent_.begin());
   in_flight_.insert(id);
   return &entries_.at(id).entry;

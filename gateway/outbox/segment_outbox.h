@@ -94,8 +94,12 @@ class SegmentOutbox : public pipeline::Outbox {
   Counters& counters_;
   int fd_ = -1;
   uint64_t fd_bytes_ = 0;
-  bool dirty_ = false;             // bytes written since the last fdatasync
-  bool unsynced_appends_ = false;  // ... among them message records (releases may wait)
+  bool dirty_ = false;  // bytes written since the last fdatasync
+  // Message ids below durable_below_ are on disk for good; written_below_ is one past the last
+  // message record written. takeNext() syncs only for a message at or above durable_below_, so a
+  // backlog of durable messages goes out without an fdatasync per PUBACK (docs/BENCHMARKS.md).
+  uint64_t durable_below_ = 1;
+  uint64_t written_below_ = 1;
   std::chrono::steady_clock::time_point last_sync_{};
   uint64_t next_id_ = 1;
   uint64_t recovered_records_ = 0;

@@ -73,7 +73,13 @@ void BM_Recover(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * n);
 }
-BENCHMARK(BM_Recover)->Arg(1'000'000)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
+// 10,000 is for the CI smoke (label bench); 1,000,000 is the target of issue 10 (<= 2 s).
+BENCHMARK(BM_Recover)
+    ->Arg(10'000)
+    ->Arg(1'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace gw::outbox

@@ -128,13 +128,15 @@ void CameraSource::run() {
     int64_t frames_this_session = 0;
     cv::Mat raw;
     while (!stopping_) {
+      // grab() decodes; retrieve() converts to BGR (~0.4 ms at 720p, ~1 ms at 1080p), which only
+      // the frames kept at the processing rate need (docs/BENCHMARKS.md, frame_bench).
       bool ok = false;
       try {
-        ok = capture.read(raw);
+        ok = capture.grab();
       } catch (const cv::Exception& e) {
         spdlog::warn("Camera decode error camera={} error=\"{}\"", config_.camera_id, e.what());
       }
-      if (!ok || raw.empty()) break;
+      if (!ok) break;
       ++frames_this_session;
       decoded.fetch_add(1, std::memory_order_relaxed);
       backoff = std::chrono::milliseconds(1000);
@@ -150,6 +152,13 @@ void CameraSource::run() {
                           pace * static_cast<double>(frames_this_session)));
       }
       if (position_ms + 0.5 < next_keep_ms) continue;  // above the processing rate: skip
+      try {
+        ok = capture.retrieve(raw);
+      } catch (const cv::Exception& e) {
+        ok = false;
+        spdlog::warn("Camera decode error camera={} error=\"{}\"", config_.camera_id, e.what());
+      }
+      if (!ok || raw.empty()) break;
       next_keep_ms = std::max(next_keep_ms + keep_interval_ms, position_ms);
       auto frame = std::make_shared<pipeline::Frame>();
       frame->camera_id = config_.camera_id;

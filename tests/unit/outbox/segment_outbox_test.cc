@@ -237,6 +237,35 @@ TEST(SegmentOutboxTest, DiskFullIsReportedAndWhatWasStoredSurvives) {
   for (const auto& p : got) EXPECT_EQ(p, std::string(100, 'm'));
 }
 
+// Group commit makes a message durable before it is handed out, and only then: a backlog that is
+// already on disk (or a message sent before and requeued) leaves without another fdatasync, which
+// under load would otherwise cost one per PUBACK (issue 10, docs/BENCHMARKS.md).
+TEST(SegmentOutboxTest, GroupCommitSyncsOnlyForAMessageNotYetDurable) {
+  testing::TempDir dir;
+  Counters counters;
+  auto box = openBox(dir.path(), counters);  // group commit is the default
+  ASSERT_TRUE(box);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(box->append(msg("m" + std::to_string(i))).ok());
+  const auto* first = box->takeNext();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(counters.value("outbox_fsyncs_total"), 1u);  // the group of ten
+  ASSERT_TRUE(box->append(msg("late")).ok());            // written, not yet durable
+  box->requeue(first->id);
+  std::vector<std::string> out;
+  for (int i = 0; i < 10; ++i) {
+    const auto* e = box->takeNext();
+    ASSERT_TRUE(e);
+    out.push_back(e->message.payload);
+  }
+  EXPECT_EQ(out.front(), "m0");  // the requeued one first, in order
+  EXPECT_EQ(out.back(), "m9");
+  EXPECT_EQ(counters.value("outbox_fsyncs_total"), 1u) << "the durable backlog forced a sync";
+  const auto* late = box->takeNext();
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->message.payload, "late");
+  EXPECT_EQ(counters.value("outbox_fsyncs_total"), 2u) << "handed out before it was durable";
+}
+
 // Model-based: random operations against a trivially correct in-memory model, with crashes
 // (drop the object, optionally tear the tail of the newest segment) at random points. Under
 // every-record fsync nothing appended may be lost; released messages may come back only if

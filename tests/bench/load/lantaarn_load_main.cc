@@ -1,0 +1,372 @@
+// lantaarn_load: drives a real gatewayd through a real Mosquitto with N sensors and M actors
+// (the actor library verifies and decrypts), and measures delivered readings and messages per
+// second, latency from reading sent to message decrypted, loss and duplicates, and gatewayd's CPU
+// and peak memory; then, against the same broker and subscribers, a bare Paho publisher sending
+// as many pre-built messages of the same size (docs/BENCHMARKS.md). Exits 1 when anything was
+// lost, duplicated or refused, so a short run is a correctness smoke test (ctest label bench).
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "gateway/crypto/key_file.h"
+#include "gateway/pipeline/topics.h"
+#include "tests/bench/load/actor_tally.h"
+#include "tests/bench/load/bare_publisher.h"
+#include "tests/bench/load/load_policy.h"
+#include "tests/bench/load/load_report.h"
+#include "tests/bench/load/process_usage.h"
+#include "tests/bench/load/sensor_feeder.h"
+#include "tests/support/child_process.h"
+#include "tests/support/http_get.h"
+#include "tests/support/mosquitto_broker.h"
+#include "tests/support/temp_dir.h"
+
+namespace gw::load {
+namespace {
+
+using gw::testing::ChildProcess;
+
+// Sums every sample of a Prometheus counter (all label sets).
+int64_t metric(const std::string& text, const std::string& name) {
+  int64_t sum = 0;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) {
+    if (l.rfind(name, 0) != 0) continue;
+    const char next = l.size() > name.size() ? l[name.size()] : '\0';
+    if (next != ' ' && next != '{') continue;
+    sum += std::llround(std::stod(l.substr(l.rfind(' ') + 1)));
+  }
+  return sum;
+}
+
+// Waits until `seen()` reaches `target`, or nothing moved for `settle` seconds.
+template <typename Seen>
+void waitForAll(Seen seen, int64_t target, double settle) {
+  int64_t last = -1;
+  auto last_progress = std::chrono::steady_clock::now();
+  while (true) {
+    const int64_t now = seen();
+    if (now >= target) return;
+    if (now != last) {
+      last = now;
+      last_progress = std::chrono::steady_clock::now();
+    } else if (std::chrono::duration<double>(std::chrono::steady_clock::now() - last_progress)
+                   .count() > settle) {
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+std::string selfPath() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
+
+int runBareChild(int argc, char** argv) {
+  CLI::App cli{"bare Paho reference publisher (internal)"};
+  BarePlan plan;
+  cli.add_option("--broker", plan.broker_url)->required();
+  cli.add_option("--topic", plan.topics)->required();
+  cli.add_option("--count", plan.count)->required();
+  cli.add_option("--size", plan.size)->required();
+  cli.add_option("--window", plan.window);
+  bool v311 = false;
+  cli.add_flag("--v311", v311);
+  CLI11_PARSE(cli, argc, argv);
+  plan.mqtt5 = !v311;
+  const BareResult r = runBarePublisher(plan);
+  std::cout << r.first_publish_us << " " << r.last_ack_us << " " << r.acked << " "
+            << selfUsage().cpu_seconds << "\n";
+  if (!r.error.empty()) std::cerr << r.error << "\n";
+  return r.error.empty() ? 0 : 1;
+}
+
+int run(const LoadOptions& o) {
+  if (o.sensors < 1 || o.actors < 1 || o.readings < 1) {
+    std::cerr << "--sensors, --actors and --readings must be at least 1\n";
+    return 2;
+  }
+  if (o.transport != "tcp" && o.transport != "udp") {
+    std::cerr << "--transport must be tcp or udp\n";
+    return 2;
+  }
+  if (o.transport == "udp" && o.rate <= 0) {
+    std::cerr << "--transport udp needs --rate (UDP has no backpressure)\n";
+    return 2;
+  }
+  if (o.cameras > 0 && !std::filesystem::exists(o.camera_file)) {
+    std::cerr << "--cameras needs --camera-file (make one with make_bench_video)\n";
+    return 2;
+  }
+  if (auto st = crypto::initSodium(); !st.ok()) return 2;
+  gw::testing::TempDir dir;
+  const auto run_dir = o.keep_dir.empty() ? dir.path() : std::filesystem::path(o.keep_dir);
+  std::filesystem::create_directories(run_dir);
+  const auto keys = run_dir / "keys";
+  if (!crypto::writeIdentityKeyPair(crypto::generateIdentityKey(kSite), keys, "gateway").ok())
+    return 2;
+  for (int a = 0; a < o.actors; ++a) {
+    if (!crypto::writeKeyPair(crypto::generateKeyPair(actorId(a)), keys).ok()) return 2;
+  }
+
+  std::unique_ptr<gw::testing::MosquittoBroker> broker;
+  std::string broker_url = o.broker_url;
+  if (broker_url.empty()) {
+    gw::testing::BrokerOptions bo;
+    // Receive Maximum = the window (mosquitto's default is 20), so neither side queues in Paho.
+    bo.extra_config.push_back("max_inflight_messages " + std::to_string(o.max_inflight));
+    broker = std::make_unique<gw::testing::MosquittoBroker>(bo);
+    broker_url = broker->url();
+  }
+
+  std::vector<int> ports;
+  for (int s = 0; s < o.sensors; ++s) ports.push_back(gw::testing::freeLoopbackPort());
+  const int alarm_port = o.alarm_rate > 0 ? gw::testing::freeLoopbackPort() : 0;
+  const int ops_port = gw::testing::freeLoopbackPort();
+  std::ofstream(run_dir / "policy.yaml") << loadPolicy(o, keys, ports, alarm_port);
+
+  LoadReport report;
+  report.options = o;
+  ActorTally tally(o.actors, o.sensors);
+  if (auto st = tally.start(broker_url, keys); !st.ok()) {
+    std::cerr << "actors: " << st.message() << "\n";
+    return 2;
+  }
+
+  std::vector<std::string> argv = {
+      o.gatewayd.empty() ? (gw::testing::binaryDir() / "gateway/app/gatewayd").string()
+                         : o.gatewayd,
+      "--policy",
+      (run_dir / "policy.yaml").string(),
+      "--broker",
+      broker_url,
+      "--ops-listen",
+      "127.0.0.1:" + std::to_string(ops_port),
+      "--log-level",
+      "warn"};
+  if (o.fsync != "memory") {
+    argv.push_back("--state-dir");
+    argv.push_back((run_dir / "state").string());
+  }
+  const auto gatewayd_started = std::chrono::steady_clock::now();
+  ChildProcess gatewayd({argv, {}, run_dir / "gatewayd.out", run_dir / "gatewayd.err"});
+  const bool ready = gw::testing::waitUntil(
+      [&] {
+        auto reply = gw::testing::httpGet(ops_port, "/readyz");
+        return reply && reply->status == 200;
+      },
+      std::chrono::seconds(30));
+  if (!ready) {
+    std::cerr << "gatewayd did not become ready:\n" << gatewayd.readStderr();
+    return 2;
+  }
+  if (o.transport == "tcp") {
+    for (int port : ports) {
+      if (!gw::testing::waitUntil([&] { return gw::testing::acceptsConnections(port); },
+                                  std::chrono::seconds(10))) {
+        std::cerr << "gatewayd does not listen on " << port << "\n" << gatewayd.readStderr();
+        return 2;
+      }
+    }
+  }
+
+  std::unique_ptr<SensorFeeder> alarms;
+  if (alarm_port > 0) {
+    // Alternating 2000 and 0 cm around the 1000 cm threshold: every reading crosses it, so every
+    // one raises an event (exceeded, cleared, ...).
+    alarms = std::make_unique<SensorFeeder>(
+        FeedPlan{"tcp", {alarm_port}, "water_level", 2000, 0, o.alarm_rate, 0});
+    alarms->start();
+  }
+  SensorFeeder feeder(FeedPlan{o.transport, ports, "pm10", 10, -1, o.rate, o.readings});
+  const auto self_before = selfUsage();
+  feeder.start();
+  feeder.join();
+  if (alarms) alarms->stopAndJoin();
+  if (!feeder.error().empty()) report.problems.push_back("feeder: " + feeder.error());
+  if (alarms && !alarms->error().empty()) report.problems.push_back("alarms: " + alarms->error());
+
+  const auto sent = feeder.sentPerSensor();
+  for (int s = 0; s < o.sensors; ++s) {
+    report.readings_sent += sent[static_cast<size_t>(s)];
+    report.readings_expected +=
+        sent[static_cast<size_t>(s)] * static_cast<int64_t>(actorsOfSource(o, s).size());
+  }
+  report.alarms_sent = alarms ? alarms->sentPerSensor()[0] : 0;
+  const double feed_seconds = static_cast<double>(feeder.lastSendUs() - feeder.firstSendUs()) / 1e6;
+  report.offered_readings_per_s =
+      feed_seconds > 0 ? static_cast<double>(report.readings_sent) / feed_seconds : 0;
+  waitForAll([&] { return tally.readingsSeen() + tally.eventsSeen(); },
+             report.readings_expected + report.alarms_sent, o.settle_seconds);
+
+  report.gatewayd_wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - gatewayd_started).count();
+  if (auto usage = readProcessUsage(gatewayd.pid())) {
+    report.gatewayd_cpu_s = usage->cpu_seconds;
+    report.gatewayd_user_s = usage->user_seconds;
+    report.gatewayd_sys_s = usage->system_seconds;
+    report.gatewayd_peak_rss_mib = static_cast<double>(usage->peak_rss_kib) / 1024.0;
+  }
+  if (auto metrics = gw::testing::httpGet(ops_port, "/metrics")) {
+    report.readings_accepted = metric(metrics->body, "lantaarn_readings_accepted_total");
+    report.readings_dropped = metric(metrics->body, "lantaarn_readings_dropped_total");
+    report.messages_published = metric(metrics->body, "lantaarn_messages_published_total");
+    const int64_t bytes = metric(metrics->body, "lantaarn_bytes_sent_total");
+    report.frames_decoded = metric(metrics->body, "lantaarn_frames_decoded_total");
+    report.frames_kept = metric(metrics->body, "lantaarn_frames_kept_total");
+    report.detector_frames = metric(metrics->body, "lantaarn_detector_frames_total");
+    report.frames_dropped = metric(metrics->body, "lantaarn_frames_dropped_total");
+    if (report.messages_published > 0) {
+      report.mean_payload_bytes =
+          static_cast<double>(bytes) / static_cast<double>(report.messages_published);
+    }
+  }
+  gatewayd.signal(SIGTERM);
+  if (!gatewayd.wait(std::chrono::seconds(30))) {
+    report.problems.push_back("gatewayd did not stop within 30 s of SIGTERM");
+  }
+
+  const int64_t last_data_us = tally.lastDataUs();
+  report.seconds = static_cast<double>(last_data_us - feeder.firstSendUs()) / 1e6;
+
+  // The reference, as many messages as the actors decrypted, of the gateway's mean size.
+  if (o.bare) {
+    int64_t messages = 0;
+    for (const auto& c : tally.counts()) messages += c.messages;
+    report.bare_run = true;
+    report.bare_messages = messages;
+    report.bare_size = static_cast<size_t>(std::lround(report.mean_payload_bytes));
+    std::vector<std::string> bare_argv = {selfPath(), "bare-publish",
+                                          "--broker", broker_url,
+                                          "--count",  std::to_string(messages),
+                                          "--size",   std::to_string(report.bare_size),
+                                          "--window", std::to_string(o.max_inflight)};
+    for (int a = 0; a < o.actors; ++a) {
+      bare_argv.push_back("--topic");
+      bare_argv.push_back(pipeline::actorTopic(kSite, actorId(a), "bench"));
+    }
+    const int64_t bare_before = tally.bareSeen();
+    ChildProcess bare({bare_argv, {}, run_dir / "bare.out", run_dir / "bare.err"});
+    auto status = bare.wait(std::chrono::seconds(600));
+    waitForAll([&] { return tally.bareSeen() - bare_before; }, messages, o.settle_seconds);
+    report.bare_delivered = tally.bareSeen() - bare_before;
+    std::istringstream out(bare.readStdout());
+    int64_t first_us = 0, last_ack_us = 0, acked = 0;
+    out >> first_us >> last_ack_us >> acked >> report.bare_cpu_s;
+    if (!status || ChildProcess::exitCode(*status) != 0 || first_us == 0) {
+      report.bare_error = "bare publisher failed: " + bare.readStderr();
+      report.problems.push_back(report.bare_error);
+    } else {
+      report.bare_seconds = static_cast<double>(tally.lastBareUs() - first_us) / 1e6;
+      if (report.bare_seconds > 0) {
+        report.bare_messages_per_s =
+            static_cast<double>(report.bare_delivered) / report.bare_seconds;
+      }
+    }
+    if (report.bare_delivered != messages) {
+      report.problems.push_back("bare reference: " + std::to_string(report.bare_delivered) +
+                                " of " + std::to_string(messages) + " delivered");
+    }
+  }
+  tally.stop();
+  const auto self_after = selfUsage();
+  report.load_tool_cpu_s = self_after.cpu_seconds - self_before.cpu_seconds;
+
+  for (const auto& c : tally.counts()) {
+    report.messages_delivered += c.messages;
+    report.readings_delivered += c.readings;
+    report.readings_duplicated += c.duplicate_readings;
+    report.alarm_events += c.events;
+    report.camera_events += c.other_events;
+    report.envelope_duplicates += c.envelope_duplicates;
+    report.rejected += c.rejected;
+    report.gaps += c.gaps;
+  }
+  report.readings_lost = report.readings_expected - report.readings_delivered;
+  if (report.seconds > 0) {
+    report.readings_per_s = static_cast<double>(report.readings_delivered) / report.seconds;
+    report.messages_per_s = static_cast<double>(report.messages_delivered) / report.seconds;
+  }
+  if (report.bare_messages_per_s > 0)
+    report.ratio = report.messages_per_s / report.bare_messages_per_s;
+  const auto lat = tally.latencies();
+  const int64_t warm_until_us = feeder.firstSendUs() + 1'000'000;
+  auto split = [&](const std::vector<Timed>& timed, Percentiles* all, Percentiles* steady) {
+    std::vector<int64_t> every, later;
+    for (const auto& t : timed) {
+      every.push_back(t.latency_us);
+      if (t.send_us >= warm_until_us) later.push_back(t.latency_us);
+    }
+    *all = percentiles(std::move(every));
+    *steady = percentiles(std::move(later));
+  };
+  split(lat.readings, &report.reading_latency, &report.reading_latency_steady);
+  split(lat.alarms, &report.alarm_latency, &report.alarm_latency_steady);
+  if (!o.latency_file.empty()) {
+    std::ofstream out(o.latency_file);
+    out << "kind,send_us,latency_us\n";
+    for (const auto& t : lat.readings)
+      out << "reading," << t.send_us << "," << t.latency_us << "\n";
+    for (const auto& t : lat.alarms) out << "alarm," << t.send_us << "," << t.latency_us << "\n";
+  }
+
+  if (report.readings_lost != 0) {
+    report.problems.push_back(std::to_string(report.readings_lost) + " readings lost");
+  }
+  if (report.readings_duplicated != 0) {
+    report.problems.push_back(std::to_string(report.readings_duplicated) +
+                              " readings delivered twice");
+  }
+  if (report.alarm_events != report.alarms_sent) {
+    report.problems.push_back(std::to_string(report.alarms_sent - report.alarm_events) +
+                              " alarm events missing");
+  }
+  if (report.rejected != 0) {
+    report.problems.push_back(std::to_string(report.rejected) + " envelopes refused by actors");
+  }
+  if (!report.problems.empty()) {
+    std::cerr << "gatewayd stderr (tail):\n";
+    const std::string err = gatewayd.readStderr();
+    std::cerr << err.substr(err.size() > 4000 ? err.size() - 4000 : 0);
+  }
+  std::cout << (o.json ? renderJson(report) : renderTable(report));
+  return report.problems.empty() ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace gw::load
+
+int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "bare-publish") {
+    return gw::load::runBareChild(argc - 1, argv + 1);
+  }
+  gw::load::LoadOptions o;
+  CLI::App cli{"Load test of gatewayd through a real Mosquitto (docs/BENCHMARKS.md)"};
+  cli.add_option("--sensors", o.sensors, "Background sensors, one source and connection each");
+  cli.add_option("--transport", o.transport, "tcp or udp");
+  cli.add_option("--rate", o.rate, "Background readings/s in total (0: as fast as TCP accepts)");
+  cli.add_option("--readings", o.readings, "Background readings in total");
+  cli.add_option("--actors", o.actors, "Actors, subscribed with the actor library");
+  cli.add_option("--batch", o.batch, "Route batch max_readings (0: no batching)");
+  cli.add_option("--linger", o.linger, "Route batch linger");
+  cli.add_option("--alarm-rate", o.alarm_rate, "Alarm readings/s, each raising an event (0: none)");
+  cli.add_option("--fsync", o.fsync,
+                 "Outbox fsync: group_commit, every_record, interval or memory");
+  cli.add_option("--max-inflight", o.max_inflight,
+                 "Gateway max_inflight = bare window = broker max_inflight_messages");
+  cli.add_option("--broker", o.broker_url, "Use this broker instead of starting one");
+  cli.add_option("--gatewayd", o.gatewayd, "gatewayd binary (default: the build tree's)");
+  cli.add_flag("!--no-bare", o.bare, "Skip the bare Paho reference");
+  cli.add_flag("--json", o.json, "Print JSON");
+  cli.add_option("--settle", o.settle_seconds, "Seconds without progress before giving up");
+  cli.add_option("--cameras", o.cameras, "File cameras, each with a fall detector");
+  cli.add_option("--camera-file", o.camera_file, "Video for the cameras (make_bench_video)");
+  cli.add_option("--camera-fps", o.camera_fps, "Camera processing rate");
+  cli.add_option("--latency-file", o.latency_file, "Write every latency sample here (CSV)");
+  cli.add_option("--keep-dir", o.keep_dir, "Keep the run's policy, keys and logs here");
+  CLI11_PARSE(cli, argc, argv);
+  return gw::load::run(o);
+}

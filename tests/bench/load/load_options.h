@@ -1,0 +1,34 @@
+#pragma once
+// What one run of lantaarn_load does: the sensors, rates, actors and gateway settings it drives,
+// and the switches for the reference run and the report.
+#include <cstdint>
+#include <string>
+
+namespace gw::load {
+
+struct LoadOptions {
+  int sensors = 4;  // background sensors, each a source of its own with one connection
+  std::string transport = "tcp";       // tcp or udp (json_reading lines)
+  double rate = 0;                     // background readings/s in total; 0: as fast as TCP accepts
+  int64_t readings = 20000;            // background readings in total
+  int actors = 5;                      // actors subscribed with the actor library
+  int batch = 0;                       // route batch.max_readings; 0: one message per reading
+  std::string linger = "50ms";         // route batch.linger
+  double alarm_rate = 0;               // alarm readings/s (each raises one event, priority alarm)
+  std::string fsync = "group_commit";  // outbox.fsync; "memory": no --state-dir (memory outbox)
+  int max_inflight = 20;   // gateway max_inflight, the bare window, broker Receive Maximum
+  std::string broker_url;  // empty: start a Mosquitto on a free loopback port
+  std::string gatewayd;    // path; empty: the build tree's
+  bool bare = true;        // also run the bare Paho reference
+  bool json = false;
+  double settle_seconds = 15;  // give up waiting for the rest this long after the last progress
+  std::string latency_file;    // every sample as CSV
+  std::string keep_dir;        // keep the run directory (policy, logs) here
+  // Cameras: each a file camera (looped, paced at the file's rate) with a fall detector whose
+  // events go to the first actor. The run lasts as long as the background feed.
+  int cameras = 0;
+  std::string camera_file;  // e.g. from make_bench_video: 1280x720 25 fps H.264
+  double camera_fps = 10;   // processing rate
+};
+
+}  // namespace gw::load

@@ -1,0 +1,188 @@
+#include "tests/bench/load/load_report.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+namespace gw::load {
+
+Percentiles percentiles(std::vector<int64_t> samples_us) {
+  Percentiles p;
+  p.count = static_cast<int64_t>(samples_us.size());
+  if (samples_us.empty()) return p;
+  std::sort(samples_us.begin(), samples_us.end());
+  auto at = [&](double q) {
+    const size_t i = std::min(samples_us.size() - 1,
+                              static_cast<size_t>(q * static_cast<double>(samples_us.size())));
+    return static_cast<double>(samples_us[i]) / 1000.0;
+  };
+  p.p50_ms = at(0.50);
+  p.p99_ms = at(0.99);
+  p.max_ms = static_cast<double>(samples_us.back()) / 1000.0;
+  return p;
+}
+
+namespace {
+
+std::string line(const char* name, const std::string& value) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "  %-34s %s\n", name, value.c_str());
+  return buf;
+}
+
+std::string num(double v, int decimals = 0) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+std::string latency(const Percentiles& p) {
+  if (p.count == 0) return "-";
+  return "p50 " + num(p.p50_ms, 2) + " ms, p99 " + num(p.p99_ms, 2) + " ms, max " +
+         num(p.max_ms, 2) + " ms (" + std::to_string(p.count) + ")";
+}
+
+nlohmann::json latencyJson(const Percentiles& p) {
+  return {{"count", p.count}, {"p50_ms", p.p50_ms}, {"p99_ms", p.p99_ms}, {"max_ms", p.max_ms}};
+}
+
+}  // namespace
+
+std::string renderTable(const LoadReport& r) {
+  const auto& o = r.options;
+  std::string t = "lantaarn_load: " + std::to_string(o.sensors) + " " + o.transport + " sensors, " +
+                  std::to_string(o.actors) + " actors, batch " +
+                  (o.batch > 0 ? std::to_string(o.batch) + "/" + o.linger : "off") + ", outbox " +
+                  o.fsync + ", max_inflight " + std::to_string(o.max_inflight) + "\n";
+  if (o.cameras > 0) {
+    t += "  cameras: " + std::to_string(o.cameras) + " x " + o.camera_file + " at " +
+         num(o.camera_fps, 1) + " fps with fall detection\n";
+  }
+  t += line("readings sent (offered rate)",
+            std::to_string(r.readings_sent) + " (" + num(r.offered_readings_per_s) + "/s)");
+  t += line("readings accepted / dropped (gw)",
+            std::to_string(r.readings_accepted) + " / " + std::to_string(r.readings_dropped));
+  t += line("readings delivered / expected",
+            std::to_string(r.readings_delivered) + " / " + std::to_string(r.readings_expected));
+  t += line("lost / duplicated readings",
+            std::to_string(r.readings_lost) + " / " + std::to_string(r.readings_duplicated));
+  t += line("delivered readings/s", num(r.readings_per_s));
+  t += line("delivered messages/s", num(r.messages_per_s) + " (" +
+                                        std::to_string(r.messages_delivered) + " in " +
+                                        num(r.seconds, 2) + " s)");
+  t += line("mean envelope size", num(r.mean_payload_bytes) + " B");
+  t += line("reading latency", latency(r.reading_latency));
+  t += line("  after the first second", latency(r.reading_latency_steady));
+  if (r.alarms_sent > 0) {
+    t += line("alarm events / sent",
+              std::to_string(r.alarm_events) + " / " + std::to_string(r.alarms_sent));
+    t += line("alarm latency", latency(r.alarm_latency));
+    t += line("  after the first second", latency(r.alarm_latency_steady));
+  }
+  t += line("envelope dups / rejected / gaps", std::to_string(r.envelope_duplicates) + " / " +
+                                                   std::to_string(r.rejected) + " / " +
+                                                   std::to_string(r.gaps));
+  t += line("gatewayd CPU (user+sys)",
+            num(r.gatewayd_cpu_s, 2) + " s (" + num(r.gatewayd_user_s, 2) + " + " +
+                num(r.gatewayd_sys_s, 2) + "), " +
+                (r.messages_delivered > 0
+                     ? num(r.gatewayd_cpu_s * 1e6 / static_cast<double>(r.messages_delivered), 1)
+                     : std::string("-")) +
+                " us/message");
+  t += line("gatewayd cores used (CPU / wall)",
+            num(r.gatewayd_wall_s > 0 ? r.gatewayd_cpu_s / r.gatewayd_wall_s : 0, 3) + " over " +
+                num(r.gatewayd_wall_s, 1) + " s");
+  if (o.cameras > 0) {
+    t += line("frames decoded / kept / detected",
+              std::to_string(r.frames_decoded) + " / " + std::to_string(r.frames_kept) + " / " +
+                  std::to_string(r.detector_frames) + " (dropped " +
+                  std::to_string(r.frames_dropped) + ", fall events " +
+                  std::to_string(r.camera_events) + ")");
+  }
+  t += line("gatewayd peak RSS", num(r.gatewayd_peak_rss_mib, 1) + " MiB");
+  t += line("load tool CPU (actors, feeders)", num(r.load_tool_cpu_s, 2) + " s");
+  if (r.bare_run) {
+    t += line("bare Paho: messages x size",
+              std::to_string(r.bare_messages) + " x " + std::to_string(r.bare_size) + " B");
+    t += line("bare Paho delivered messages/s", num(r.bare_messages_per_s) + " (" +
+                                                    std::to_string(r.bare_delivered) + " in " +
+                                                    num(r.bare_seconds, 2) + " s)");
+    t += line("bare Paho publisher CPU",
+              num(r.bare_cpu_s, 2) + " s, " +
+                  (r.bare_delivered > 0
+                       ? num(r.bare_cpu_s * 1e6 / static_cast<double>(r.bare_delivered), 1)
+                       : std::string("-")) +
+                  " us/message");
+    t += line("gateway / bare ratio", num(r.ratio, 2));
+  }
+  for (const auto& p : r.problems) t += "  PROBLEM: " + p + "\n";
+  return t;
+}
+
+std::string renderJson(const LoadReport& r) {
+  const auto& o = r.options;
+  nlohmann::json j = {{"config",
+                       {{"sensors", o.sensors},
+                        {"transport", o.transport},
+                        {"rate", o.rate},
+                        {"readings", o.readings},
+                        {"actors", o.actors},
+                        {"batch", o.batch},
+                        {"linger", o.linger},
+                        {"alarm_rate", o.alarm_rate},
+                        {"fsync", o.fsync},
+                        {"max_inflight", o.max_inflight},
+                        {"cameras", o.cameras},
+                        {"camera_file", o.camera_file},
+                        {"camera_fps", o.camera_fps}}},
+                      {"frames",
+                       {{"decoded", r.frames_decoded},
+                        {"kept", r.frames_kept},
+                        {"detected", r.detector_frames},
+                        {"dropped", r.frames_dropped},
+                        {"fall_events", r.camera_events}}},
+                      {"readings_sent", r.readings_sent},
+                      {"offered_readings_per_s", r.offered_readings_per_s},
+                      {"readings_accepted", r.readings_accepted},
+                      {"readings_dropped", r.readings_dropped},
+                      {"readings_expected", r.readings_expected},
+                      {"readings_delivered", r.readings_delivered},
+                      {"readings_lost", r.readings_lost},
+                      {"readings_duplicated", r.readings_duplicated},
+                      {"messages_delivered", r.messages_delivered},
+                      {"messages_published", r.messages_published},
+                      {"seconds", r.seconds},
+                      {"readings_per_s", r.readings_per_s},
+                      {"messages_per_s", r.messages_per_s},
+                      {"mean_payload_bytes", r.mean_payload_bytes},
+                      {"reading_latency", latencyJson(r.reading_latency)},
+                      {"alarms_sent", r.alarms_sent},
+                      {"alarm_events", r.alarm_events},
+                      {"alarm_latency", latencyJson(r.alarm_latency)},
+                      {"reading_latency_steady", latencyJson(r.reading_latency_steady)},
+                      {"alarm_latency_steady", latencyJson(r.alarm_latency_steady)},
+                      {"envelope_duplicates", r.envelope_duplicates},
+                      {"rejected", r.rejected},
+                      {"gaps", r.gaps},
+                      {"gatewayd",
+                       {{"cpu_s", r.gatewayd_cpu_s},
+                        {"user_s", r.gatewayd_user_s},
+                        {"sys_s", r.gatewayd_sys_s},
+                        {"peak_rss_mib", r.gatewayd_peak_rss_mib},
+                        {"wall_s", r.gatewayd_wall_s}}},
+                      {"load_tool_cpu_s", r.load_tool_cpu_s},
+                      {"problems", r.problems}};
+  if (r.bare_run) {
+    j["bare"] = {{"messages", r.bare_messages},
+                 {"size", r.bare_size},
+                 {"delivered", r.bare_delivered},
+                 {"seconds", r.bare_seconds},
+                 {"messages_per_s", r.bare_messages_per_s},
+                 {"cpu_s", r.bare_cpu_s},
+                 {"error", r.bare_error}};
+    j["ratio"] = r.ratio;
+  }
+  return j.dump(2) + "\n";
+}
+
+}  // namespace gw::load

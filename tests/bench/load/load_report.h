@@ -1,0 +1,58 @@
+#pragma once
+// The figures of one load run, printed as a table for people or as JSON for scripts.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tests/bench/load/load_options.h"
+
+namespace gw::load {
+
+struct Percentiles {
+  int64_t count = 0;
+  double p50_ms = 0, p99_ms = 0, max_ms = 0;
+};
+Percentiles percentiles(std::vector<int64_t> samples_us);
+
+struct LoadReport {
+  LoadOptions options;
+  // Offered and delivered.
+  int64_t readings_sent = 0;
+  double offered_readings_per_s = 0;
+  int64_t readings_expected = 0;  // sent, times the actors each source goes to
+  int64_t readings_delivered = 0;
+  int64_t readings_lost = 0, readings_duplicated = 0;
+  int64_t messages_delivered = 0;  // data messages decrypted by the actors
+  int64_t alarms_sent = 0, alarm_events = 0;
+  int64_t envelope_duplicates = 0, rejected = 0, gaps = 0;
+  double seconds = 0;  // first reading sent to last message decrypted
+  double readings_per_s = 0, messages_per_s = 0;
+  Percentiles reading_latency, alarm_latency;
+  // The same without what was sent in the first second (connections warming up, the first epoch
+  // keys), as shared/measurements.md 2c reports steady state.
+  Percentiles reading_latency_steady, alarm_latency_steady;
+  // gatewayd, from /proc, just before it is stopped.
+  double gatewayd_cpu_s = 0, gatewayd_user_s = 0, gatewayd_sys_s = 0;
+  double gatewayd_peak_rss_mib = 0;
+  double gatewayd_wall_s = 0;  // from start to the reading of its usage
+  double load_tool_cpu_s = 0;
+  int64_t frames_decoded = 0, frames_kept = 0, detector_frames = 0, frames_dropped = 0;
+  int64_t camera_events = 0;
+  // From gatewayd's own metrics.
+  int64_t readings_accepted = 0, readings_dropped = 0, messages_published = 0;
+  double mean_payload_bytes = 0;
+  // The bare Paho reference.
+  bool bare_run = false;
+  int64_t bare_messages = 0, bare_delivered = 0;
+  size_t bare_size = 0;
+  double bare_seconds = 0, bare_messages_per_s = 0;
+  double bare_cpu_s = 0;  // the bare publisher process, user + system
+  double ratio = 0;       // gateway messages/s over bare messages/s
+  std::string bare_error;
+  std::vector<std::string> problems;  // loss, duplicates, errors: anything that fails the run
+};
+
+std::string renderTable(const LoadReport& r);
+std::string renderJson(const LoadReport& r);
+
+}  // namespace gw::load
