@@ -1,8 +1,9 @@
 #pragma once
 // Test videos for the frame benchmarks and the camera load run, written at bench time with
 // OpenCV's VideoWriter (H.264 through FFmpeg/libx264), never committed. The picture is a real
-// clip from ../shared/data or $LANTAARN_SHARED_DATA (a person in a room, GMDCSA24) scaled to the size asked for when it is
-// there, otherwise a synthetic scene (textured background, moving figures, sensor noise).
+// clip from ../shared/data or $LANTAARN_SHARED_DATA (a person in a room, GMDCSA24) scaled to the
+// size asked for when it is there, otherwise a synthetic scene (textured background, moving
+// figures, sensor noise).
 #include <filesystem>
 #include <string>
 
