@@ -244,6 +244,7 @@ int run(const LoadOptions& o) {
                                           "--count",  std::to_string(messages),
                                           "--size",   std::to_string(report.bare_size),
                                           "--window", std::to_string(o.max_inflight)};
+    if (o.mqtt_version == "3.1.1") bare_argv.push_back("--v311");
     for (int a = 0; a < o.actors; ++a) {
       bare_argv.push_back("--topic");
       bare_argv.push_back(pipeline::actorTopic(kSite, actorId(a), "bench"));
@@ -357,6 +358,7 @@ int main(int argc, char** argv) {
                  "Outbox fsync: group_commit, every_record, interval or memory");
   cli.add_option("--max-inflight", o.max_inflight,
                  "Gateway max_inflight = bare window = broker max_inflight_messages");
+  cli.add_option("--mqtt", o.mqtt_version, "auto, 5 or 3.1.1 (3.1.1: no MQTT 5 properties)");
   cli.add_option("--broker", o.broker_url, "Use this broker instead of starting one");
   cli.add_option("--gatewayd", o.gatewayd, "gatewayd binary (default: the build tree's)");
   cli.add_flag("!--no-bare", o.bare, "Skip the bare Paho reference");

@@ -16,10 +16,11 @@ struct LoadOptions {
   std::string linger = "50ms";         // route batch.linger
   double alarm_rate = 0;               // alarm readings/s (each raises one event, priority alarm)
   std::string fsync = "group_commit";  // outbox.fsync; "memory": no --state-dir (memory outbox)
-  int max_inflight = 20;   // gateway max_inflight, the bare window, broker Receive Maximum
-  std::string broker_url;  // empty: start a Mosquitto on a free loopback port
-  std::string gatewayd;    // path; empty: the build tree's
-  bool bare = true;        // also run the bare Paho reference
+  int max_inflight = 20;  // gateway max_inflight, the bare window, broker Receive Maximum
+  std::string mqtt_version = "auto";  // the gateway's broker.mqtt_version; 3.1.1 also for bare
+  std::string broker_url;             // empty: start a Mosquitto on a free loopback port
+  std::string gatewayd;               // path; empty: the build tree's
+  bool bare = true;                   // also run the bare Paho reference
   bool json = false;
   double settle_seconds = 15;  // give up waiting for the rest this long after the last progress
   std::string latency_file;    // every sample as CSV
