@@ -7,9 +7,15 @@ find_package(yaml-cpp REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(nlohmann_json 3.11 REQUIRED)
-find_package(OpenCV 4.6 REQUIRED COMPONENTS core imgproc imgcodecs videoio video)
+find_package(OpenCV 4.6 REQUIRED COMPONENTS core imgproc imgcodecs videoio video objdetect)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium>=1.0.18)
+# Cameras are decoded with FFmpeg directly and snapshots encoded with TurboJPEG, so that gatewayd
+# links neither OpenCV's videoio nor its imgcodecs (decision 1003); tests still use both.
+# libavdevice is only dlopen()ed, for V4L2 cameras; its headers give the library's major version.
+pkg_check_modules(LIBAV REQUIRED IMPORTED_TARGET libavformat libavcodec libswscale libavutil)
+pkg_check_modules(LIBAVDEVICE REQUIRED libavdevice)
+pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
 
 # Boost.Asio: header-only, but keep the deprecated io_service names out so new code uses io_context.
 add_compile_definitions(BOOST_ASIO_NO_DEPRECATED)

@@ -9,6 +9,7 @@ packages=(
   libboost-dev libboost-system-dev
   libpaho-mqttpp-dev libpaho-mqtt-dev
   libopencv-dev opencv-data
+  libavformat-dev libavcodec-dev libavdevice-dev libswscale-dev libavutil-dev libturbojpeg0-dev
   libprotobuf-dev protobuf-compiler
   libsodium-dev
   libgtest-dev libgmock-dev googletest

@@ -1,14 +1,12 @@
 #include "gateway/app/fall_eval.h"
 
-#include <opencv2/imgproc.hpp>
-#include <opencv2/videoio.hpp>
-
 #include <algorithm>
 #include <fstream>
 #include <map>
 
 #include "gateway/detectors/factory.h"
 #include "gateway/detectors/host/plugin_detector.h"
+#include "gateway/sources/camera/video_decoder.h"
 
 namespace gw::app {
 namespace {
@@ -134,13 +132,9 @@ EvalSummary summarise(std::vector<ClipScore> clips) {
 
 Result<ClipScore> runClip(const std::string& path, const ClipLabel& label,
                           const EvalOptions& options) {
-  cv::VideoCapture capture;
-  try {
-    capture.open(path, cv::CAP_FFMPEG);
-  } catch (const cv::Exception& e) {
-    return invalidArgument("cannot open clip " + path + ": " + e.what());
-  }
-  if (!capture.isOpened()) return notFound("cannot open clip " + path);
+  // The camera source's decoder and scaler, so that the detector sees the pixels gatewayd's would.
+  auto decoder = sources::VideoDecoder::open(path, {});
+  if (!decoder.ok()) return decoder.status();
 
   gateway::v1::Detector config;
   config.set_id("fall");
@@ -153,16 +147,9 @@ Result<ClipScore> runClip(const std::string& path, const ClipLabel& label,
   const double keep_interval_ms = options.fps > 0 ? 1000.0 / options.fps : 0;
   double next_keep_ms = 0;
   uint64_t sequence = 0;
-  cv::Mat raw;
   while (true) {
-    bool ok = false;
-    try {
-      ok = capture.read(raw);
-    } catch (const cv::Exception&) {
-      ok = false;
-    }
-    if (!ok || raw.empty()) break;
-    const double position_ms = capture.get(cv::CAP_PROP_POS_MSEC);
+    if (!(*decoder)->grab()) break;
+    const double position_ms = (*decoder)->positionMs();
     clip.duration_s = std::max(clip.duration_s, position_ms / 1000.0);
     // The camera source's rule for which frames to keep at the processing rate.
     if (position_ms + 0.5 < next_keep_ms) continue;
@@ -173,7 +160,9 @@ Result<ClipScore> runClip(const std::string& path, const ClipLabel& label,
     // Stream time stands in for the wall clock so that alarm times are seconds into the clip.
     frame.captured_unix_ms = static_cast<int64_t>(position_ms);
     frame.stream_position_ms = static_cast<int64_t>(position_ms);
-    cv::resize(raw, frame.image, cv::Size(options.width, options.height), 0, 0, cv::INTER_AREA);
+    if (!(*decoder)->retrieve(frame.image, options.width, options.height)) {
+      return internalError("cannot convert a frame of " + path + ": " + (*decoder)->error());
+    }
     Collect events;
     (*detector)->onFrame(frame, events);
     const auto* hosted = dynamic_cast<const detectors::PluginDetector*>(detector->get());

@@ -1,27 +1,23 @@
 #include "gateway/privacy/snapshot.h"
 
-#include <opencv2/imgcodecs.hpp>
+#include "gateway/privacy/jpeg_encoder.h"
 
 namespace gw::privacy {
 namespace {
 
 Result<gateway::v1::Snapshot> encode(const pipeline::Frame& frame, const cv::Mat& image,
                                      gateway::v1::SnapshotForm form) {
-  std::vector<uchar> jpeg;
-  try {
-    if (!cv::imencode(".jpg", image, jpeg, {cv::IMWRITE_JPEG_QUALITY, kSnapshotJpegQuality})) {
-      return internalError("JPEG encoding of a snapshot of camera " + frame.camera_id + " failed");
-    }
-  } catch (const cv::Exception& e) {
+  auto jpeg = encodeJpeg(image, kSnapshotJpegQuality);
+  if (!jpeg.ok()) {
     return internalError("JPEG encoding of a snapshot of camera " + frame.camera_id +
-                         " failed: " + e.what());
+                         " failed: " + jpeg.status().message());
   }
   gateway::v1::Snapshot snapshot;
   snapshot.set_camera_id(frame.camera_id);
   snapshot.set_captured_unix_ms(frame.captured_unix_ms);
   snapshot.set_form(form);
   snapshot.set_media_type("image/jpeg");
-  snapshot.set_image(jpeg.data(), jpeg.size());
+  snapshot.set_image(std::move(*jpeg));
   snapshot.set_width(static_cast<uint32_t>(image.cols));
   snapshot.set_height(static_cast<uint32_t>(image.rows));
   return snapshot;

@@ -2,9 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <opencv2/imgproc.hpp>
-#include <opencv2/videoio.hpp>
-
 #include "gateway/core/clock.h"
 
 namespace gw::sources {
@@ -68,27 +65,21 @@ void CameraSource::setOnline(bool online, const std::string& why) {
   on_health_(event);
 }
 
-bool CameraSource::openCapture(cv::VideoCapture& capture) {
-  try {
-    if (config_.uri.rfind("v4l2:", 0) == 0) {
-      capture.open(std::stoi(config_.uri.substr(5)), cv::CAP_V4L2);
-    } else if (config_.uri.rfind("/dev/video", 0) == 0) {
-      capture.open(config_.uri, cv::CAP_V4L2);
-    } else if (isLiveStream(config_.uri)) {
-      // A stream that stays connected but sends nothing must not block the decode thread forever.
-      capture.open(config_.uri, cv::CAP_FFMPEG,
-                   {cv::CAP_PROP_OPEN_TIMEOUT_MSEC, 10000, cv::CAP_PROP_READ_TIMEOUT_MSEC, 10000});
-    } else {
-      capture.open(config_.uri, cv::CAP_FFMPEG);
-    }
-  } catch (const cv::Exception& e) {
-    spdlog::warn("Camera open failed camera={} error=\"{}\"", config_.camera_id, e.what());
-    return false;
-  } catch (const std::exception& e) {
-    spdlog::warn("Camera open failed camera={} error=\"{}\"", config_.camera_id, e.what());
-    return false;
+std::unique_ptr<VideoDecoder> CameraSource::openDecoder(bool live) {
+  DecoderOptions options;
+  if (live) {
+    // A stream that stays connected but sends nothing must not block the decode thread forever.
+    options.open_timeout = std::chrono::milliseconds(10000);
+    options.read_timeout = std::chrono::milliseconds(10000);
   }
-  return capture.isOpened();
+  options.abort = &stopping_;
+  auto decoder = VideoDecoder::open(config_.uri, options);
+  if (!decoder.ok()) {
+    spdlog::warn("Camera open failed camera={} error=\"{}\"", config_.camera_id,
+                 decoder.status().message());
+    return nullptr;
+  }
+  return std::move(*decoder);
 }
 
 void CameraSource::run() {
@@ -97,6 +88,8 @@ void CameraSource::run() {
       counters_.get(counterKey("frames_decoded_total", {{"camera", config_.camera_id}}));
   auto& kept_counter =
       counters_.get(counterKey("frames_kept_total", {{"camera", config_.camera_id}}));
+  auto& corrupt_counter =
+      counters_.get(counterKey("video_packets_corrupt_total", {{"camera", config_.camera_id}}));
   std::map<std::string, std::atomic<uint64_t>*> dropped;
   for (const auto& [name, slot] : consumers_) {
     dropped[name] = &counters_.get(
@@ -107,8 +100,8 @@ void CameraSource::run() {
   uint64_t sequence = 0;
 
   while (!stopping_) {
-    cv::VideoCapture capture;
-    if (!openCapture(capture)) {
+    std::unique_ptr<VideoDecoder> decoder = openDecoder(live);
+    if (decoder == nullptr) {
       if (!live) {
         spdlog::error("Camera cannot open file camera={} uri={}", config_.camera_id, config_.uri);
         setOnline(false, "cannot open " + config_.uri);
@@ -120,23 +113,29 @@ void CameraSource::run() {
       backoff = std::min(backoff * 2, config_.max_backoff);
       continue;
     }
-    const double file_fps = capture.get(cv::CAP_PROP_FPS);
+    const double file_fps = decoder->fps();
     const auto pace =
         std::chrono::duration<double, std::milli>(file_fps > 0 ? 1000.0 / file_fps : 0);
     const auto started = std::chrono::steady_clock::now();
     double next_keep_ms = 0;
     int64_t frames_this_session = 0;
-    cv::Mat raw;
+    uint64_t corrupt_seen = 0;
     while (!stopping_) {
-      // grab() decodes; retrieve() converts to BGR (~0.4 ms at 720p, ~1 ms at 1080p), which only
-      // the frames kept at the processing rate need (docs/BENCHMARKS.md, frame_bench).
-      bool ok = false;
-      try {
-        ok = capture.grab();
-      } catch (const cv::Exception& e) {
-        spdlog::warn("Camera decode error camera={} error=\"{}\"", config_.camera_id, e.what());
+      // grab() decodes; retrieve() converts and scales (one libswscale pass), which only the
+      // frames kept at the processing rate need (docs/BENCHMARKS.md, frame_bench).
+      const bool ok = decoder->grab();
+      if (decoder->corruptPackets() != corrupt_seen) {
+        corrupt_counter.fetch_add(decoder->corruptPackets() - corrupt_seen,
+                                  std::memory_order_relaxed);
+        corrupt_seen = decoder->corruptPackets();
       }
-      if (!ok) break;
+      if (!ok) {
+        if (!decoder->error().empty()) {
+          spdlog::warn("Camera decode stopped camera={} error=\"{}\"", config_.camera_id,
+                       decoder->error());
+        }
+        break;
+      }
       ++frames_this_session;
       decoded.fetch_add(1, std::memory_order_relaxed);
       backoff = std::chrono::milliseconds(1000);
@@ -145,32 +144,24 @@ void CameraSource::run() {
       const double position_ms = live ? std::chrono::duration<double, std::milli>(
                                             std::chrono::steady_clock::now() - started)
                                             .count()
-                                      : capture.get(cv::CAP_PROP_POS_MSEC);
+                                      : decoder->positionMs();
       if (!live && config_.realtime && file_fps > 0) {
         std::this_thread::sleep_until(
             started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                           pace * static_cast<double>(frames_this_session)));
       }
       if (position_ms + 0.5 < next_keep_ms) continue;  // above the processing rate: skip
-      try {
-        ok = capture.retrieve(raw);
-      } catch (const cv::Exception& e) {
-        ok = false;
-        spdlog::warn("Camera decode error camera={} error=\"{}\"", config_.camera_id, e.what());
-      }
-      if (!ok || raw.empty()) break;
-      next_keep_ms = std::max(next_keep_ms + keep_interval_ms, position_ms);
       auto frame = std::make_shared<pipeline::Frame>();
+      if (!decoder->retrieve(frame->image, config_.width, config_.height)) {
+        spdlog::warn("Camera conversion failed camera={} error=\"{}\"", config_.camera_id,
+                     decoder->error());
+        break;
+      }
+      next_keep_ms = std::max(next_keep_ms + keep_interval_ms, position_ms);
       frame->camera_id = config_.camera_id;
       frame->sequence = ++sequence;
       frame->captured_unix_ms = nowUnixMs();
       frame->stream_position_ms = static_cast<int64_t>(position_ms);
-      if (raw.cols != config_.width || raw.rows != config_.height) {
-        cv::resize(raw, frame->image, cv::Size(config_.width, config_.height), 0, 0,
-                   cv::INTER_AREA);
-      } else {
-        frame->image = raw.clone();
-      }
       if (config_.privacy_filter) config_.privacy_filter(frame->image);
       kept_.fetch_add(1);
       kept_counter.fetch_add(1, std::memory_order_relaxed);

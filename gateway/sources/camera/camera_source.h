@@ -1,5 +1,5 @@
 #pragma once
-// A camera through OpenCV's VideoCapture: a file, an RTSP or HTTP (MJPEG) stream, or a V4L2
+// A camera decoded by VideoDecoder (FFmpeg): a file, an RTSP or HTTP (MJPEG) stream, or a V4L2
 // device (`/dev/video0` or `v4l2:0`). One decode thread per camera decodes every frame once,
 // keeps frames at the processing rate, resizes them to the processing resolution, and fans each
 // kept frame out to every consumer's latest-frame-wins slot.
@@ -15,11 +15,12 @@
 #include <string>
 #include <thread>
 
-#include <opencv2/videoio.hpp>
+#include <opencv2/core/mat.hpp>
 
 #include "gateway/core/counters.h"
 #include "gateway/pipeline/stage.h"
 #include "gateway/sources/camera/latest_frame_slot.h"
+#include "gateway/sources/camera/video_decoder.h"
 #include "gateway/v1/data.pb.h"
 
 namespace gw::sources {
@@ -55,7 +56,7 @@ class CameraSource : public pipeline::Source {
 
  private:
   void run();
-  bool openCapture(cv::VideoCapture& capture);
+  std::unique_ptr<VideoDecoder> openDecoder(bool live);
   void setOnline(bool online, const std::string& why);
 
   CameraConfig config_;
