@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <mqtt/async_client.h>
 #include <signal.h>
+#include <sodium.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -609,6 +610,66 @@ TEST_F(GatewayE2eTest, SubscribeWithCountExitsZeroAndOnTimeoutNonZero) {
   EXPECT_EQ(ChildProcess::exitCode(*status), 1);
   EXPECT_NE(sub.readStderr().find("timed out after 0 of 1 messages"), std::string::npos)
       << sub.readStderr();
+}
+
+// The secret halves of every key in play, in each text form a careless log line could take.
+std::vector<std::string> secretForms(const std::filesystem::path& key_file) {
+  std::ifstream in(key_file);
+  std::string line, encoded;
+  while (std::getline(in, line)) {
+    if (line.rfind("key: ", 0) == 0) encoded = line.substr(5);
+  }
+  EXPECT_FALSE(encoded.empty()) << key_file;
+  std::vector<unsigned char> raw(64);
+  size_t raw_length = 0;
+  EXPECT_EQ(sodium_base642bin(raw.data(), raw.size(), encoded.data(), encoded.size(), nullptr,
+                              &raw_length, nullptr, sodium_base64_VARIANT_ORIGINAL),
+            0);
+  raw.resize(raw_length);
+  std::string hex(raw.size() * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), raw.data(), raw.size());
+  hex.pop_back();
+  std::string url(sodium_base64_ENCODED_LEN(raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+                  '\0');
+  sodium_bin2base64(url.data(), url.size(), raw.data(), raw.size(),
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  url.pop_back();
+  // Any 12 characters of a 32-byte key's encoding are as telling as the whole of it.
+  return {encoded.substr(0, 12), hex.substr(0, 16), url.substr(0, 12)};
+}
+
+TEST_F(GatewayE2eTest, DebugLogsOfGatewayAndActorNeverContainSecretKeyMaterial) {
+  writeKeys(dir_ / "keys", {"municipality", "public", "police"});
+  std::ofstream(dir_ / "policy.yaml") << policyText(dir_ / "keys");
+  auto municipality = subscribe("municipality", "municipality");
+  ChildProcess gatewayd(
+      {{gw::testing::appBinary("gatewayd"), "--policy", (dir_ / "policy.yaml").string(), "--broker",
+        broker_.url(), "--state-dir", (dir_ / "state").string(), "--log-level", "trace"},
+       {},
+       dir_ / "gatewayd.out",
+       dir_ / "gatewayd.err"});
+  ASSERT_TRUE(waitUntil([&] { return lineCount(dir_ / "municipality-as-municipality.out") >= 20; },
+                        std::chrono::seconds(60)))
+      << gatewayd.readStderr();
+  gatewayd.signal(SIGHUP);  // a reload reads every key file again
+  ASSERT_TRUE(waitUntil([&] { return gatewayd.readStderr().find("eload") != std::string::npos; },
+                        std::chrono::seconds(30)))
+      << gatewayd.readStderr();
+  gatewayd.signal(SIGTERM);
+  ASSERT_TRUE(gatewayd.wait(std::chrono::seconds(30)).has_value());
+  municipality->signal(SIGTERM);
+  ASSERT_TRUE(municipality->wait(std::chrono::seconds(10)).has_value());
+
+  const std::string logs[] = {gatewayd.readStderr(), gatewayd.readStdout(),
+                              municipality->readStderr(), municipality->readStdout()};
+  ASSERT_GT(logs[0].size(), 1000u) << "trace logging produced next to nothing to search";
+  for (const char* key : {"gateway.key", "municipality.key", "public.key", "police.key"}) {
+    for (const std::string& secret : secretForms(dir_ / "keys" / key)) {
+      for (const std::string& log : logs) {
+        EXPECT_EQ(log.find(secret), std::string::npos) << key << " appears in a log as " << secret;
+      }
+    }
+  }
 }
 
 }  // namespace
