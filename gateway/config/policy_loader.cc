@@ -83,6 +83,13 @@ void resolvePaths(Policy* one_file, const fs::path& base_dir) {
     if (source.has_sensor() && source.sensor().has_replay()) {
       absolutise(source.mutable_sensor()->mutable_replay()->mutable_path(), base_dir);
     }
+    // A camera that is a file is found like a replay file; streams and devices are left alone.
+    if (source.has_camera()) {
+      const std::string& uri = source.camera().uri();
+      if (uri.find("://") == std::string::npos && uri.rfind("v4l2:", 0) != 0) {
+        absolutise(source.mutable_camera()->mutable_uri(), base_dir);
+      }
+    }
   }
 }
 

@@ -87,6 +87,23 @@ TEST_F(PolicyLoaderTest, ValidPolicyLoadsWithDefaultsAndAbsolutePaths) {
   EXPECT_EQ(p.sources(0).sensor().replay().path(), (dir_ / "data.csv").string());
 }
 
+TEST_F(PolicyLoaderTest, CameraFilesAreFoundNextToThePolicyAndStreamsAreLeftAlone) {
+  auto result = load(withChange("detectors:\n",
+                                "  - id: cam-file\n"
+                                "    camera: {uri: clips/square.mp4}\n"
+                                "  - id: cam-rtsp\n"
+                                "    camera: {uri: \"rtsp://10.0.0.5/stream1\"}\n"
+                                "  - id: cam-device\n"
+                                "    camera: {uri: \"v4l2:0\"}\n"
+                                "detectors:\n"));
+  ASSERT_TRUE(result.ok()) << formatErrors(result.errors);
+  const auto& p = result.policy->policy;
+  ASSERT_EQ(p.sources_size(), 4);
+  EXPECT_EQ(p.sources(1).camera().uri(), (dir_ / "clips/square.mp4").string());
+  EXPECT_EQ(p.sources(2).camera().uri(), "rtsp://10.0.0.5/stream1");
+  EXPECT_EQ(p.sources(3).camera().uri(), "v4l2:0");
+}
+
 struct BadPolicyCase {
   const char* name;
   const char* from;
