@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Lantaarn demo: builds the gateway, starts a private Mosquitto on a free loopback port, generates
-# demo keys for three actors, runs gatewayd with policies/demo.yaml on bundled real Sensor.Community
-# data, and shows live what each actor receives and decrypts.
+# demo keys for five actors, runs gatewayd with policies/demo.yaml on bundled real data (air
+# quality, rain, a camera with a recorded fall), and shows live what each actor decrypts.
 #
 #   deploy/demo.sh                  run until Ctrl-C
 #   deploy/demo.sh --duration 20    stop by itself after 20 seconds, with a summary
@@ -27,7 +27,7 @@ cmake --build --preset release -j "$(nproc)" --target gatewayd gatewayctl
 bin="$root/build/release/gateway/app"
 
 work=$(mktemp -d /tmp/lantaarn-demo.XXXXXX)
-actors=(municipality public police)
+actors=(municipality public ambulance rijkswaterstaat police)
 pids=()
 broker_pid=""
 cleanup() {
@@ -95,7 +95,9 @@ gatewayd_pid=$!
 # Each actor's decrypted messages, live, as its subscriber prints them.
 outputs=()
 for actor in "${actors[@]}"; do outputs+=("$work/$actor.out"); done
-tail -q -n +1 -F "${outputs[@]}" 2>/dev/null | sed -u 's/^\([a-z]*\) *\([a-z]*\) */[\1 \2] /' &
+# Lines are cut at 300 characters: a fall event carries its anonymised snapshot as base64.
+tail -q -n +1 -F "${outputs[@]}" 2>/dev/null |
+  sed -u -e 's/^\([a-z]*\) *\([a-z]*\) */[\1 \2] /' -e 's/^\(.\{300\}\).*/\1 .../' &
 
 if [ "$duration" -gt 0 ]; then
   sleep "$duration"

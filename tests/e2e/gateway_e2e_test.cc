@@ -551,7 +551,7 @@ TEST_F(GatewayE2eTest, CameraFramesReachAPluginDetectorAndItsEventsTheActor) {
 }
 
 TEST_F(GatewayE2eTest, ReplayDryRunPrintsPerActorWhatWouldBeSentWithoutABroker) {
-  writeKeys(dir_ / "keys", {"municipality", "public", "police"});
+  writeKeys(dir_ / "keys", {"municipality", "public", "police", "ambulance", "rijkswaterstaat"});
   ChildProcess replay(
       {{gw::testing::appBinary("gatewayctl"), "replay", "--policy",
         (gw::testing::sourceDir() / "policies/demo.yaml").string(), "--speed", "max", "--json"},
@@ -567,9 +567,33 @@ TEST_F(GatewayE2eTest, ReplayDryRunPrintsPerActorWhatWouldBeSentWithoutABroker) 
     pm_values += !c[6].empty();
     pm_values += !c[9].empty();
   }
+  // Independently: the KNMI rain of July 2021 passes the 48-hour alarm total (70 mm).
+  std::vector<double> hourly;
+  {
+    std::ifstream in(gw::testing::testData("water/knmi380_maastricht_hourly_precip_2021-07.csv"));
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) hourly.push_back(std::stod(line.substr(line.find(',') + 1)));
+  }
+  double max_48h = 0;
+  for (size_t i = 0; i + 48 <= hourly.size(); ++i) {
+    double sum = 0;
+    for (size_t j = i; j < i + 48; ++j) sum += hourly[j];
+    max_48h = std::max(max_48h, sum);
+  }
+  ASSERT_GT(max_48h, 70.0);
   std::map<std::string, size_t> per_actor;
+  size_t water_alarms = 0;
   for (const auto& line : jsonLines(replay.readStdout())) {
     per_actor[line["actor"]]++;
+    if (line["actor"] == "rijkswaterstaat" && line["message"]["event"]["kind"] == "water_alarm") {
+      ++water_alarms;
+    }
+    if (line["actor"] == "ambulance") {  // minimised to the route's fields, image anonymised
+      EXPECT_EQ(line["message"]["event"]["kind"], "fall");
+      EXPECT_FALSE(line["message"]["event"].contains("box")) << line.dump().substr(0, 500);
+      EXPECT_EQ(line["message"]["snapshot"]["form"], "SNAPSHOT_FORM_ANONYMISED");
+    }
     if (line["actor"] == "public") {
       EXPECT_EQ(line["message"]["measurement"].size(), 4u) << line.dump();
     }
@@ -578,6 +602,8 @@ TEST_F(GatewayE2eTest, ReplayDryRunPrintsPerActorWhatWouldBeSentWithoutABroker) 
   EXPECT_GT(per_actor["municipality"], pm_values);  // also climate readings and PM10 alerts
   EXPECT_EQ(per_actor.count("police"), 0u);
   EXPECT_NE(replay.readStderr().find("would send actor=police messages=0"), std::string::npos);
+  EXPECT_GE(water_alarms, 1u);
+  EXPECT_EQ(per_actor["ambulance"], 1u);  // the clip holds one labelled fall
 }
 
 TEST_F(GatewayE2eTest, GatewaydRefusesAnInvalidPolicyWithItsErrors) {

@@ -294,7 +294,7 @@ TEST_F(PolicyLoaderTest, ExplainOfTheDemoPolicyMatchesTheGoldenText) {
   ASSERT_TRUE(crypto::writeIdentityKeyPair(crypto::generateIdentityKey("demo"), dir_ / "demo-keys",
                                            "gateway")
                   .ok());
-  for (const char* actor : {"municipality", "public", "police"}) {
+  for (const char* actor : {"municipality", "public", "police", "ambulance", "rijkswaterstaat"}) {
     ASSERT_TRUE(crypto::writeKeyPair(crypto::generateKeyPair(actor), dir_ / "demo-keys").ok());
   }
   ::setenv("LANTAARN_KEYS", (dir_ / "demo-keys").c_str(), 1);
@@ -312,7 +312,7 @@ TEST_F(PolicyLoaderTest, DemoPolicyIsValid) {
   ASSERT_TRUE(crypto::writeIdentityKeyPair(crypto::generateIdentityKey("demo"), dir_ / "demo-keys",
                                            "gateway")
                   .ok());
-  for (const char* actor : {"municipality", "public", "police"}) {
+  for (const char* actor : {"municipality", "public", "police", "ambulance", "rijkswaterstaat"}) {
     ASSERT_TRUE(crypto::writeKeyPair(crypto::generateKeyPair(actor), dir_ / "demo-keys").ok());
   }
   ::setenv("LANTAARN_KEYS", (dir_ / "demo-keys").c_str(), 1);
