@@ -172,6 +172,14 @@ class GatewayE2eTest : public ::testing::Test {
     return child;
   }
 
+  // The gateway first, so that it flushes what it accepted while the subscriber still listens.
+  static void stopGatewayThenSubscriber(ChildProcess& gatewayd, ChildProcess& subscriber) {
+    gatewayd.signal(SIGTERM);
+    ASSERT_TRUE(gatewayd.wait(std::chrono::seconds(30)).has_value());
+    subscriber.signal(SIGTERM);
+    ASSERT_TRUE(subscriber.wait(std::chrono::seconds(10)).has_value());
+  }
+
   MosquittoBroker broker_;
   TempDir dir_;
 };
@@ -537,10 +545,7 @@ TEST_F(GatewayE2eTest, CameraFramesReachAPluginDetectorAndItsEventsTheActor) {
   ASSERT_TRUE(waitUntil([&] { return lineCount(dir_ / "municipality-as-municipality.out") >= 5; },
                         std::chrono::seconds(30)))
       << gatewayd.readStderr();
-  gatewayd.signal(SIGTERM);
-  ASSERT_TRUE(gatewayd.wait(std::chrono::seconds(30)).has_value());
-  municipality->signal(SIGTERM);
-  ASSERT_TRUE(municipality->wait(std::chrono::seconds(10)).has_value());
+  stopGatewayThenSubscriber(gatewayd, *municipality);
   for (const auto& m : jsonLines(municipality->readStdout())) {
     EXPECT_EQ(m["event"]["kind"], "frame_stats");
     EXPECT_EQ(m["event"]["summary"],
@@ -681,10 +686,7 @@ TEST_F(GatewayE2eTest, DebugLogsOfGatewayAndActorNeverContainSecretKeyMaterial) 
   ASSERT_TRUE(waitUntil([&] { return gatewayd.readStderr().find("eload") != std::string::npos; },
                         std::chrono::seconds(30)))
       << gatewayd.readStderr();
-  gatewayd.signal(SIGTERM);
-  ASSERT_TRUE(gatewayd.wait(std::chrono::seconds(30)).has_value());
-  municipality->signal(SIGTERM);
-  ASSERT_TRUE(municipality->wait(std::chrono::seconds(10)).has_value());
+  stopGatewayThenSubscriber(gatewayd, *municipality);
 
   const std::string logs[] = {gatewayd.readStderr(), gatewayd.readStdout(),
                               municipality->readStderr(), municipality->readStdout()};
