@@ -186,6 +186,16 @@ Status SegmentOutbox::openForAppend() {
   return okStatus();
 }
 
+std::atomic<uint64_t>& SegmentOutbox::actorCounter(
+    std::map<std::string, std::atomic<uint64_t>*>& cache, const char* name,
+    const std::string& actor) {
+  auto it = cache.find(actor);
+  if (it == cache.end()) {
+    it = cache.emplace(actor, &counters_.get(counterKey(name, {{"actor", actor}}))).first;
+  }
+  return *it->second;
+}
+
 void SegmentOutbox::countWriteError(const std::string& what, int err) {
   counters_.add(counterKey("outbox_write_errors_total", {{"op", what}}));
   spdlog::error("Outbox {} failed in {}: {}", what, opts_.dir.string(), std::strerror(err));
@@ -308,7 +318,8 @@ Status SegmentOutbox::append(pipeline::OutboundMessage message) {
   ++next_id_;
   const uint64_t seq = segments_.rbegin()->first;
   ++segments_.rbegin()->second.live;
-  counters_.add(counterKey("outbox_appended_total", {{"actor", actor}}));
+  actorCounter(appended_counters_, "outbox_appended_total", actor)
+      .fetch_add(1, std::memory_order_relaxed);
   total_bytes_ += bytes;
   actor_bytes_[actor] += bytes;
   entries_.emplace(id, Held{Entry{id, std::move(message), std::chrono::steady_clock::now()}, seq});
@@ -335,7 +346,8 @@ void SegmentOutbox::release(uint64_t id, const char* reason) {
   const pipeline::OutboundMessage& m = it->second.entry.message;
   const bool acked = std::strcmp(reason, "acked") == 0;
   if (acked) {
-    counters_.add(counterKey("outbox_acked_total", {{"actor", m.actor_id}}));
+    actorCounter(acked_counters_, "outbox_acked_total", m.actor_id)
+        .fetch_add(1, std::memory_order_relaxed);
   } else {
     counters_.add(counterKey("outbox_evicted_total", {{"actor", m.actor_id}, {"reason", reason}}));
   }

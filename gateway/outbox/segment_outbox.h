@@ -6,6 +6,7 @@
 //
 // Entries are also kept in memory (the log is for recovery, never read on the hot path).
 // Not thread-safe: used only on the pipeline strand.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -95,6 +96,10 @@ class SegmentOutbox : public pipeline::Outbox {
   bool makeRoom(const pipeline::OutboundMessage& message, uint64_t bytes);
   void dropDeadSegments();
   void countWriteError(const std::string& what, int err);
+  // The per-actor counter `name{actor="..."}`, looked up once per actor (a key string and a
+  // locked map lookup per message showed in the profile).
+  std::atomic<uint64_t>& actorCounter(std::map<std::string, std::atomic<uint64_t>*>& cache,
+                                      const char* name, const std::string& actor);
 
   SegmentOutboxOptions opts_;
   Counters& counters_;
@@ -113,6 +118,8 @@ class SegmentOutbox : public pipeline::Outbox {
   uint64_t truncated_bytes_ = 0;
   uint64_t total_bytes_ = 0;
   std::map<std::string, uint64_t> actor_bytes_;
+  std::map<std::string, std::atomic<uint64_t>*> appended_counters_;
+  std::map<std::string, std::atomic<uint64_t>*> acked_counters_;
   std::map<uint64_t, Segment> segments_;  // by seq, oldest first
   std::map<uint64_t, Held> entries_;      // by id = append order
   std::set<uint64_t> unsent_;

@@ -244,7 +244,7 @@ void MqttPublisher::pump() {
     try {
       // The entry id rides in the user context, so the acknowledgement finds its entry.
       client_->publish(dataMessage(entry->message, now_ms), contextOf(entry->id, session_), *this);
-      counters_.add(counterKey("messages_published_total", {{"actor", entry->message.actor_id}}));
+      publishedCounter(entry->message.actor_id).fetch_add(1, std::memory_order_relaxed);
     } catch (const mqtt::exception& e) {
       // Disconnected (-3) or Paho's buffer full (-12): keep the entry and try again shortly.
       outbox_.requeue(entry->id);
@@ -254,6 +254,17 @@ void MqttPublisher::pump() {
       return;
     }
   }
+}
+
+std::atomic<uint64_t>& MqttPublisher::publishedCounter(const std::string& actor) {
+  auto it = published_counters_.find(actor);
+  if (it == published_counters_.end()) {
+    it = published_counters_
+             .emplace(actor,
+                      &counters_.get(counterKey("messages_published_total", {{"actor", actor}})))
+             .first;
+  }
+  return *it->second;
 }
 
 void MqttPublisher::retryLater() {

@@ -26,6 +26,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -104,6 +105,9 @@ class MqttPublisher : private mqtt::iaction_listener {
   void retryLater();
   void connectLater();
 
+  // messages_published_total{actor} by actor, looked up once per actor (executor only).
+  std::atomic<uint64_t>& publishedCounter(const std::string& actor);
+
   PublisherConfig config_;
   boost::asio::any_io_executor executor_;
   pipeline::Outbox& outbox_;
@@ -118,7 +122,9 @@ class MqttPublisher : private mqtt::iaction_listener {
   std::atomic<uint32_t> window_;
   std::atomic<int> protocol_version_{0};
   bool retry_scheduled_ = false;
-  std::atomic<bool> stopping_{false};  // set by stop(), which may run on another thread
+  std::atomic<bool> stopping_{false};
+  std::map<std::string, std::atomic<uint64_t>*>
+      published_counters_;  // set by stop(), which may run on another thread
 };
 
 }  // namespace gw::publisher
