@@ -28,8 +28,16 @@ pipeline::OutboundMessage msg(const std::string& payload, Priority p = Priority:
   return {actor, "lantaarn/v1/s/" + actor + "/m", payload, p};
 }
 
+// Most tests check other contracts than the group commit's wait for a bigger group (it has its
+// own test): they hand out as soon as a message is durable.
+SegmentOutboxOptions noGroupWait() {
+  SegmentOutboxOptions o;
+  o.group_commit_min_messages = 1;
+  return o;
+}
+
 std::unique_ptr<SegmentOutbox> openBox(const fs::path& dir, Counters& counters,
-                                       SegmentOutboxOptions o = {}) {
+                                       SegmentOutboxOptions o = noGroupWait()) {
   o.dir = dir;
   auto box = SegmentOutbox::open(o, counters);
   EXPECT_TRUE(box.ok()) << box.status().toString();
@@ -462,6 +470,52 @@ TEST(SegmentOutboxTest, ACrashLosesOnlyPendingReleasesNeverAMessage) {
             kAcked - static_cast<int>(SegmentOutboxOptions{}.release_batch_bytes / release_bytes))
       << "more came back than one batch of releases";
   EXPECT_LT(first, kAcked) << "the last releases were pending: some acked come back";
+}
+
+// Decision 1013: while messages are in flight, a small group that is not yet durable waits (no
+// fdatasync per few readings when the window has room); an alarm, a full group, or an empty
+// window syncs at once. Nothing is handed out before it is durable.
+TEST(SegmentOutboxTest, GroupCommitWaitsForABiggerGroupOnlyWhileMessagesAreInFlight) {
+  testing::TempDir dir;
+  Counters counters;
+  SegmentOutboxOptions o;
+  o.group_commit_min_messages = 4;
+  auto box = openBox(dir.path(), counters, o);
+  auto fsyncs = [&] { return counters.value("outbox_fsyncs_total"); };
+  ASSERT_TRUE(box->append(msg("m0")).ok());
+  const auto* m0 = box->takeNext();  // nothing in flight: synced at once
+  ASSERT_TRUE(m0);
+  EXPECT_EQ(fsyncs(), 1u);
+  const uint64_t m0_id = m0->id;
+  ASSERT_TRUE(box->append(msg("m1")).ok());
+  EXPECT_EQ(box->takeNext(), nullptr) << "a group of one while m0 is in flight waits";
+  EXPECT_EQ(fsyncs(), 1u);
+  ASSERT_TRUE(box->append(msg("alarm", Priority::kAlarm)).ok());
+  const auto* m1 = box->takeNext();  // an alarm in the group: no waiting
+  ASSERT_TRUE(m1);
+  EXPECT_EQ(m1->message.payload, "m1");
+  EXPECT_EQ(fsyncs(), 2u);
+  const auto* alarm = box->takeNext();
+  ASSERT_TRUE(alarm);
+  EXPECT_EQ(alarm->message.payload, "alarm");
+  const uint64_t m1_id = m1->id, alarm_id = alarm->id;
+
+  for (int i = 2; i < 5; ++i) ASSERT_TRUE(box->append(msg("m" + std::to_string(i))).ok());
+  EXPECT_EQ(box->takeNext(), nullptr) << "three of four";
+  ASSERT_TRUE(box->append(msg("m5")).ok());
+  const auto* m2 = box->takeNext();  // the group is full
+  ASSERT_TRUE(m2);
+  EXPECT_EQ(m2->message.payload, "m2");
+  EXPECT_EQ(fsyncs(), 3u);
+  while (const auto* e = box->takeNext()) box->ack(e->id);  // m3..m5, durable
+
+  ASSERT_TRUE(box->append(msg("m6")).ok());
+  EXPECT_EQ(box->takeNext(), nullptr);
+  for (uint64_t id : {m0_id, m1_id, alarm_id, m2->id}) box->ack(id);  // the window empties
+  const auto* m6 = box->takeNext();
+  ASSERT_TRUE(m6);
+  EXPECT_EQ(m6->message.payload, "m6");
+  EXPECT_EQ(fsyncs(), 4u);
 }
 
 }  // namespace
