@@ -39,18 +39,17 @@ struct SegmentOutboxOptions {
   // releases), instead of one write() each. A crash loses at most these: the messages are sent
   // again (at-least-once; actors de-duplicate). 0 writes each at once. kEveryRecord ignores it.
   size_t release_batch_bytes = 4096;
-  // Group commit: while at least half this many messages are in flight, takeNext() holds back a
-  // not-yet-durable group smaller than this (returns nullptr; the next PUBACK asks again) instead
-  // of an fdatasync for it. With fewer in flight, or an alarm in the group, it syncs at once.
-  // 1 disables the wait.
+  // Group commit: while messages are in flight, takeNext() holds back a not-yet-durable group
+  // smaller than this (returns nullptr; the next PUBACK asks again) instead of an fdatasync for
+  // it. With nothing in flight, or for an alarm, it syncs at once. 1 disables the wait.
   uint64_t group_commit_min_messages = 64;
 };
 
 class SegmentOutbox : public pipeline::Outbox {
  public:
   // Opens (creating if needed) the directory and recovers what it holds.
-  // takeNext() may return nullptr while messages wait, but only while many are in flight (group
-  // commit, see SegmentOutboxOptions::group_commit_min_messages): their acks are the cue to ask
+  // takeNext() may return nullptr while messages wait, but only while some are in flight (group
+  // commit, see SegmentOutboxOptions::group_commit_min_messages): their ack is the cue to ask
   // again.
   static Result<std::unique_ptr<SegmentOutbox>> open(SegmentOutboxOptions options,
                                                      Counters& counters);
