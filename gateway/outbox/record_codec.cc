@@ -1,6 +1,7 @@
 #include "gateway/outbox/record_codec.h"
 
 #include <array>
+#include <cstring>
 
 namespace gw::outbox {
 namespace {
@@ -20,9 +21,6 @@ void putU16(std::string& out, uint16_t v) {
   out.push_back(static_cast<char>(v & 0xff));
   out.push_back(static_cast<char>(v >> 8));
 }
-void putU32(std::string& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
 void putU64(std::string& out, uint64_t v) {
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
@@ -32,43 +30,73 @@ uint64_t getLe(std::string_view data, size_t at, int bytes) {
   return v;
 }
 
-std::string frame(RecordType type, const std::string& body) {
-  std::string typed;
-  typed.reserve(body.size() + 1);
-  typed.push_back(static_cast<char>(type));
-  typed += body;
+// The header's length and CRC go in once the body is in place: one buffer, no copies.
+void beginRecord(std::string& out, RecordType type, size_t body_size) {
+  out.reserve(out.size() + kRecordHeaderBytes + body_size);
+  out.append(8, '\0');
+  out.push_back(static_cast<char>(type));
+}
+void endRecord(std::string& out, size_t start) {
+  const size_t body_size = out.size() - start - kRecordHeaderBytes;
+  const uint32_t crc = crc32c(std::string_view(out).substr(start + 8));
+  for (int i = 0; i < 4; ++i) {
+    out[start + i] = static_cast<char>((body_size >> (8 * i)) & 0xff);
+    out[start + 4 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+  }
+}
+
+uint32_t crc32cTable(const char* data, size_t size, uint32_t crc) {
+  for (size_t i = 0; i < size; ++i) {
+    crc = kTable[(crc ^ static_cast<uint8_t>(data[i])) & 0xff] ^ (crc >> 8);
+  }
+  return crc;
+}
+
+#if defined(__x86_64__)
+// SSE 4.2's crc32 instruction computes exactly CRC32C (same reflected polynomial), 8 bytes at a
+// time: recovery checks every byte of the outbox, and the table loop was a fifth of its time.
+__attribute__((target("sse4.2"))) uint32_t crc32cSse42(const char* data, size_t size,
+                                                       uint32_t crc) {
+  uint64_t c = crc;
+  for (; size >= 8; size -= 8, data += 8) {
+    uint64_t word = 0;
+    std::memcpy(&word, data, 8);
+    c = __builtin_ia32_crc32di(c, word);
+  }
+  auto c32 = static_cast<uint32_t>(c);
+  for (; size > 0; --size, ++data) c32 = __builtin_ia32_crc32qi(c32, static_cast<uint8_t>(*data));
+  return c32;
+}
+const bool kHaveSse42 = __builtin_cpu_supports("sse4.2");
+#endif
+
+std::string messageRecord(RecordType type, uint64_t id, const pipeline::OutboundMessage& m) {
   std::string out;
-  out.reserve(kRecordHeaderBytes + body.size());
-  putU32(out, static_cast<uint32_t>(body.size()));
-  putU32(out, crc32c(typed));
-  out += typed;
+  beginRecord(out, type, 8 + 1 + 8 + 4 + m.actor_id.size() + m.topic.size() + m.payload.size());
+  putU64(out, id);
+  out.push_back(static_cast<char>(m.priority));
+  if (type == RecordType::kMessageWithExpiry) putU64(out, static_cast<uint64_t>(m.expires_unix_ms));
+  putU16(out, static_cast<uint16_t>(m.actor_id.size()));
+  out += m.actor_id;
+  putU16(out, static_cast<uint16_t>(m.topic.size()));
+  out += m.topic;
+  out += m.payload;
+  endRecord(out, 0);
   return out;
 }
 
 }  // namespace
 
 uint32_t crc32c(std::string_view data, uint32_t crc) {
-  crc = ~crc;
-  for (char ch : data) crc = kTable[(crc ^ static_cast<uint8_t>(ch)) & 0xff] ^ (crc >> 8);
-  return ~crc;
+#if defined(__x86_64__)
+  if (kHaveSse42) return ~crc32cSse42(data.data(), data.size(), ~crc);
+#endif
+  return ~crc32cTable(data.data(), data.size(), ~crc);
 }
 
-namespace {
-std::string messageRecord(RecordType type, uint64_t id, const pipeline::OutboundMessage& m) {
-  std::string body;
-  body.reserve(8 + 1 + 8 + 4 + m.actor_id.size() + m.topic.size() + m.payload.size());
-  putU64(body, id);
-  body.push_back(static_cast<char>(m.priority));
-  if (type == RecordType::kMessageWithExpiry)
-    putU64(body, static_cast<uint64_t>(m.expires_unix_ms));
-  putU16(body, static_cast<uint16_t>(m.actor_id.size()));
-  body += m.actor_id;
-  putU16(body, static_cast<uint16_t>(m.topic.size()));
-  body += m.topic;
-  body += m.payload;
-  return frame(type, body);
+uint32_t crc32cPortable(std::string_view data, uint32_t crc) {
+  return ~crc32cTable(data.data(), data.size(), ~crc);
 }
-}  // namespace
 
 std::string encodeMessageRecord(uint64_t id, const pipeline::OutboundMessage& m) {
   return messageRecord(RecordType::kMessageWithExpiry, id, m);
@@ -79,10 +107,17 @@ std::string encodeMessageRecordV1(uint64_t id, const pipeline::OutboundMessage& 
 }
 
 std::string encodeReleaseRecord(uint64_t id, ReleaseReason reason) {
-  std::string body;
-  putU64(body, id);
-  body.push_back(static_cast<char>(reason));
-  return frame(RecordType::kRelease, body);
+  std::string out;
+  appendReleaseRecord(out, id, reason);
+  return out;
+}
+
+void appendReleaseRecord(std::string& out, uint64_t id, ReleaseReason reason) {
+  const size_t start = out.size();
+  beginRecord(out, RecordType::kRelease, 9);
+  putU64(out, id);
+  out.push_back(static_cast<char>(reason));
+  endRecord(out, start);
 }
 
 size_t decodeRecord(std::string_view data, Record& out) {

@@ -24,7 +24,10 @@ struct Record {
   pipeline::OutboundMessage message;  // message records only
 };
 
+// CRC32C (Castagnoli); with SSE 4.2 where the CPU has it, else table driven.
 uint32_t crc32c(std::string_view data, uint32_t crc = 0);
+// Always the table-driven one: tests check the fast path against it.
+uint32_t crc32cPortable(std::string_view data, uint32_t crc = 0);
 
 // Always the newest layout (kMessageWithExpiry).
 std::string encodeMessageRecord(uint64_t id, const pipeline::OutboundMessage& message);
@@ -34,6 +37,8 @@ inline bool isMessageRecord(RecordType type) {
   return type == RecordType::kMessage || type == RecordType::kMessageWithExpiry;
 }
 std::string encodeReleaseRecord(uint64_t id, ReleaseReason reason);
+// The same, appended to `out` (a batch of pending releases) without a temporary.
+void appendReleaseRecord(std::string& out, uint64_t id, ReleaseReason reason);
 // Bytes used by one whole, checksum-valid record at the start of `data`; 0 when it is torn,
 // corrupt or malformed.
 size_t decodeRecord(std::string_view data, Record& out);

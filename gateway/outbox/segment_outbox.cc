@@ -2,14 +2,13 @@
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <system_error>
 #include <vector>
 
@@ -44,6 +43,7 @@ SegmentOutbox::SegmentOutbox(SegmentOutboxOptions options, Counters& counters)
 
 SegmentOutbox::~SegmentOutbox() {
   if (fd_ >= 0) {
+    flushReleases();
     if (dirty_) ::fdatasync(fd_);
     ::close(fd_);
   }
@@ -74,7 +74,7 @@ Status SegmentOutbox::recover() {
     if (Status s = replaySegment(segment, seq == last_seq); !s.ok()) return s;
   }
   for (const auto& [id, held] : entries_) {
-    unsent_.insert(id);
+    unsent_.insert(unsent_.end(), id);
     total_bytes_ += held.entry.message.payload.size();
     actor_bytes_[held.entry.message.actor_id] += held.entry.message.payload.size();
   }
@@ -88,13 +88,43 @@ Status SegmentOutbox::recover() {
   return okStatus();
 }
 
+namespace {
+// The whole file in one buffer, read with read(2) (a segment is at most a few MiB beyond
+// segment_bytes; an istreambuf_iterator copy went byte by byte).
+bool readWholeFile(const fs::path& path, std::string& data) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  data.clear();
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) data.resize(static_cast<size_t>(st.st_size));
+  size_t done = 0;
+  for (;;) {
+    if (done == data.size()) data.resize(data.size() + 65536);  // grew since fstat
+    const ssize_t n = ::read(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return false;
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  data.resize(done);
+  ::close(fd);
+  return true;
+}
+}  // namespace
+
 Status SegmentOutbox::replaySegment(Segment& segment, bool last) {
-  std::ifstream in(segment.path, std::ios::binary);
-  if (!in) return unavailable("cannot read outbox segment " + segment.path.string());
-  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string data;
+  if (!readWholeFile(segment.path, data)) {
+    return unavailable("cannot read outbox segment " + segment.path.string());
+  }
+  // One clock reading per segment: recovered entries' "since" is the recovery time anyway.
+  const auto now = std::chrono::steady_clock::now();
   size_t offset = 0;
+  Record record;
   while (offset < data.size()) {
-    Record record;
     const size_t used = decodeRecord(std::string_view(data).substr(offset), record);
     if (used == 0) break;  // torn or corrupt: nothing after it can be trusted
     offset += used;
@@ -102,9 +132,10 @@ Status SegmentOutbox::replaySegment(Segment& segment, bool last) {
     if (isMessageRecord(record.type)) {
       next_id_ = std::max(next_id_, record.id + 1);
       ++segment.live;
-      entries_[record.id] =
-          Held{Entry{record.id, std::move(record.message), std::chrono::steady_clock::now()},
-               segment.seq};
+      // Ids grow in append order, so a new one almost always goes at the end: hint it there.
+      entries_.insert_or_assign(
+          entries_.end(), record.id,
+          Held{Entry{record.id, std::move(record.message), now}, segment.seq});
     } else if (auto it = entries_.find(record.id); it != entries_.end()) {
       --segments_.at(it->second.segment_seq).live;
       entries_.erase(it);
@@ -155,6 +186,16 @@ Status SegmentOutbox::openForAppend() {
   return okStatus();
 }
 
+std::atomic<uint64_t>& SegmentOutbox::actorCounter(
+    std::map<std::string, std::atomic<uint64_t>*>& cache, const char* name,
+    const std::string& actor) {
+  auto it = cache.find(actor);
+  if (it == cache.end()) {
+    it = cache.emplace(actor, &counters_.get(counterKey(name, {{"actor", actor}}))).first;
+  }
+  return *it->second;
+}
+
 void SegmentOutbox::countWriteError(const std::string& what, int err) {
   counters_.add(counterKey("outbox_write_errors_total", {{"op", what}}));
   spdlog::error("Outbox {} failed in {}: {}", what, opts_.dir.string(), std::strerror(err));
@@ -183,9 +224,18 @@ Status SegmentOutbox::writeRecord(const std::string& bytes) {
   return okStatus();
 }
 
+void SegmentOutbox::flushReleases() {
+  if (pending_releases_.empty() || fd_ < 0) return;
+  // A failed write is counted by writeRecord; losing releases only means duplicates after a crash.
+  (void)writeRecord(pending_releases_);
+  pending_releases_.clear();
+}
+
 Status SegmentOutbox::sync() {
+  flushReleases();  // they ride along with the group commit
   if (!dirty_ || fd_ < 0) {
     durable_below_ = written_below_;  // nothing written since the last fdatasync
+    alarm_not_durable_ = false;
     return okStatus();
   }
   if (::fdatasync(fd_) != 0) {
@@ -194,6 +244,7 @@ Status SegmentOutbox::sync() {
   }
   dirty_ = false;
   durable_below_ = written_below_;
+  alarm_not_durable_ = false;
   last_sync_ = std::chrono::steady_clock::now();
   counters_.add("outbox_fsyncs_total");
   return okStatus();
@@ -258,13 +309,20 @@ Status SegmentOutbox::append(pipeline::OutboundMessage message) {
   }
   if (Status s = rollIfNeeded(); !s.ok()) return s;
   const uint64_t id = next_id_;
-  if (Status s = writeRecord(encodeMessageRecord(id, message)); !s.ok()) return s;
+  // Pending release records go out in the same write(), before the message (they release older
+  // messages, so invariant 2 holds). If the write fails they are lost with it: duplicates only.
+  std::string records = std::move(pending_releases_);
+  pending_releases_.clear();
+  records += encodeMessageRecord(id, message);
+  if (Status s = writeRecord(records); !s.ok()) return s;
   written_below_ = id + 1;
+  if (message.priority == pipeline::Priority::kAlarm) alarm_not_durable_ = true;
   if (Status s = maybeSync(false); !s.ok()) return s;
   ++next_id_;
   const uint64_t seq = segments_.rbegin()->first;
   ++segments_.rbegin()->second.live;
-  counters_.add(counterKey("outbox_appended_total", {{"actor", actor}}));
+  actorCounter(appended_counters_, "outbox_appended_total", actor)
+      .fetch_add(1, std::memory_order_relaxed);
   total_bytes_ += bytes;
   actor_bytes_[actor] += bytes;
   entries_.emplace(id, Held{Entry{id, std::move(message), std::chrono::steady_clock::now()}, seq});
@@ -279,7 +337,18 @@ const SegmentOutbox::Entry* SegmentOutbox::takeNext() {
   // the newer appends wait for the group that the publisher reaches them with. Release records
   // alone never force a sync: they ride along with the next group.
   const uint64_t id = *unsent_.begin();
-  if (opts_.fsync != FsyncPolicy::kInterval && id >= durable_below_ && !sync().ok()) return nullptr;
+  if (opts_.fsync != FsyncPolicy::kInterval && id >= durable_below_) {
+    // The group is small and the link is busy: wait for it to grow. Without this, a window with
+    // room (max_inflight 1000) paid one fdatasync per few readings and the pipeline thread,
+    // blocked in it, collapsed to ~1-4k msg/s (decision 1013). A PUBACK of what is in flight
+    // calls takeNext() again, and once nothing is in flight it syncs whatever the group is, so
+    // nothing waits longer than the messages already on the wire. Alarms never wait. (Waiting
+    // only while half a group was in flight was tried: worse at the default window of 20.)
+    const bool defer = opts_.fsync == FsyncPolicy::kGroupCommit && !in_flight_.empty() &&
+                       written_below_ - durable_below_ < opts_.group_commit_min_messages &&
+                       !alarm_not_durable_;
+    if (defer || !sync().ok()) return nullptr;
+  }
   unsent_.erase(unsent_.begin());
   in_flight_.insert(id);
   return &entries_.at(id).entry;
@@ -291,18 +360,26 @@ void SegmentOutbox::release(uint64_t id, const char* reason) {
   const pipeline::OutboundMessage& m = it->second.entry.message;
   const bool acked = std::strcmp(reason, "acked") == 0;
   if (acked) {
-    counters_.add(counterKey("outbox_acked_total", {{"actor", m.actor_id}}));
+    actorCounter(acked_counters_, "outbox_acked_total", m.actor_id)
+        .fetch_add(1, std::memory_order_relaxed);
   } else {
     counters_.add(counterKey("outbox_evicted_total", {{"actor", m.actor_id}, {"reason", reason}}));
   }
-  // A release that fails to reach the disk only means a duplicate after a crash; keep going.
-  if (rollIfNeeded().ok() &&
-      writeRecord(encodeReleaseRecord(id, acked ? ReleaseReason::kAcked
-                                                : (std::strcmp(reason, "budget_actor") == 0
-                                                       ? ReleaseReason::kEvictedActor
-                                                       : ReleaseReason::kEvictedTotal)))
-          .ok()) {
-    (void)maybeSync(true);
+  const ReleaseReason why =
+      acked ? ReleaseReason::kAcked
+            : (std::strcmp(reason, "budget_actor") == 0 ? ReleaseReason::kEvictedActor
+                                                        : ReleaseReason::kEvictedTotal);
+  if (opts_.fsync == FsyncPolicy::kEveryRecord || opts_.release_batch_bytes == 0) {
+    // A release that fails to reach the disk only means a duplicate after a crash; keep going.
+    if (rollIfNeeded().ok() && writeRecord(encodeReleaseRecord(id, why)).ok()) {
+      (void)maybeSync(true);
+    }
+  } else {
+    // Batched (one write() per PUBACK was ~7% of gatewayd's CPU, docs/decisions/1011).
+    appendReleaseRecord(pending_releases_, id, why);
+    if (pending_releases_.size() >= opts_.release_batch_bytes && rollIfNeeded().ok()) {
+      flushReleases();
+    }
   }
   total_bytes_ -= m.payload.size();
   actor_bytes_[m.actor_id] -= m.payload.size();

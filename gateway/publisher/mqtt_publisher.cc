@@ -57,11 +57,7 @@ MqttPublisher::MqttPublisher(PublisherConfig config, boost::asio::any_io_executo
       retry_timer_(executor_),
       reconnect_timer_(executor_),
       backoff_(config_.reconnect_min, config_.reconnect_max),
-      window_(config_.max_inflight) {
-  base_properties_.add(mqtt::property(mqtt::property::CONTENT_TYPE, config_.content_type));
-  base_properties_.add(
-      mqtt::property(mqtt::property::USER_PROPERTY, "schema_version", config_.schema_version));
-}
+      window_(config_.max_inflight) {}
 
 MqttPublisher::~MqttPublisher() = default;
 
@@ -155,7 +151,7 @@ void MqttPublisher::onConnected(int mqtt_version, uint32_t receive_maximum) {
                window < config_.max_inflight ? " (clamped to the broker's Receive Maximum)" : "");
   if (!config_.status_topic.empty()) {
     try {
-      client_->publish(mqtt::make_message(config_.status_topic, std::string("online"), kQos, true));
+      client_->publish(birthMessage(mqtt_version));
     } catch (const mqtt::exception& e) {
       spdlog::warn("Publisher could not publish status error=\"{}\"", e.what());
     }
@@ -200,18 +196,34 @@ void MqttPublisher::onConnectionLost(const std::string& cause) {
   connectLater();
 }
 
+mqtt::message_ptr MqttPublisher::birthMessage(int mqtt_version) const {
+  auto message = mqtt::make_message(config_.status_topic, std::string("online"), kQos, true);
+  if (mqtt_version == MQTTVERSION_5) {
+    // What every data message of this connection is, said once (decision 1010): retained, so a
+    // consumer that subscribes later gets it too. Data messages carry no such properties.
+    mqtt::properties properties;
+    properties.add(mqtt::property(mqtt::property::CONTENT_TYPE, std::string("text/plain")));
+    properties.add(mqtt::property(mqtt::property::USER_PROPERTY, std::string(kDataContentTypeKey),
+                                  config_.content_type));
+    properties.add(mqtt::property(mqtt::property::USER_PROPERTY, std::string(kSchemaVersionKey),
+                                  config_.schema_version));
+    message->set_properties(std::move(properties));
+  }
+  return message;
+}
+
 mqtt::message_ptr MqttPublisher::dataMessage(const pipeline::OutboundMessage& m,
                                              int64_t now_ms) const {
   // The key topic is retained so that an actor joining mid-epoch gets the current epoch key.
   auto message = mqtt::make_message(m.topic, m.payload, kQos, pipeline::isRetainedTopic(m.topic));
-  if (protocol_version_ == MQTTVERSION_5) {
-    mqtt::properties properties = base_properties_;
-    if (m.expires_unix_ms != 0) {
-      // Whole seconds left, rounded up: the broker drops it for subscribers that come later.
-      const auto left =
-          static_cast<int32_t>(std::ceil(static_cast<double>(m.expires_unix_ms - now_ms) / 1000.0));
-      properties.add(mqtt::property(mqtt::property::MESSAGE_EXPIRY_INTERVAL, std::max(1, left)));
-    }
+  if (m.expires_unix_ms != 0 && protocol_version_ == MQTTVERSION_5) {
+    // The only per-message property (decision 1010): whole seconds left, rounded up, so the
+    // broker drops it for subscribers that come later. Built in place: one MQTTProperties_add,
+    // moved into the message, no copy of a base set.
+    const auto left =
+        static_cast<int32_t>(std::ceil(static_cast<double>(m.expires_unix_ms - now_ms) / 1000.0));
+    mqtt::properties properties;
+    properties.add(mqtt::property(mqtt::property::MESSAGE_EXPIRY_INTERVAL, std::max(1, left)));
     message->set_properties(std::move(properties));
   }
   return message;
@@ -232,7 +244,7 @@ void MqttPublisher::pump() {
     try {
       // The entry id rides in the user context, so the acknowledgement finds its entry.
       client_->publish(dataMessage(entry->message, now_ms), contextOf(entry->id, session_), *this);
-      counters_.add(counterKey("messages_published_total", {{"actor", entry->message.actor_id}}));
+      publishedCounter(entry->message.actor_id).fetch_add(1, std::memory_order_relaxed);
     } catch (const mqtt::exception& e) {
       // Disconnected (-3) or Paho's buffer full (-12): keep the entry and try again shortly.
       outbox_.requeue(entry->id);
@@ -242,6 +254,17 @@ void MqttPublisher::pump() {
       return;
     }
   }
+}
+
+std::atomic<uint64_t>& MqttPublisher::publishedCounter(const std::string& actor) {
+  auto it = published_counters_.find(actor);
+  if (it == published_counters_.end()) {
+    it = published_counters_
+             .emplace(actor,
+                      &counters_.get(counterKey("messages_published_total", {{"actor", actor}})))
+             .first;
+  }
+  return *it->second;
 }
 
 void MqttPublisher::retryLater() {

@@ -10,8 +10,9 @@
 // requeued in order and sent again after reconnecting (at-least-once; actors de-duplicate).
 //
 // Connection: TLS (CA, client certificate and key, hostname verification) for ssl:// URLs,
-// username and password, MQTT 5 (message expiry from the route's ttl, content type and schema
-// version as properties) or 3.1.1, chosen by `mqtt_version`; `kAuto` tries 5 and falls back to
+// username and password, MQTT 5 (message expiry from the route's ttl per message; content type and
+// schema version once, as user properties of the retained birth message) or 3.1.1, chosen by
+// `mqtt_version`; `kAuto` tries 5 and falls back to
 // 3.1.1 when the broker refuses the protocol version. Reconnects are ours too (Paho's own
 // automatic reconnect has no jitter): exponential backoff with equal jitter
 // (reconnect_backoff.h). At every connect a retained "online" goes to the status topic; the Last
@@ -25,9 +26,11 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "gateway/core/counters.h"
 #include "gateway/pipeline/stage.h"
@@ -55,11 +58,16 @@ struct PublisherConfig {
   MqttVersion mqtt_version = MqttVersion::kAuto;
   std::chrono::milliseconds reconnect_min{1000};
   std::chrono::milliseconds reconnect_max{30000};
-  // MQTT 5 properties of every data message, so a consumer can tell what the payload is
-  // without opening it.
+  // What the data messages are, so a consumer can tell without opening one. Sent once per
+  // connection as MQTT 5 user properties of the retained birth ("online") message on
+  // status_topic, not with every data message (decision 1010): the envelope names its own format.
   std::string content_type = "application/x-protobuf; proto=gateway.v1.Envelope";
-  std::string schema_version = "lantaarn/v1 envelope/2";  // user property `schema_version`
+  std::string schema_version = "lantaarn/v1 envelope/2";
 };
+
+// The user property keys of the birth message.
+inline constexpr std::string_view kDataContentTypeKey = "data_content_type";
+inline constexpr std::string_view kSchemaVersionKey = "schema_version";
 
 // Parses the policy's spelling: auto, 5, 3.1.1.
 std::optional<MqttVersion> parseMqttVersion(const std::string& text);
@@ -92,9 +100,13 @@ class MqttPublisher : private mqtt::iaction_listener {
   void onConnected(int mqtt_version, uint32_t receive_maximum);
   void onConnectFailed(int rc, int reason_code);
   void onConnectionLost(const std::string& cause);
+  mqtt::message_ptr birthMessage(int mqtt_version) const;
   mqtt::message_ptr dataMessage(const pipeline::OutboundMessage& m, int64_t now_ms) const;
   void retryLater();
   void connectLater();
+
+  // messages_published_total{actor} by actor, looked up once per actor (executor only).
+  std::atomic<uint64_t>& publishedCounter(const std::string& actor);
 
   PublisherConfig config_;
   boost::asio::any_io_executor executor_;
@@ -102,7 +114,6 @@ class MqttPublisher : private mqtt::iaction_listener {
   Counters& counters_;
   std::unique_ptr<mqtt::async_client> client_;
   int client_version_ = 0;  // the MQTT version client_ was created for
-  mqtt::properties base_properties_;
   boost::asio::steady_timer retry_timer_;
   boost::asio::steady_timer reconnect_timer_;
   ReconnectBackoff backoff_;
@@ -111,7 +122,9 @@ class MqttPublisher : private mqtt::iaction_listener {
   std::atomic<uint32_t> window_;
   std::atomic<int> protocol_version_{0};
   bool retry_scheduled_ = false;
-  std::atomic<bool> stopping_{false};  // set by stop(), which may run on another thread
+  std::atomic<bool> stopping_{false};
+  std::map<std::string, std::atomic<uint64_t>*>
+      published_counters_;  // set by stop(), which may run on another thread
 };
 
 }  // namespace gw::publisher

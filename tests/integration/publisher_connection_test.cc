@@ -11,6 +11,7 @@
 #include <boost/asio/write.hpp>
 #include <fstream>
 #include <future>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -275,10 +276,13 @@ TEST(PublisherMqttVersionTest, Mqtt5ClampsTheWindowToTheBrokersReceiveMaximum) {
   EXPECT_EQ(payloads(observer.on(kTopic)), numbers(0, 1000));
 }
 
-TEST(PublisherMqttVersionTest, Mqtt5MessagesCarryExpiryContentTypeAndSchemaVersion) {
+// Decision 1010: per data message only the expiry (when the route has a ttl); what the data
+// messages are goes once, in the retained birth message.
+TEST(PublisherMqttVersionTest, Mqtt5DataMessagesCarryOnlyExpiryAndTheBirthMessageTheFormat) {
   MosquittoBroker broker;
   Observer observer(broker.url());
-  Gateway gateway(configFor(broker.url()));
+  const auto config = configFor(broker.url());
+  Gateway gateway(config);
   ASSERT_TRUE(waitUntil([&] { return gateway.publisher().connected(); }, std::chrono::seconds(10)));
   const int64_t ttl_ms = 15 * 60 * 1000;
   gateway.publish(0, 1, nowUnixMs() + ttl_ms);
@@ -290,16 +294,27 @@ TEST(PublisherMqttVersionTest, Mqtt5MessagesCarryExpiryContentTypeAndSchemaVersi
   const auto expiry = mqtt::get<uint32_t>(with_ttl, mqtt::property::MESSAGE_EXPIRY_INTERVAL);
   EXPECT_LE(expiry, 15u * 60u);
   EXPECT_GE(expiry, 15u * 60u - 10u);
-  EXPECT_FALSE(messages[1]->get_properties().contains(mqtt::property::MESSAGE_EXPIRY_INTERVAL));
-  for (const auto& m : messages) {
-    const auto& p = m->get_properties();
+  EXPECT_EQ(with_ttl.size(), 1u) << "a data message carries the expiry and nothing else";
+  EXPECT_TRUE(messages[1]->get_properties().empty());
+
+  // The birth message, also as a late subscriber sees it (retained).
+  Observer late(broker.url());
+  ASSERT_TRUE(
+      waitUntil([&] { return !late.on(config.status_topic).empty(); }, std::chrono::seconds(10)));
+  ASSERT_EQ(observer.on(config.status_topic).size(), 1u);
+  for (const auto& birth : {observer.on(config.status_topic)[0], late.on(config.status_topic)[0]}) {
+    EXPECT_EQ(birth->get_payload_str(), "online");
+    const auto& p = birth->get_properties();
     ASSERT_TRUE(p.contains(mqtt::property::CONTENT_TYPE));
-    EXPECT_EQ(mqtt::get<std::string>(p, mqtt::property::CONTENT_TYPE),
-              "application/x-protobuf; proto=gateway.v1.Envelope");
-    ASSERT_TRUE(p.contains(mqtt::property::USER_PROPERTY));
-    const auto user = mqtt::get<mqtt::string_pair>(p, mqtt::property::USER_PROPERTY);
-    EXPECT_EQ(std::get<0>(user), "schema_version");
-    EXPECT_EQ(std::get<1>(user), "lantaarn/v1 envelope/2");
+    EXPECT_EQ(mqtt::get<std::string>(p, mqtt::property::CONTENT_TYPE), "text/plain");
+    std::map<std::string, std::string> user;
+    for (size_t i = 0; i < p.count(mqtt::property::USER_PROPERTY); ++i) {
+      const auto pair = mqtt::get<mqtt::string_pair>(p, mqtt::property::USER_PROPERTY, i);
+      user[std::get<0>(pair)] = std::get<1>(pair);
+    }
+    EXPECT_EQ(user, (std::map<std::string, std::string>{
+                        {"data_content_type", "application/x-protobuf; proto=gateway.v1.Envelope"},
+                        {"schema_version", "lantaarn/v1 envelope/2"}}));
   }
 }
 
@@ -333,6 +348,8 @@ TEST(PublisherMqttVersionTest, Mqtt311WhenConfiguredKeepsTheWindowAndSendsNoProp
   const auto messages = observer.on(kTopic);
   EXPECT_EQ(payloads(messages), numbers(0, 200));
   EXPECT_TRUE(messages[0]->get_properties().empty());
+  ASSERT_FALSE(observer.on(config.status_topic).empty());
+  EXPECT_TRUE(observer.on(config.status_topic)[0]->get_properties().empty());
 }
 
 // Stands in front of the real broker as one that predates MQTT 5 (none is installed here): a
