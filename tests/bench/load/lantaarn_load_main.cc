@@ -367,6 +367,8 @@ int main(int argc, char** argv) {
   cli.add_option("--cameras", o.cameras, "File cameras, each with a fall detector");
   cli.add_option("--camera-file", o.camera_file, "Video for the cameras (make_bench_video)");
   cli.add_option("--camera-fps", o.camera_fps, "Camera processing rate");
+  cli.add_flag("!--no-camera-masks", o.camera_masks,
+               "Cameras without their two privacy-mask polygons (for comparison)");
   cli.add_option("--latency-file", o.latency_file, "Write every latency sample here (CSV)");
   cli.add_option("--keep-dir", o.keep_dir, "Keep the run's policy, keys and logs here");
   CLI11_PARSE(cli, argc, argv);

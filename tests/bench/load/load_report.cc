@@ -56,7 +56,8 @@ std::string renderTable(const LoadReport& r) {
                   o.fsync + ", max_inflight " + std::to_string(o.max_inflight) + "\n";
   if (o.cameras > 0) {
     t += "  cameras: " + std::to_string(o.cameras) + " x " + o.camera_file + " at " +
-         num(o.camera_fps, 1) + " fps with fall detection\n";
+         num(o.camera_fps, 1) + " fps with fall detection" +
+         (o.camera_masks ? " and two privacy-mask polygons each" : ", no masks") + "\n";
   }
   t += line("readings sent (offered rate)",
             std::to_string(r.readings_sent) + " (" + num(r.offered_readings_per_s) + "/s)");
@@ -134,7 +135,8 @@ std::string renderJson(const LoadReport& r) {
                         {"max_inflight", o.max_inflight},
                         {"cameras", o.cameras},
                         {"camera_file", o.camera_file},
-                        {"camera_fps", o.camera_fps}}},
+                        {"camera_fps", o.camera_fps},
+                        {"camera_masks", o.camera_masks}}},
                       {"frames",
                        {{"decoded", r.frames_decoded},
                         {"kept", r.frames_kept},
