@@ -53,7 +53,8 @@ std::string renderTable(const LoadReport& r) {
   std::string t = "lantaarn_load: " + std::to_string(o.sensors) + " " + o.transport + " sensors, " +
                   std::to_string(o.actors) + " actors, batch " +
                   (o.batch > 0 ? std::to_string(o.batch) + "/" + o.linger : "off") + ", outbox " +
-                  o.fsync + ", max_inflight " + std::to_string(o.max_inflight) + "\n";
+                  o.fsync + ", max_inflight " + std::to_string(o.max_inflight) +
+                  (o.warmup ? "" : ", no warm-up (the clock starts with gatewayd ready)") + "\n";
   if (o.cameras > 0) {
     t += "  cameras: " + std::to_string(o.cameras) + " x " + o.camera_file + " at " +
          num(o.camera_fps, 1) + " fps with fall detection" +
@@ -133,6 +134,7 @@ std::string renderJson(const LoadReport& r) {
                         {"alarm_rate", o.alarm_rate},
                         {"fsync", o.fsync},
                         {"max_inflight", o.max_inflight},
+                        {"warmup", o.warmup},
                         {"cameras", o.cameras},
                         {"camera_file", o.camera_file},
                         {"camera_fps", o.camera_fps},
