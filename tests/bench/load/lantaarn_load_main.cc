@@ -128,8 +128,6 @@ int run(const LoadOptions& o) {
   const int ops_port = gw::testing::freeLoopbackPort();
   std::ofstream(run_dir / "policy.yaml") << loadPolicy(o, keys, ports, alarm_port);
 
-  LoadReport report;
-  report.options = o;
   ActorTally tally(o.actors, o.sensors);
   if (auto st = tally.start(broker_url, keys); !st.ok()) {
     std::cerr << "actors: " << st.message() << "\n";
@@ -173,8 +171,15 @@ int run(const LoadOptions& o) {
     }
   }
 
+  LoadReport report;
+  report.options = o;
   int64_t warmup_events = 0;
   if (o.warmup) {
+    const auto ready_at = std::chrono::steady_clock::now();
+    auto since = [](std::chrono::steady_clock::time_point t) {
+      return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t)
+          .count();
+    };
     // gatewayd is ready before its publisher has connected (readiness is about the pipeline, and
     // a gateway buffers through an outage): readings sent earlier would measure the connect.
     if (!gw::testing::waitUntil(
@@ -186,10 +191,12 @@ int run(const LoadOptions& o) {
       std::cerr << "gatewayd's publisher did not connect:\n" << gatewayd.readStderr();
       return 2;
     }
+    report.warmup_connect_ms = since(ready_at);
     if (alarm_port > 0) {
       // Two alarm readings (exceeded, cleared), so the threshold detector is back below and the
       // feed's first reading raises an event as every later one does. Their events make the
       // first epoch key of the alarm actor and the first retention period of the route.
+      const auto warm_at = std::chrono::steady_clock::now();
       SensorFeeder warm(FeedPlan{"tcp", {alarm_port}, "water_level", 2000, 0, 20, 2});
       warm.start();
       warm.join();
@@ -199,6 +206,7 @@ int run(const LoadOptions& o) {
         return 2;
       }
       warmup_events = tally.eventsSeen();
+      report.warmup_alarms_ms = since(warm_at);
     }
   }
   const int64_t clock_start_us = wallMicros();

@@ -73,6 +73,13 @@ std::string renderTable(const LoadReport& r) {
                                         std::to_string(r.messages_delivered) + " in " +
                                         num(r.seconds, 2) + " s)");
   t += line("mean envelope size", num(r.mean_payload_bytes) + " B");
+  if (r.warmup_connect_ms >= 0) {
+    t += line(
+        "warm-up: publisher connected",
+        num(r.warmup_connect_ms, 1) + " ms after ready" +
+            (r.warmup_alarms_ms >= 0 ? ", 2 alarms through in " + num(r.warmup_alarms_ms, 1) + " ms"
+                                     : std::string()));
+  }
   t += line("reading latency", latency(r.reading_latency));
   t += line("  after the first second", latency(r.reading_latency_steady));
   if (r.alarms_sent > 0) {
@@ -135,6 +142,8 @@ std::string renderJson(const LoadReport& r) {
                         {"fsync", o.fsync},
                         {"max_inflight", o.max_inflight},
                         {"warmup", o.warmup},
+                        {"warmup_connect_ms", r.warmup_connect_ms},
+                        {"warmup_alarms_ms", r.warmup_alarms_ms},
                         {"cameras", o.cameras},
                         {"camera_file", o.camera_file},
                         {"camera_fps", o.camera_fps},
