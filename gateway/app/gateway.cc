@@ -403,10 +403,13 @@ void Gateway::emit(const gateway::v1::Event& event) {
 void Gateway::deliver(std::vector<router::RoutedMessage>& routed) {
   const int64_t now_ms = nowUnixMs();
   std::vector<router::RoutedMessage> full_batches;
+  std::vector<const router::RoutedMessage*> to_keep;
+  bool urgent = false;  // an alarm or event went into the outbox
   for (auto& item : routed) {
     const std::string& actor = item.route->to();
     privacy::minimise(&item.message, {item.route->fields().begin(), item.route->fields().end()});
     if (!applyPrivacy(item)) continue;
+    if (item.kind == "event") to_keep.push_back(&item);
     if (batcher_.offer(item, std::chrono::steady_clock::now(), &full_batches)) continue;
     if (dryRun()) {
       options_.dry_run_sink(actor, item.kind, item.message);
@@ -422,11 +425,30 @@ void Gateway::deliver(std::vector<router::RoutedMessage>& routed) {
     for (auto& envelope : sealed_scratch_) {
       enqueue(actor, item.kind, item.priority, std::move(envelope), expires);
     }
+    urgent = urgent || item.priority != pipeline::Priority::kMeasurement;
   }
   // A batch's body is a MeasurementBatch, which the batcher does not take again.
   if (!full_batches.empty()) deliver(full_batches);
   armBatchTimer();
-  if (!dryRun()) publisher_->pump();
+  if (!dryRun()) {
+    if (urgent) {
+      publisher_->pump();
+    } else {
+      pumpSoon();
+    }
+  }
+  // After the pump, so that an alarm is on its way to the broker before the retention store's
+  // fsync (0.3 ms typically, up to tens of ms on a busy disk) runs on this thread.
+  for (const auto* item : to_keep) keepForRetention(*item);
+}
+
+void Gateway::pumpSoon() {
+  if (pump_posted_) return;
+  pump_posted_ = true;
+  boost::asio::post(io_, [this] {
+    pump_posted_ = false;
+    publisher_->pump();
+  });
 }
 
 Histogram& Gateway::detectorLatency(const std::string& detector_id) {

@@ -73,6 +73,10 @@ class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
   Status accept(const gateway::v1::Reading& reading) override;
   void emit(const gateway::v1::Event& event) override;
   void deliver(std::vector<router::RoutedMessage>& routed);
+  // Hands measurements to the publisher once the pipeline thread has worked off what is already
+  // queued (other sources' reads), so a burst of appends shares one group commit instead of an
+  // fdatasync each; alarms and events pump at once (decision 1020).
+  void pumpSoon();
   Status initSealer();
   // Appends an envelope to the outbox on the topic its kind belongs on.
   void enqueue(const std::string& actor, const std::string& data_kind, pipeline::Priority priority,
@@ -105,10 +109,12 @@ class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
   // A camera detector's event with the frame it was detected on, for the snapshot stage.
   void emitCameraEvent(const gateway::v1::Event& event, CameraEvidencePtr evidence);
   // Per routed message, after field minimisation and before sealing: coarsens locations,
-  // attaches the route's snapshot, keeps events for the route's retention. False when the
-  // message does not go out by itself (the route aggregates it).
+  // attaches the route's snapshot. False when the message does not go out by itself (the route
+  // aggregates it).
   bool applyPrivacy(router::RoutedMessage& item);
   void attachSnapshot(router::RoutedMessage& item);
+  // Keeps an event, as sent, for its route's retention. deliver() calls it after handing the
+  // messages to the publisher: its fsync must not delay an alarm (decision 1020).
   void keepForRetention(const router::RoutedMessage& item);
   // Sends finished aggregates: sealed to the route's actor, or plain JSON for open data.
   void sendAggregates(std::vector<gateway::v1::ActorMessage>& finished);
@@ -141,6 +147,7 @@ class Gateway : private pipeline::ReadingSink, private pipeline::EventSink {
   std::optional<std::chrono::steady_clock::time_point> batch_timer_at_;  // when armed
   std::vector<router::RoutedMessage> scratch_;
   bool stopping_ = false;
+  bool pump_posted_ = false;  // a pumpSoon() handler is queued
   // Privacy stage state (gateway_privacy.cc).
   std::unique_ptr<retention::RetentionStore> retention_;    // null without --state-dir
   std::unique_ptr<privacy::RawSnapshotAudit> raw_audit_;    // null without --state-dir

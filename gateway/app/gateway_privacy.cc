@@ -104,7 +104,6 @@ bool Gateway::applyPrivacy(router::RoutedMessage& item) {
     return false;
   }
   if (item.kind == "event" && wantsSnapshot(route)) attachSnapshot(item);
-  keepForRetention(item);
   return true;
 }
 

@@ -1,10 +1,11 @@
 // Per-frame cost of each camera stage at 720p and 1080p (docs/BENCHMARKS.md): decoding H.264
 // (read = decode + conversion to BGR; grab = decode only, what a frame above the processing rate
 // needs), scaling to the processing resolution (640x360, INTER_AREA as the camera source does),
-// a privacy-mask fill (cv::fillPoly of one polygon: the masks are validated by the policy but not
-// applied on this branch, so this is the cost they will have, not a stage that runs), and fall
-// detection through the detector factory (the ABI path gatewayd uses) on real frames.
-// Anonymisation does not exist on this branch and is not measured.
+// the privacy masks (gw::privacy::PrivacyMask::apply, what the camera thread runs, with a policy
+// mask of two polygons), fall detection through the detector factory (the ABI path gatewayd
+// uses), and, per event rather than per frame, the snapshot's anonymisation (the real
+// gw::privacy::Anonymiser: face, body and HOG detectors, fills) and its JPEG encoding, on real
+// frames of the test video scaled to 640x360 from either input size.
 // The videos are written at start-up into a scratch directory (tests/bench/video/bench_video.h).
 // Run: taskset -c 0 build/release/tests/bench/frame_bench   (one core; cv::setNumThreads(1))
 #include <benchmark/benchmark.h>
@@ -13,11 +14,15 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <map>
 
 #include "gateway/detectors/factory.h"
+#include "gateway/privacy/anonymiser.h"
+#include "gateway/privacy/privacy_mask.h"
+#include "gateway/privacy/snapshot.h"
 #include "tests/bench/video/bench_video.h"
 #include "tests/support/temp_dir.h"
 
@@ -140,19 +145,144 @@ BENCHMARK(BM_ResizeToProcessing)
     ->Args({1080, cv::INTER_LINEAR})
     ->Unit(benchmark::kMillisecond);
 
-void BM_MaskFill(benchmark::State& state) {
+// Decoded frames of the `height`p video scaled to the processing resolution as the camera source
+// does (INTER_AREA), i.e. what the mask, the detectors and the snapshot see.
+std::vector<cv::Mat> processingFrames(int height, int count) {
+  std::vector<cv::Mat> out;
+  for (const auto& f : decodedFrames(height, count)) {
+    cv::Mat s;
+    cv::resize(f, s, cv::Size(640, 360), 0, 0, cv::INTER_AREA);
+    out.push_back(s);
+  }
+  return out;
+}
+
+// Two polygons, as a policy writes them (fractions of the frame): a house window in the top left
+// corner and a slanted strip of the neighbours' facade along the top right (docs/POLICY.md).
+google::protobuf::RepeatedPtrField<gateway::v1::Polygon> policyMasks() {
+  gateway::v1::CameraSource camera;
+  const std::vector<std::vector<std::pair<double, double>>> polygons = {
+      {{0.0, 0.0}, {0.3, 0.0}, {0.3, 0.25}, {0.0, 0.25}},
+      {{0.625, 0.0}, {1.0, 0.0}, {1.0, 0.11}, {0.66, 0.17}}};
+  for (const auto& polygon : polygons) {
+    auto* out = camera.add_privacy_masks();
+    for (auto [x, y] : polygon) {
+      auto* point = out->add_points();
+      point->set_x(x);
+      point->set_y(y);
+    }
+  }
+  return camera.privacy_masks();
+}
+
+void BM_PrivacyMask(benchmark::State& state) {
   cv::setNumThreads(1);
-  cv::Mat frame(360, 640, CV_8UC3, cv::Scalar::all(128));
-  // A house window in the corner and a strip along the top, as in docs/POLICY.md.
-  const std::vector<std::vector<cv::Point>> masks = {{{0, 0}, {192, 0}, {192, 90}, {0, 90}},
-                                                     {{400, 0}, {640, 0}, {640, 40}, {420, 60}}};
+  if (!videos().error.empty()) return state.SkipWithError(videos().error.c_str());
+  auto frames = processingFrames(static_cast<int>(state.range(0)), 10);
+  if (frames.empty()) return state.SkipWithError("no frames");
+  // Built as source_factory.cc builds it: at the processing resolution, polygons in pixels once.
+  const privacy::PrivacyMask mask(policyMasks(), 640, 360);
+  size_t i = 0;
   for (auto _ : state) {
-    cv::fillPoly(frame, masks, cv::Scalar::all(0));
+    cv::Mat& frame = frames[i++ % frames.size()];
+    mask.apply(frame);
     benchmark::DoNotOptimize(frame.data);
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_MaskFill)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_PrivacyMask)->Arg(720)->Arg(1080)->Unit(benchmark::kMicrosecond);
+
+// Frames spread over the video (the person walks, falls and lies), masked as the camera masks
+// them, so that the anonymiser sees what it sees in gatewayd.
+std::vector<cv::Mat> snapshotFrames(int height, size_t count) {
+  auto all = processingFrames(height, videoFrames());
+  const privacy::PrivacyMask mask(policyMasks(), 640, 360);
+  std::vector<cv::Mat> out;
+  const size_t step = std::max<size_t>(1, all.size() / count);
+  for (size_t i = 0; i < all.size() && out.size() < count; i += step) {
+    mask.apply(all[i]);
+    out.push_back(all[i]);
+  }
+  return out;
+}
+
+// One anonymiser for every row: loading its cascades takes long (seconds under ASan), and the
+// frame worker also keeps one for its life.
+struct SharedAnonymiser {
+  std::unique_ptr<privacy::Anonymiser> anonymiser;
+  std::string error;
+};
+const SharedAnonymiser& sharedAnonymiser() {
+  static const SharedAnonymiser* shared = [] {
+    auto* out = new SharedAnonymiser;
+    auto made = privacy::Anonymiser::create();
+    if (made.ok()) {
+      out->anonymiser = std::move(made).value();
+    } else {
+      out->error = made.status().toString();
+    }
+    return out;
+  }();
+  return *shared;
+}
+
+// The box a fall event reports (the lying person, in the lower half); the anonymiser covers it too.
+const cv::Rect kReportedBox(180, 200, 280, 140);
+
+void BM_Anonymise(benchmark::State& state) {
+  cv::setNumThreads(1);
+  if (!videos().error.empty()) return state.SkipWithError(videos().error.c_str());
+  // Anonymising takes most of a second per frame: a run of the default length sees only the first
+  // frames; run with --benchmark_min_time=10 to go round all of them.
+  const auto frames = snapshotFrames(static_cast<int>(state.range(0)), 8);
+  if (frames.empty()) return state.SkipWithError("no frames");
+  const auto& anonymiser = sharedAnonymiser();
+  if (!anonymiser.error.empty()) return state.SkipWithError(anonymiser.error.c_str());
+  size_t i = 0;
+  int64_t covered = 0;
+  for (auto _ : state) {
+    auto out = anonymiser.anonymiser->anonymise(frames[i++ % frames.size()], {kReportedBox});
+    covered += static_cast<int64_t>(out.covered.size());
+    benchmark::DoNotOptimize(out.image.data);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["covered_per_frame"] =
+      benchmark::Counter(static_cast<double>(covered), benchmark::Counter::kAvgIterations);
+}
+BENCHMARK(BM_Anonymise)->Arg(720)->Arg(1080)->Unit(benchmark::kMillisecond);
+
+// The JPEG encoding of an anonymised snapshot (quality 85) through the snapshot code's encoder.
+void BM_SnapshotJpeg(benchmark::State& state) {
+  cv::setNumThreads(1);
+  if (!videos().error.empty()) return state.SkipWithError(videos().error.c_str());
+  const auto& anonymiser = sharedAnonymiser();
+  if (!anonymiser.error.empty()) return state.SkipWithError(anonymiser.error.c_str());
+  // One frame, anonymised once per input size (the benchmark library calls this function several
+  // times while it sizes the run): anonymising is slow, and JPEG time varies little by frame.
+  static std::map<int64_t, pipeline::Frame> anonymised_by_height;
+  auto found = anonymised_by_height.find(state.range(0));
+  if (found == anonymised_by_height.end()) {
+    const auto frames = snapshotFrames(static_cast<int>(state.range(0)), 1);
+    if (frames.empty()) return state.SkipWithError("no frames");
+    pipeline::Frame frame;
+    frame.camera_id = "cam";
+    frame.image = anonymiser.anonymiser->anonymise(frames.front(), {kReportedBox}).image;
+    found = anonymised_by_height.emplace(state.range(0), std::move(frame)).first;
+  }
+  const pipeline::Frame& anonymised = found->second;
+  int64_t bytes = 0;
+  for (auto _ : state) {
+    // rawSnapshot encodes the image it is given as it is: here the already anonymised one, so
+    // this is the encoding step of anonymisedSnapshot alone.
+    auto snapshot = privacy::rawSnapshot(anonymised);
+    if (!snapshot.ok()) return state.SkipWithError(snapshot.status().toString().c_str());
+    bytes += static_cast<int64_t>(snapshot->image().size());
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["jpeg_bytes"] =
+      benchmark::Counter(static_cast<double>(bytes), benchmark::Counter::kAvgIterations);
+}
+BENCHMARK(BM_SnapshotJpeg)->Arg(720)->Arg(1080)->Unit(benchmark::kMillisecond);
 
 class CountingSink : public pipeline::EventSink {
  public:
@@ -164,12 +294,7 @@ void BM_FallDetector(benchmark::State& state) {
   cv::setNumThreads(1);
   if (!videos().error.empty()) return state.SkipWithError(videos().error.c_str());
   // Processing-resolution frames, as the camera source hands them to the detector.
-  std::vector<cv::Mat> small;
-  for (const auto& f : decodedFrames(720, videoFrames())) {
-    cv::Mat s;
-    cv::resize(f, s, cv::Size(640, 360), 0, 0, cv::INTER_AREA);
-    small.push_back(s);
-  }
+  const auto small = processingFrames(720, videoFrames());
   if (small.empty()) return state.SkipWithError("no frames");
   gateway::v1::Detector config;
   config.set_id("fall");

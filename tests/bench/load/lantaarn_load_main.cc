@@ -128,8 +128,6 @@ int run(const LoadOptions& o) {
   const int ops_port = gw::testing::freeLoopbackPort();
   std::ofstream(run_dir / "policy.yaml") << loadPolicy(o, keys, ports, alarm_port);
 
-  LoadReport report;
-  report.options = o;
   ActorTally tally(o.actors, o.sensors);
   if (auto st = tally.start(broker_url, keys); !st.ok()) {
     std::cerr << "actors: " << st.message() << "\n";
@@ -173,6 +171,46 @@ int run(const LoadOptions& o) {
     }
   }
 
+  LoadReport report;
+  report.options = o;
+  int64_t warmup_events = 0;
+  if (o.warmup) {
+    const auto ready_at = std::chrono::steady_clock::now();
+    auto since = [](std::chrono::steady_clock::time_point t) {
+      return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t)
+          .count();
+    };
+    // gatewayd is ready before its publisher has connected (readiness is about the pipeline, and
+    // a gateway buffers through an outage): readings sent earlier would measure the connect.
+    if (!gw::testing::waitUntil(
+            [&] {
+              auto reply = gw::testing::httpGet(ops_port, "/metrics");
+              return reply && metric(reply->body, "lantaarn_broker_connects_total") > 0;
+            },
+            std::chrono::seconds(30))) {
+      std::cerr << "gatewayd's publisher did not connect:\n" << gatewayd.readStderr();
+      return 2;
+    }
+    report.warmup_connect_ms = since(ready_at);
+    if (alarm_port > 0) {
+      // Two alarm readings (exceeded, cleared), so the threshold detector is back below and the
+      // feed's first reading raises an event as every later one does. Their events make the
+      // first epoch key of the alarm actor and the first retention period of the route.
+      const auto warm_at = std::chrono::steady_clock::now();
+      SensorFeeder warm(FeedPlan{"tcp", {alarm_port}, "water_level", 2000, 0, 20, 2});
+      warm.start();
+      warm.join();
+      if (!gw::testing::waitUntil([&] { return tally.eventsSeen() >= 2; },
+                                  std::chrono::seconds(30))) {
+        std::cerr << "the warm-up alarms did not arrive:\n" << gatewayd.readStderr();
+        return 2;
+      }
+      warmup_events = tally.eventsSeen();
+      report.warmup_alarms_ms = since(warm_at);
+    }
+  }
+  const int64_t clock_start_us = wallMicros();
+
   std::unique_ptr<SensorFeeder> alarms;
   if (alarm_port > 0) {
     // Alternating 2000 and 0 cm around the 1000 cm threshold: every reading crosses it, so every
@@ -200,7 +238,7 @@ int run(const LoadOptions& o) {
   report.offered_readings_per_s =
       feed_seconds > 0 ? static_cast<double>(report.readings_sent) / feed_seconds : 0;
   waitForAll([&] { return tally.readingsSeen() + tally.eventsSeen(); },
-             report.readings_expected + report.alarms_sent, o.settle_seconds);
+             report.readings_expected + report.alarms_sent + warmup_events, o.settle_seconds);
 
   report.gatewayd_wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - gatewayd_started).count();
@@ -280,12 +318,13 @@ int run(const LoadOptions& o) {
     report.messages_delivered += c.messages;
     report.readings_delivered += c.readings;
     report.readings_duplicated += c.duplicate_readings;
-    report.alarm_events += c.events;
+    report.alarm_events += c.events;  // the warm-up's are taken off below
     report.camera_events += c.other_events;
     report.envelope_duplicates += c.envelope_duplicates;
     report.rejected += c.rejected;
     report.gaps += c.gaps;
   }
+  report.alarm_events -= warmup_events;
   report.readings_lost = report.readings_expected - report.readings_delivered;
   if (report.seconds > 0) {
     report.readings_per_s = static_cast<double>(report.readings_delivered) / report.seconds;
@@ -298,6 +337,7 @@ int run(const LoadOptions& o) {
   auto split = [&](const std::vector<Timed>& timed, Percentiles* all, Percentiles* steady) {
     std::vector<int64_t> every, later;
     for (const auto& t : timed) {
+      if (t.send_us < clock_start_us) continue;  // the warm-up
       every.push_back(t.latency_us);
       if (t.send_us >= warm_until_us) later.push_back(t.latency_us);
     }
@@ -367,6 +407,10 @@ int main(int argc, char** argv) {
   cli.add_option("--cameras", o.cameras, "File cameras, each with a fall detector");
   cli.add_option("--camera-file", o.camera_file, "Video for the cameras (make_bench_video)");
   cli.add_option("--camera-fps", o.camera_fps, "Camera processing rate");
+  cli.add_flag("!--no-warmup", o.warmup,
+               "Start the clock at once, without waiting for the publisher and a first alarm");
+  cli.add_flag("!--no-camera-masks", o.camera_masks,
+               "Cameras without their two privacy-mask polygons (for comparison)");
   cli.add_option("--latency-file", o.latency_file, "Write every latency sample here (CSV)");
   cli.add_option("--keep-dir", o.keep_dir, "Keep the run's policy, keys and logs here");
   CLI11_PARSE(cli, argc, argv);

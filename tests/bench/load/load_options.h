@@ -24,12 +24,16 @@ struct LoadOptions {
   bool json = false;
   double settle_seconds = 15;  // give up waiting for the rest this long after the last progress
   std::string latency_file;    // every sample as CSV
-  std::string keep_dir;        // keep the run directory (policy, logs) here
-  // Cameras: each a file camera (looped, paced at the file's rate) with a fall detector whose
-  // events go to the first actor. The run lasts as long as the background feed.
+  // Start the clock only once gatewayd's publisher is connected and, with alarms, a first alarm
+  // has gone through (epoch key, retention key): start-up is not steady state (decision 1021).
+  bool warmup = true;
+  std::string keep_dir;  // keep the run directory (policy, logs) here
+  // Cameras: each a file camera (looped, paced at the file's rate) with privacy masks and a fall
+  // detector whose events go to the first actor. The run lasts as long as the background feed.
   int cameras = 0;
-  std::string camera_file;  // e.g. from make_bench_video: 1280x720 25 fps H.264
-  double camera_fps = 10;   // processing rate
+  std::string camera_file;   // e.g. from make_bench_video: 1280x720 25 fps H.264
+  double camera_fps = 10;    // processing rate
+  bool camera_masks = true;  // two privacy-mask polygons per camera, applied to every frame
 };
 
 }  // namespace gw::load

@@ -48,7 +48,17 @@ std::string loadPolicy(const LoadOptions& options, const std::filesystem::path& 
   for (int c = 0; c < options.cameras; ++c) {
     p += "  - id: cam-" + std::to_string(c) + "\n    camera: {uri: \"" + options.camera_file +
          "\", fps: " + std::to_string(options.camera_fps) +
-         ", width: 640, height: 360, loop: true, realtime: true}\n";
+         ", width: 640, height: 360, loop: true, realtime: true";
+    // As a policy masks a camera's view (docs/POLICY.md): a house window in the top left corner
+    // and a slanted strip of the neighbours' facade along the top right.
+    if (options.camera_masks) {
+      p +=
+          ",\n      privacy_masks: [{points: [{x: 0.0, y: 0.0}, {x: 0.3, y: 0.0}, {x: 0.3, y: "
+          "0.25}, "
+          "{x: 0.0, y: 0.25}]}, {points: [{x: 0.625, y: 0.0}, {x: 1.0, y: 0.0}, {x: 1.0, y: 0.11}, "
+          "{x: 0.66, y: 0.17}]}]";
+    }
+    p += "}\n";
   }
   if (alarm_port > 0 || options.cameras > 0) p += "detectors:\n";
   if (alarm_port > 0) {

@@ -53,10 +53,12 @@ std::string renderTable(const LoadReport& r) {
   std::string t = "lantaarn_load: " + std::to_string(o.sensors) + " " + o.transport + " sensors, " +
                   std::to_string(o.actors) + " actors, batch " +
                   (o.batch > 0 ? std::to_string(o.batch) + "/" + o.linger : "off") + ", outbox " +
-                  o.fsync + ", max_inflight " + std::to_string(o.max_inflight) + "\n";
+                  o.fsync + ", max_inflight " + std::to_string(o.max_inflight) +
+                  (o.warmup ? "" : ", no warm-up (the clock starts with gatewayd ready)") + "\n";
   if (o.cameras > 0) {
     t += "  cameras: " + std::to_string(o.cameras) + " x " + o.camera_file + " at " +
-         num(o.camera_fps, 1) + " fps with fall detection\n";
+         num(o.camera_fps, 1) + " fps with fall detection" +
+         (o.camera_masks ? " and two privacy-mask polygons each" : ", no masks") + "\n";
   }
   t += line("readings sent (offered rate)",
             std::to_string(r.readings_sent) + " (" + num(r.offered_readings_per_s) + "/s)");
@@ -71,6 +73,13 @@ std::string renderTable(const LoadReport& r) {
                                         std::to_string(r.messages_delivered) + " in " +
                                         num(r.seconds, 2) + " s)");
   t += line("mean envelope size", num(r.mean_payload_bytes) + " B");
+  if (r.warmup_connect_ms >= 0) {
+    t += line(
+        "warm-up: publisher connected",
+        num(r.warmup_connect_ms, 1) + " ms after ready" +
+            (r.warmup_alarms_ms >= 0 ? ", 2 alarms through in " + num(r.warmup_alarms_ms, 1) + " ms"
+                                     : std::string()));
+  }
   t += line("reading latency", latency(r.reading_latency));
   t += line("  after the first second", latency(r.reading_latency_steady));
   if (r.alarms_sent > 0) {
@@ -132,9 +141,13 @@ std::string renderJson(const LoadReport& r) {
                         {"alarm_rate", o.alarm_rate},
                         {"fsync", o.fsync},
                         {"max_inflight", o.max_inflight},
+                        {"warmup", o.warmup},
+                        {"warmup_connect_ms", r.warmup_connect_ms},
+                        {"warmup_alarms_ms", r.warmup_alarms_ms},
                         {"cameras", o.cameras},
                         {"camera_file", o.camera_file},
-                        {"camera_fps", o.camera_fps}}},
+                        {"camera_fps", o.camera_fps},
+                        {"camera_masks", o.camera_masks}}},
                       {"frames",
                        {{"decoded", r.frames_decoded},
                         {"kept", r.frames_kept},

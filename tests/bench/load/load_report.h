@@ -31,6 +31,9 @@ struct LoadReport {
   // The same without what was sent in the first second (connections warming up, the first epoch
   // keys), as shared/measurements.md 2c reports steady state.
   Percentiles reading_latency_steady, alarm_latency_steady;
+  // The warm-up (--no-warmup: not run, -1): from gatewayd ready to its publisher connected, and
+  // the two warm-up alarms from sent to decrypted (first epoch key, first retention period).
+  double warmup_connect_ms = -1, warmup_alarms_ms = -1;
   // gatewayd, from /proc, just before it is stopped.
   double gatewayd_cpu_s = 0, gatewayd_user_s = 0, gatewayd_sys_s = 0;
   double gatewayd_peak_rss_mib = 0;
