@@ -67,7 +67,11 @@ __attribute__((target("sse4.2"))) uint32_t crc32cSse42(const char* data, size_t 
   for (; size > 0; --size, ++data) c32 = __builtin_ia32_crc32qi(c32, static_cast<uint8_t>(*data));
   return c32;
 }
-const bool kHaveSse42 = __builtin_cpu_supports("sse4.2");
+// Static initialisation may run before libgcc has probed the CPU: probe first.
+const bool kHaveSse42 = [] {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("sse4.2") != 0;
+}();
 #endif
 
 std::string messageRecord(RecordType type, uint64_t id, const pipeline::OutboundMessage& m) {

@@ -1,6 +1,8 @@
-// Per-frame cost of each camera stage at 720p and 1080p (docs/BENCHMARKS.md): decoding H.264
-// (read = decode + conversion to BGR; grab = decode only, what a frame above the processing rate
-// needs), scaling to the processing resolution (640x360, INTER_AREA as the camera source does),
+// Per-frame cost of each camera stage at 720p and 1080p (docs/BENCHMARKS.md): decoding H.264 with
+// the camera source's decoder (VideoDecoder::grab, what every frame costs, kept or not) and its
+// conversion and scaling of a kept frame to 640x360 BGR in one libswscale pass (retrieve); for
+// comparison OpenCV's VideoCapture, the decoder before decision 1003 (read = decode + conversion
+// to BGR; grab = decode only) and cv::resize from full-size BGR (INTER_AREA and INTER_LINEAR);
 // the privacy masks (gw::privacy::PrivacyMask::apply, what the camera thread runs, with a policy
 // mask of two polygons), fall detection through the detector factory (the ABI path gatewayd
 // uses), and, per event rather than per frame, the snapshot's anonymisation (the real
@@ -23,6 +25,7 @@
 #include "gateway/privacy/anonymiser.h"
 #include "gateway/privacy/privacy_mask.h"
 #include "gateway/privacy/snapshot.h"
+#include "gateway/sources/camera/video_decoder.h"
 #include "tests/bench/video/bench_video.h"
 #include "tests/support/temp_dir.h"
 
@@ -113,6 +116,40 @@ void BM_DecodeGrabOnly(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_DecodeGrabOnly)->Arg(720)->Arg(1080)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The camera source's decoder: every frame is grabbed (decoded); reopened at the end, untimed.
+void BM_CameraDecode(benchmark::State& state) {
+  if (!videos().error.empty()) return state.SkipWithError(videos().error.c_str());
+  const std::string path = videos().by_height[static_cast<int>(state.range(0))].string();
+  auto decoder = sources::VideoDecoder::open(path, {});
+  if (!decoder.ok()) return state.SkipWithError(decoder.status().message().c_str());
+  for (auto _ : state) {
+    if ((*decoder)->grab()) continue;
+    state.PauseTiming();
+    decoder = sources::VideoDecoder::open(path, {});
+    const bool reopened = decoder.ok() && (*decoder)->grab();
+    state.ResumeTiming();
+    if (!reopened) return state.SkipWithError("decode failed");
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+// One decoder thread (decision 1003): CPU time is the cost.
+BENCHMARK(BM_CameraDecode)->Arg(720)->Arg(1080)->Unit(benchmark::kMillisecond);
+
+// A kept frame: conversion to BGR and scaling to 640x360 in one pass, as the camera source does.
+void BM_CameraConvertAndScale(benchmark::State& state) {
+  if (!videos().error.empty()) return state.SkipWithError(videos().error.c_str());
+  auto decoder = sources::VideoDecoder::open(
+      videos().by_height[static_cast<int>(state.range(0))].string(), {});
+  if (!decoder.ok() || !(*decoder)->grab()) return state.SkipWithError("cannot decode");
+  cv::Mat out;
+  for (auto _ : state) {
+    if (!(*decoder)->retrieve(out, 640, 360)) return state.SkipWithError("conversion failed");
+    benchmark::DoNotOptimize(out.data);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CameraConvertAndScale)->Arg(720)->Arg(1080)->Unit(benchmark::kMillisecond);
 
 // Some decoded frames at full size, for the stages after decoding.
 std::vector<cv::Mat> decodedFrames(int height, int count) {
