@@ -145,10 +145,10 @@ int run(const LoadOptions& o) {
       "127.0.0.1:" + std::to_string(ops_port),
       "--log-level",
       "warn"};
-  if (o.fsync != "memory") {
-    argv.push_back("--state-dir");
-    argv.push_back((run_dir / "state").string());
-  }
+  // `--state-dir ""` is gatewayd's in-memory outbox; leaving the option out would mean the
+  // default /var/lib/lantaarn with group commit.
+  argv.push_back("--state-dir");
+  argv.push_back(o.fsync == "memory" ? std::string() : (run_dir / "state").string());
   const auto gatewayd_started = std::chrono::steady_clock::now();
   ChildProcess gatewayd({argv, {}, run_dir / "gatewayd.out", run_dir / "gatewayd.err"});
   const bool ready = gw::testing::waitUntil(
