@@ -97,20 +97,12 @@ class PrivacyE2eTest : public ::testing::Test {
       ASSERT_TRUE(crypto::writeKeyPair(crypto::generateKeyPair(actor), keys()).ok());
     }
     std::ofstream(dir_ / "policy.yaml")
-        << "gateway: {identity_key_file: " << (keys() / "gateway.key").string()
-        << "}\n"
-           "site: {id: e2e-site, name: Plein, operator_contact: privacy@gemeente.example}\n"
-           "actors:\n"
-           "  - {id: ambulance, public_key_file: "
-        << (keys() / "ambulance.pub").string()
-        << ", purposes: [emergency_care]}\n"
-           "  - {id: police, public_key_file: "
-        << (keys() / "police.pub").string()
-        << ", purposes: [public_order]}\n"
-           "  - {id: public, public_key_file: "
-        << (keys() / "public.pub").string()
-        << ", purposes: [open_data]}\n"
-           "sources:\n"
+        << identityAndActors(
+               "site: {id: e2e-site, name: Plein, operator_contact: privacy@gemeente.example}\n",
+               {{"ambulance", "emergency_care"},
+                {"police", "public_order"},
+                {"public", "open_data"}})
+        << "sources:\n"
            "  - id: cam\n"
            "    location: {lat: "
         << kCamLat << ", lon: " << kCamLon
@@ -155,6 +147,21 @@ class PrivacyE2eTest : public ::testing::Test {
   }
 
   std::filesystem::path keys() const { return dir_ / "keys"; }
+
+  // A policy's gateway identity, `site` line and actors (id, purpose), with the keys SetUp wrote.
+  std::string identityAndActors(
+      const std::string& site,
+      std::initializer_list<std::pair<const char*, const char*>> actors) const {
+    std::string text =
+        "gateway: {identity_key_file: " + (keys() / "gateway.key").string() + "}\n" + site;
+    text += "actors:\n";
+    for (const auto& [id, purpose] : actors) {
+      text += std::string("  - {id: ") + id +
+              ", public_key_file: " + (keys() / (std::string(id) + ".pub")).string() +
+              ", purposes: [" + purpose + "]}\n";
+    }
+    return text;
+  }
 
   std::unique_ptr<actor::ActorSubscriber> subscribe(const std::string& actor, Collector& into) {
     actor::SubscriberConfig config;
@@ -331,17 +338,9 @@ TEST_F(PrivacyE2eTest, SnapshotsOfFramesWithFacesLeaveTheBoxWithoutThem) {
   if (!std::filesystem::exists(clip)) GTEST_SKIP() << "no " << clip;
   const auto plugin = gw::testing::binaryDir() / "tests/plugin_abi/libgw_frame_plugin.so";
   std::ofstream(dir_ / "faces.yaml")
-      << "gateway: {identity_key_file: " << (keys() / "gateway.key").string()
-      << "}\n"
-         "site: {id: e2e-site}\n"
-         "actors:\n"
-         "  - {id: ambulance, public_key_file: "
-      << (keys() / "ambulance.pub").string()
-      << ", purposes: [emergency_care]}\n"
-         "  - {id: police, public_key_file: "
-      << (keys() / "police.pub").string()
-      << ", purposes: [public_order]}\n"
-         "sources:\n"
+      << identityAndActors("site: {id: e2e-site}\n",
+                           {{"ambulance", "emergency_care"}, {"police", "public_order"}})
+      << "sources:\n"
          "  - {id: cam, camera: {uri: "
       << clip.string()
       << ", realtime: true, loop: true}}\n"
