@@ -115,9 +115,18 @@ void MosquittoBroker::start() {
 void MosquittoBroker::stop() {
   if (!process_) return;
   process_->signal(SIGTERM);
+  process_->signal(SIGCONT);  // a frozen broker acts on the SIGTERM only once it runs again
   if (!process_->wait(std::chrono::seconds(5))) process_->signal(SIGKILL);
   process_->wait(std::chrono::seconds(5));
   process_.reset();
+}
+
+void MosquittoBroker::freeze() {
+  if (process_) process_->signal(SIGSTOP);
+}
+
+void MosquittoBroker::thaw() {
+  if (process_) process_->signal(SIGCONT);
 }
 
 }  // namespace gw::testing

@@ -56,6 +56,11 @@ class MosquittoBroker {
   void stop();
   // Starts it again on the same port and waits until it accepts connections.
   void start();
+  // Freezes it (SIGSTOP): connections stay open but nothing is read, so a client's socket
+  // buffers fill and its library has to keep what it cannot write. thaw() (SIGCONT) resumes;
+  // stop() works on a frozen broker too.
+  void freeze();
+  void thaw();
 
  private:
   void writePasswordFile();
