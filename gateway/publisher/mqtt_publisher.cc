@@ -6,6 +6,7 @@
 
 #include <boost/asio/post.hpp>
 #include <cmath>
+#include <mutex>
 
 #include "gateway/core/clock.h"
 
@@ -70,6 +71,16 @@ Status MqttPublisher::start() {
                version == MQTTVERSION_5 ? "5" : "3.1.1", isTlsUrl(config_.broker_url));
   connectNow();
   return okStatus();
+}
+
+Status MqttPublisher::replaceClient(int mqtt_version) {
+  std::lock_guard lock(client_mutex_);
+  if (stopping_) return okStatus();
+  // Retired, not destroyed: a Paho thread may still be running one of its callbacks, and
+  // destroying a client under a running callback is a use after free. The one retired before is
+  // long idle and goes now.
+  retired_client_ = std::move(client_);
+  return createClient(mqtt_version);
 }
 
 Status MqttPublisher::createClient(int mqtt_version) {
@@ -175,7 +186,7 @@ void MqttPublisher::onConnectFailed(int rc, int reason_code) {
     spdlog::warn("Publisher: broker={} refused MQTT 5 (rc={} reason={}); falling back to 3.1.1",
                  config_.broker_url, rc, reason_code);
     counters_.add("broker_mqtt_version_fallbacks_total");
-    if (Status s = createClient(MQTTVERSION_3_1_1); !s.ok()) {
+    if (Status s = replaceClient(MQTTVERSION_3_1_1); !s.ok()) {
       spdlog::error("Publisher: {}", s.message());
       return;
     }
@@ -192,7 +203,17 @@ void MqttPublisher::onConnectionLost(const std::string& cause) {
   counters_.add("broker_disconnects_total");
   spdlog::warn("Publisher lost broker connection broker={} cause=\"{}\"; reconnecting",
                config_.broker_url, cause);
+  // The session is over: a late failure from it must not requeue what is requeued here.
+  ++session_;
   outbox_.requeueAllInFlight();
+  // Paho keeps the publishes it had queued but not yet written when the connection dropped, and
+  // writes them right after the next CONNACK, before onConnected() resends the requeued outbox:
+  // the tail of the lost window would overtake its head (and arrive twice). A fresh client has
+  // no such queue; the old one's commands die with it (decision 1022).
+  if (Status s = replaceClient(client_version_); !s.ok()) {
+    spdlog::error("Publisher: {}", s.message());
+    return;
+  }
   connectLater();
 }
 
@@ -339,6 +360,9 @@ void MqttPublisher::stop(std::chrono::milliseconds timeout) {
     retry_timer_.cancel();
     reconnect_timer_.cancel();
   });
+  // client_ is replaced on the executor when a connection drops; replaceClient() sees
+  // stopping_ under this lock and leaves it alone from here on.
+  std::lock_guard lock(client_mutex_);
   if (!client_) return;
   try {
     if (client_->is_connected()) {

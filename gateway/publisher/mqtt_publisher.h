@@ -8,6 +8,8 @@
 // above the window, so a publish is never rejected with "no more messages can be buffered" (-12).
 // An entry leaves the outbox only on PUBACK; on a failed publish or a lost connection it is
 // requeued in order and sent again after reconnecting (at-least-once; actors de-duplicate).
+// A lost connection also retires the Paho client for a fresh one, since Paho would otherwise
+// send the publishes it still had queued ahead of the requeued ones (decision 1022).
 //
 // Connection: TLS (CA, client certificate and key, hostname verification) for ssl:// URLs,
 // username and password, MQTT 5 (message expiry from the route's ttl per message; content type and
@@ -28,6 +30,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -95,6 +98,8 @@ class MqttPublisher : private mqtt::iaction_listener {
   void on_success(const mqtt::token& tok) override;
   void on_failure(const mqtt::token& tok) override;
   Status createClient(int mqtt_version);
+  // A fresh Paho client in place of the current one, which is kept until the next replacement.
+  Status replaceClient(int mqtt_version);
   mqtt::connect_options connectOptions(int mqtt_version) const;
   void connectNow();
   void onConnected(int mqtt_version, uint32_t receive_maximum);
@@ -112,6 +117,8 @@ class MqttPublisher : private mqtt::iaction_listener {
   boost::asio::any_io_executor executor_;
   pipeline::Outbox& outbox_;
   Counters& counters_;
+  std::mutex client_mutex_;  // replacing client_ (executor) against stop() (any thread)
+  std::unique_ptr<mqtt::async_client> retired_client_;  // the one before client_, idle
   std::unique_ptr<mqtt::async_client> client_;
   int client_version_ = 0;  // the MQTT version client_ was created for
   boost::asio::steady_timer retry_timer_;
