@@ -19,3 +19,17 @@ pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
 
 # Boost.Asio: header-only, but keep the deprecated io_service names out so new code uses io_context.
 add_compile_definitions(BOOST_ASIO_NO_DEPRECATED)
+
+# gatewayd's allocator (decision 1023): every message is a few short-lived allocations on three
+# threads (pipeline, Paho's send and receive), where glibc's malloc costs measurably more.
+# Sanitizers bring their own allocator, and a second one under them would hide what they check.
+if(GW_TCMALLOC AND NOT GW_SANITIZE AND NOT GW_FUZZ)
+  pkg_check_modules(TCMALLOC IMPORTED_TARGET libtcmalloc_minimal)
+  if(NOT TCMALLOC_FOUND)
+    message(FATAL_ERROR "GW_TCMALLOC: libtcmalloc_minimal not found; install libgoogle-perftools-dev "
+                        "(deploy/install-deps.sh) or configure with -DGW_TCMALLOC=OFF")
+  endif()
+  set(GW_WITH_TCMALLOC ON)
+else()
+  set(GW_WITH_TCMALLOC OFF)
+endif()

@@ -4,6 +4,7 @@ option(GW_BUILD_BENCH "Build the Google Benchmark microbenchmarks" OFF)
 option(GW_FUZZ "Build libFuzzer targets (needs clang); otherwise fuzz targets replay their corpus" OFF)
 option(GW_WERROR "Treat compiler warnings as errors" ON)
 set(GW_SANITIZE "" CACHE STRING "Sanitizers: empty, 'address;undefined' or 'thread'")
+option(GW_TCMALLOC "Link gatewayd with gperftools' tcmalloc (decision 1023); never with sanitizers" ON)
 
 add_compile_options(-Wall -Wextra -Wpedantic -Wshadow -Wno-unused-parameter
                     $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor>)

@@ -15,7 +15,7 @@ packages=(
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
-  libsystemd-dev
+  libsystemd-dev libgoogle-perftools-dev
   mosquitto mosquitto-clients openssl
   chromium chromium-driver
   python3
