@@ -22,35 +22,63 @@ namespace {
 using gw::testing::MosquittoBroker;
 using gw::testing::waitUntil;
 
-// Receives and opens an actor's messages, recording the value each carried, in arrival order.
+// The values an actor's messages carried, in arrival order: added on Paho's thread, read on the
+// test's.
+class Arrivals {
+ public:
+  void add(int value) {
+    std::lock_guard lock(mutex_);
+    values_.push_back(value);
+  }
+  std::vector<int> values() const {
+    std::lock_guard lock(mutex_);
+    return values_;
+  }
+  size_t distinct() const {
+    auto v = values();
+    return std::set<int>(v.begin(), v.end()).size();
+  }
+  // The values in the order each first arrived: redeliveries after an outage are allowed,
+  // overtaking is not.
+  std::vector<int> firstArrivals() const {
+    std::vector<int> first;
+    std::set<int> seen;
+    for (int v : values()) {
+      if (seen.insert(v).second) first.push_back(v);
+    }
+    return first;
+  }
+  // Which of 0..count-1 never arrived (the first few), for a failure message.
+  std::string missing(int count) const {
+    auto v = values();
+    std::set<int> got(v.begin(), v.end());
+    std::string list;
+    for (int i = 0; i < count && list.size() < 300; ++i)
+      if (!got.count(i)) list += std::to_string(i) + " ";
+    return "received " + std::to_string(v.size()) + ", missing: " + list;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<int> values_;
+};
+
+// Receives and opens an actor's messages with the actor library.
 class Receiver {
  public:
   Receiver(const std::string& url, const crypto::SecretKey& key,
            const crypto::IdentityPublicKey& gateway)
-      : subscriber_(
-            {url, "", "", {"site", key.actor, key, {gateway}}, {}},
-            [this](const actor::Delivery& d) {
-              std::lock_guard lock(mutex_);
-              if (d.received.verdict == actor::Verdict::kMessage) {
-                values_.push_back(static_cast<int>(d.received.message.measurement().value()));
-              } else if (d.received.verdict == actor::Verdict::kRejected) {
-                ++rejected_;
-              }
-            }) {}
+      : subscriber_({url, "", "", {"site", key.actor, key, {gateway}}, {}},
+                    [this](const actor::Delivery& d) {
+                      if (d.received.verdict == actor::Verdict::kMessage) {
+                        arrivals.add(static_cast<int>(d.received.message.measurement().value()));
+                      }
+                    }) {}
   Status start() { return subscriber_.start(std::chrono::seconds(10)); }
-  std::vector<int> values() {
-    std::lock_guard lock(mutex_);
-    return values_;
-  }
-  size_t distinct() {
-    auto v = values();
-    return std::set<int>(v.begin(), v.end()).size();
-  }
+
+  Arrivals arrivals;
 
  private:
-  std::mutex mutex_;
-  std::vector<int> values_;
-  int rejected_ = 0;
   actor::ActorSubscriber subscriber_;
 };
 
@@ -141,10 +169,10 @@ TEST(PublisherBrokerTest, DeliversFarMoreThanPahosBufferInOrderWithoutRejections
   gateway.start();
   constexpr int kCount = 2000;  // 20x Paho's default max_buffered_messages
   gateway.publish(crypto::publicHalf(key), 0, kCount);
-  ASSERT_TRUE(
-      waitUntil([&] { return receiver.values().size() >= kCount; }, std::chrono::seconds(60)))
-      << "received " << receiver.values().size();
-  auto values = receiver.values();
+  ASSERT_TRUE(waitUntil([&] { return receiver.arrivals.values().size() >= kCount; },
+                        std::chrono::seconds(60)))
+      << "received " << receiver.arrivals.values().size();
+  auto values = receiver.arrivals.values();
   for (int i = 0; i < kCount; ++i) ASSERT_EQ(values[i], i);
   EXPECT_TRUE(waitUntil([&] { return gateway.outboxSize() == 0; }, std::chrono::seconds(10)));
   EXPECT_EQ(gateway.counters_.value(counterKey("publish_rejected_total", {{"code", "-12"}})), 0u);
@@ -169,8 +197,7 @@ TEST(PublisherBrokerTest, ConnectsOnceTheBrokerComesUpLater) {
 }
 
 // A persistent subscriber session (clean session off, stable client id) that the broker keeps,
-// with its queued messages, across its own restarts; it opens what arrives and records the
-// values in arrival order.
+// with its queued messages, across its own restarts; it opens what arrives.
 class PersistentReceiver {
  public:
   PersistentReceiver(MosquittoBroker& broker, const crypto::SecretKey& key,
@@ -178,10 +205,10 @@ class PersistentReceiver {
       : receiver_({"site", key.actor, key, {gateway}}),
         sub_(broker.url(), "restart-test-subscriber") {
     sub_.set_message_callback([this](mqtt::const_message_ptr msg) {
-      std::lock_guard lock(mutex_);
+      // Paho calls back on one thread; receiver_ is only used from there.
       auto opened = receiver_.receive(msg->get_payload(), nowUnixMs(), msg->is_retained());
       if (opened.verdict == actor::Verdict::kMessage) {
-        values_.push_back(static_cast<int>(opened.message.measurement().value()));
+        arrivals.add(static_cast<int>(opened.message.measurement().value()));
       }
     });
     auto opts = mqtt::connect_options_builder()
@@ -197,36 +224,10 @@ class PersistentReceiver {
     } catch (const mqtt::exception&) {
     }
   }
-  std::vector<int> values() {
-    std::lock_guard lock(mutex_);
-    return values_;
-  }
-  size_t distinct() {
-    auto v = values();
-    return std::set<int>(v.begin(), v.end()).size();
-  }
-  // The values in the order each first arrived: redeliveries after an outage are allowed,
-  // overtaking is not.
-  std::vector<int> firstArrivals() {
-    std::vector<int> first;
-    std::set<int> seen;
-    for (int v : values()) {
-      if (seen.insert(v).second) first.push_back(v);
-    }
-    return first;
-  }
-  std::string missing(int count) {
-    auto v = values();
-    std::set<int> got(v.begin(), v.end());
-    std::string list;
-    for (int i = 0; i < count && list.size() < 300; ++i)
-      if (!got.count(i)) list += std::to_string(i) + " ";
-    return "received " + std::to_string(v.size()) + ", missing: " + list;
-  }
+
+  Arrivals arrivals;
 
  private:
-  std::mutex mutex_;
-  std::vector<int> values_;
   actor::EnvelopeReceiver receiver_;
   mqtt::async_client sub_;
 };
@@ -257,8 +258,9 @@ TEST(PublisherBrokerTest, BrokerRestartMidStreamLosesNothing) {
       << "messages left the outbox with no broker to acknowledge them";
   broker.start();
   ASSERT_TRUE(waitUntil([&] { return gateway.outboxSize() == 0; }, std::chrono::seconds(30)));
-  EXPECT_TRUE(waitUntil([&] { return receiver.distinct() == 1000; }, std::chrono::seconds(30)))
-      << receiver.missing(1000) << "\nbroker log:\n"
+  EXPECT_TRUE(
+      waitUntil([&] { return receiver.arrivals.distinct() == 1000; }, std::chrono::seconds(30)))
+      << receiver.arrivals.missing(1000) << "\nbroker log:\n"
       << broker.log();
   EXPECT_GE(gateway.counters_.value("broker_connects_total"), 2u);
 }
@@ -295,9 +297,10 @@ TEST(PublisherBrokerTest, BrokerLostWithPublishesStillQueuedInPahoKeepsTheOrder)
     broker.start();
   }
   ASSERT_TRUE(waitUntil([&] { return gateway.outboxSize() == 0; }, std::chrono::seconds(120)));
-  ASSERT_TRUE(waitUntil([&] { return receiver.distinct() == kCount; }, std::chrono::seconds(60)))
-      << receiver.missing(kCount);
-  const std::vector<int> first = receiver.firstArrivals();
+  ASSERT_TRUE(
+      waitUntil([&] { return receiver.arrivals.distinct() == kCount; }, std::chrono::seconds(60)))
+      << receiver.arrivals.missing(kCount);
+  const std::vector<int> first = receiver.arrivals.firstArrivals();
   for (int i = 0; i < kCount; ++i) {
     ASSERT_EQ(first[i], i) << "first arrivals out of order at position " << i
                            << ", around it: " << around(first, i);
