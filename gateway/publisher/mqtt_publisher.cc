@@ -76,11 +76,16 @@ Status MqttPublisher::start() {
 Status MqttPublisher::replaceClient(int mqtt_version) {
   std::lock_guard lock(client_mutex_);
   if (stopping_) return okStatus();
+  auto previous = std::move(client_);
+  if (Status s = createClient(mqtt_version); !s.ok()) {
+    client_ = std::move(previous);  // carry on with the old one rather than with none
+    return s;
+  }
   // Retired, not destroyed: a Paho thread may still be running one of its callbacks, and
   // destroying a client under a running callback is a use after free. The one retired before is
   // long idle and goes now.
-  retired_client_ = std::move(client_);
-  return createClient(mqtt_version);
+  retired_client_ = std::move(previous);
+  return okStatus();
 }
 
 Status MqttPublisher::createClient(int mqtt_version) {
@@ -211,8 +216,7 @@ void MqttPublisher::onConnectionLost(const std::string& cause) {
   // the tail of the lost window would overtake its head (and arrive twice). A fresh client has
   // no such queue; the old one's commands die with it (decision 1022).
   if (Status s = replaceClient(client_version_); !s.ok()) {
-    spdlog::error("Publisher: {}", s.message());
-    return;
+    spdlog::error("Publisher: {}; reconnecting with the old client", s.message());
   }
   connectLater();
 }

@@ -98,7 +98,8 @@ class MqttPublisher : private mqtt::iaction_listener {
   void on_success(const mqtt::token& tok) override;
   void on_failure(const mqtt::token& tok) override;
   Status createClient(int mqtt_version);
-  // A fresh Paho client in place of the current one, which is kept until the next replacement.
+  // A fresh Paho client in place of the current one, which is kept until the next replacement;
+  // on failure the current one stays.
   Status replaceClient(int mqtt_version);
   mqtt::connect_options connectOptions(int mqtt_version) const;
   void connectNow();
