@@ -48,7 +48,7 @@ std::optional<uint64_t> parseByteSize(const std::string& text) {
   if (unit == "B" || unit.empty()) scale = 1;
   if (unit == "KB") scale = 1000;
   if (unit == "KiB") scale = 1u << 10;
-  if (unit == "MB") scale = 1000 * 1000;
+  if (unit == "MB") scale = 1000ull * 1000;
   if (unit == "MiB") scale = 1u << 20;
   if (unit == "GB") scale = 1000ull * 1000 * 1000;
   if (unit == "GiB") scale = 1ull << 30;

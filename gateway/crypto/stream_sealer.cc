@@ -72,7 +72,7 @@ void ActorStreamSealer::link(const SealedEnvelope& sealed) {
   ++epoch_envelopes_;
 }
 
-void ActorStreamSealer::emitSigned(std::string body, std::vector<SealedEnvelope>* out) {
+void ActorStreamSealer::emitSigned(const std::string& body, std::vector<SealedEnvelope>* out) {
   header_.SerializeToString(&header_bytes_);
   const std::string to_sign = signedBytes(header_bytes_, body);
   uint8_t signature[kSignatureBytes];
@@ -145,7 +145,7 @@ Status ActorStreamSealer::beginEpoch(int64_t now_ms, std::vector<SealedEnvelope>
   checkpoint_from_ = header_.sequence();
   checkpoint_from_head_ = Digest{};
   in_epoch_ = true;
-  emitSigned(std::move(box), out);
+  emitSigned(box, out);
   dirty_ = true;
   last_checkpoint_ms_ = now_ms;
   return okStatus();

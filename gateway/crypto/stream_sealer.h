@@ -76,7 +76,7 @@ class ActorStreamSealer {
   // Header fields common to every kind, with the next sequence.
   void stampHeader(gateway::v1::EnvelopeKind kind, int64_t now_ms);
   // Signs header || body and appends the envelope; links it into the chain.
-  void emitSigned(std::string body, std::vector<SealedEnvelope>* out);
+  void emitSigned(const std::string& body, std::vector<SealedEnvelope>* out);
   void link(const SealedEnvelope& sealed);
   // Signs the chain of what was sent since the previous checkpoint.
   void emitCheckpoint(int64_t now_ms, bool final, std::vector<SealedEnvelope>* out);

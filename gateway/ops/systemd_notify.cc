@@ -11,7 +11,7 @@ void notifySystemd(const std::string& state) {
   if (rc < 0) spdlog::warn("sd_notify failed state={} error={}", state, -rc);
 }
 
-SystemdWatchdog::SystemdWatchdog(boost::asio::any_io_executor pipeline) : timer_(pipeline) {
+SystemdWatchdog::SystemdWatchdog(const boost::asio::any_io_executor& pipeline) : timer_(pipeline) {
   uint64_t usec = 0;
   if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
     interval_ = std::chrono::microseconds(usec / 2);

@@ -15,7 +15,7 @@ void notifySystemd(const std::string& state);
 
 class SystemdWatchdog {
  public:
-  explicit SystemdWatchdog(boost::asio::any_io_executor pipeline);
+  explicit SystemdWatchdog(const boost::asio::any_io_executor& pipeline);
   // Starts pinging at half of WatchdogSec= if the unit asked for a watchdog.
   void start();
   void stop();

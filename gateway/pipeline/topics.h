@@ -28,9 +28,9 @@ inline std::string openDataTopic(const std::string& site) {
 inline constexpr const char* kCheckpointKind = "checkpoint";
 
 inline bool isRetainedTopic(const std::string& topic) {
-  constexpr std::string_view suffix = "/key";
-  return topic.size() > suffix.size() &&
-         topic.compare(topic.size() - suffix.size(), suffix.size(), suffix) == 0;
+  constexpr std::string_view kSuffix = "/key";
+  return topic.size() > kSuffix.size() &&
+         topic.compare(topic.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
 }
 
 inline std::string actorTopicFilter(const std::string& site, const std::string& actor) {

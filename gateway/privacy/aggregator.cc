@@ -97,7 +97,9 @@ void Aggregator::finish(int64_t start_ms, Interval& interval, int64_t wall_ms,
   aggregate->set_interval_start_unix_ms(start_ms);
   aggregate->set_interval_end_unix_ms(start_ms + interval_ms_);
   for (auto& [key, acc] : interval.rows) {
-    if (acc.row.detector_id().empty()) acc.row.set_mean(acc.sum / acc.row.count());
+    if (acc.row.detector_id().empty()) {
+      acc.row.set_mean(acc.sum / static_cast<double>(acc.row.count()));
+    }
     *aggregate->add_rows() = std::move(acc.row);
   }
   finished->push_back(std::move(out));

@@ -18,8 +18,10 @@ PrivacyMask::PrivacyMask(const google::protobuf::RepeatedPtrField<gateway::v1::P
 
 std::vector<std::vector<cv::Point>> PrivacyMask::pixelPolygons(cv::Size size) const {
   std::vector<std::vector<cv::Point>> out;
+  out.reserve(polygons_.size());
   for (const auto& polygon : polygons_) {
     std::vector<cv::Point> points;
+    points.reserve(polygon.size());
     for (const auto& p : polygon) {
       // Fraction 1.0 is the far edge: map [0,1] onto [0, size] so a mask to the edge covers the
       // last row and column too (fillPoly includes the boundary).

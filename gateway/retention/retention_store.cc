@@ -205,6 +205,7 @@ std::vector<PeriodInfo> RetentionStore::periods() const {
     }
   }
   std::vector<PeriodInfo> out;
+  out.reserve(found.size());
   for (auto& [key, info] : found) out.push_back(std::move(info));
   return out;
 }

@@ -15,7 +15,7 @@ namespace gw::sources {
 
 struct GuardConfig {
   std::set<std::string> allowed_sensor_refs;    // empty: any sensor id
-  int64_t max_future_ms = 5 * 60 * 1000;        // clocks drift; more than this ahead is wrong
+  int64_t max_future_ms = 5LL * 60 * 1000;      // clocks drift; more than this ahead is wrong
   int64_t max_age_ms = 7LL * 24 * 3600 * 1000;  // older than this is a replay or a broken clock
   double max_readings_per_second = 0;           // 0: unlimited; otherwise a token bucket
   double burst = 100;                           // bucket size when rate limited

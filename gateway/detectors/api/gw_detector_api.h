@@ -30,6 +30,10 @@ extern "C" {
 #define GW_DETECTOR_API_MINOR 2
 #define GW_DETECTOR_PLUGIN_INIT_SYMBOL "gw_detector_plugin_init_v1"
 
+/* A stable C ABI, named in C style (snake_case, gw_ prefix) on purpose and shared with plugins
+ * written in C (docs/PLUGINS.md): renaming breaks every built plugin, so the C++ naming rules of
+ * .clang-tidy do not apply to these declarations. */
+/* NOLINTBEGIN(readability-identifier-naming) */
 typedef enum gw_status {
   GW_OK = 0,
   GW_ERROR_INVALID_ARGUMENT = 1, /* bad parameters or input: the host counts it */
@@ -139,6 +143,7 @@ typedef const gw_detector_api* (*gw_detector_plugin_init_fn)(uint16_t host_abi_m
 /* The one symbol a plugin exports. */
 const gw_detector_api* gw_detector_plugin_init_v1(uint16_t host_abi_major, uint16_t host_api_minor,
                                                   const gw_host_api* host);
+/* NOLINTEND(readability-identifier-naming) */
 
 #ifdef __cplusplus
 }

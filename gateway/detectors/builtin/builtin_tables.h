@@ -6,6 +6,9 @@
 #include "gateway/detectors/api/gw_detector_api.h"
 
 extern "C" {
+// Named like the C ABI they belong to (gw_detector_plugin_init_v1, docs/PLUGINS.md), not by the
+// C++ naming rules: C symbols of the stable detector ABI.
+// NOLINTBEGIN(readability-identifier-naming)
 const gw_detector_api* gw_builtin_threshold_init(uint16_t host_abi_major, uint16_t host_api_minor,
                                                  const gw_host_api* host);
 const gw_detector_api* gw_builtin_air_quality_init(uint16_t host_abi_major, uint16_t host_api_minor,
@@ -15,4 +18,5 @@ const gw_detector_api* gw_builtin_water_nuisance_init(uint16_t host_abi_major,
                                                       const gw_host_api* host);
 const gw_detector_api* gw_builtin_fall_init(uint16_t host_abi_major, uint16_t host_api_minor,
                                             const gw_host_api* host);
+// NOLINTEND(readability-identifier-naming)
 }

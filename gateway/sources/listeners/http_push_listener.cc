@@ -90,8 +90,8 @@ class HttpPushListener::Session : public std::enable_shared_from_this<Session> {
 HttpPushListener::HttpPushListener(ListenerConfig config, boost::asio::any_io_executor executor,
                                    pipeline::ReadingSink& sink, Counters& counters)
     : config_(std::move(config)),
-      executor_(executor),
-      acceptor_(executor),
+      executor_(std::move(executor)),
+      acceptor_(executor_),
       intake_(config_.source_id, config_.guard, sink, counters) {}
 
 void HttpPushListener::start() {

@@ -124,12 +124,21 @@ class TcpListener::Session : public std::enable_shared_from_this<Session> {
 TcpListener::TcpListener(ListenerConfig config, boost::asio::any_io_executor executor,
                          pipeline::ReadingSink& sink, Counters& counters)
     : config_(std::move(config)),
-      executor_(executor),
-      acceptor_(executor),
+      executor_(std::move(executor)),
+      acceptor_(executor_),
       intake_(config_.source_id, config_.guard, sink, counters) {}
 
 TcpListener::~TcpListener() {
-  for (const auto& s : sessions_) s->close();
+  // Closing a session cancels its pause timer, which throws if the cancel fails; a destructor
+  // must not throw, so the failure is logged and the remaining sessions are closed.
+  for (const auto& s : sessions_) {
+    try {
+      s->close();
+    } catch (const std::exception& e) {
+      spdlog::warn("Source session close failed source={} error=\"{}\"", config_.source_id,
+                   e.what());
+    }
+  }
 }
 
 void TcpListener::start() {

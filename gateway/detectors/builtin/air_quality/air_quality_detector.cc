@@ -9,8 +9,8 @@ namespace gw::detectors {
 
 namespace {
 
-constexpr int64_t kHourMs = 3600 * 1000;
-constexpr int64_t kHumidityMaxAgeMs = 30 * 60 * 1000;
+constexpr int64_t kHourMs = 3600LL * 1000;
+constexpr int64_t kHumidityMaxAgeMs = 30LL * 60 * 1000;
 
 bool isPollutant(std::string_view q) {
   return q == "pm10" || q == "pm2_5" || q == "no2" || q == "o3" || q == "so2";

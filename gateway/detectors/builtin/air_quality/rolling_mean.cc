@@ -3,7 +3,7 @@
 namespace gw::detectors {
 
 namespace {
-constexpr int64_t kHourMs = 3600 * 1000;
+constexpr int64_t kHourMs = 3600LL * 1000;
 constexpr int64_t kKeepHours = 48;  // enough for a 24-h window plus late readings
 }  // namespace
 

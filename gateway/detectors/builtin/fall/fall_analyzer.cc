@@ -98,7 +98,7 @@ Silhouette FallAnalyzer::measure(const cv::Mat& small, double learning_rate) {
 std::optional<FallDetection> FallAnalyzer::process(const cv::Mat& image, int64_t time_ms) {
   if (image.empty()) return std::nullopt;
   if (last_ms_ >= 0 && time_ms < last_ms_) reset();
-  const double dt_s = last_ms_ < 0 ? 0 : (time_ms - last_ms_) / 1000.0;
+  const double dt_s = last_ms_ < 0 ? 0 : static_cast<double>(time_ms - last_ms_) / 1000.0;
   last_ms_ = time_ms;
 
   const double scale =
@@ -144,7 +144,7 @@ std::optional<FallDetection> FallAnalyzer::step(const Silhouette& s, int64_t t_m
       candidate_ = false;  // moving on: walked, rolled over and got up, or someone else
     } else if (t_ms - candidate_ms_ >= static_cast<int64_t>(params_.confirm_seconds * 1000.0)) {
       candidate_ = false;
-      if (t_ms - last_alarm_ms_ >= params_.cooldown_seconds * 1000.0) {
+      if (static_cast<double>(t_ms - last_alarm_ms_) >= params_.cooldown_seconds * 1000.0) {
         last_alarm_ms_ = t_ms;
         FallDetection d;
         d.fall_ms = candidate_ms_;

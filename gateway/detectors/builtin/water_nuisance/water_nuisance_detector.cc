@@ -8,7 +8,7 @@ namespace gw::detectors {
 
 namespace {
 
-constexpr int64_t kMinuteMs = 60 * 1000;
+constexpr int64_t kMinuteMs = 60LL * 1000;
 constexpr int64_t kHourMs = 60 * kMinuteMs;
 
 const char* kindOf(WaterState s) {

@@ -34,7 +34,9 @@ Result<int64_t> compose(int year, int month, int day, int hour, int minute, int 
   }
   const int64_t days =
       daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  const int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+  // In int64_t from the start (days is), so no product is formed in int and then widened.
+  const int64_t minutes = (days * 24 + hour) * 60 + minute - offset_minutes;
+  const int64_t seconds = minutes * 60 + second;
   return seconds * 1000 + millis;
 }
 
