@@ -24,7 +24,7 @@ cd "$root"
 echo "== Building (release preset) =="
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" --target gatewayd gatewayctl
-bin="$root/build/release/gateway/app"
+bin="$root/build/release/bin"
 
 work=$(mktemp -d /tmp/lantaarn-demo.XXXXXX)
 actors=(municipality public ambulance rijkswaterstaat police)

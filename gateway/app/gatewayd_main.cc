@@ -2,12 +2,16 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstdio>
 
 #include "gateway/app/gateway.h"
 #include "gateway/app/version.h"
+#include "gateway/config/policy_loader.h"
 #include "gateway/core/logging.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App cli{
       "gatewayd: Lantaarn edge gateway. Ingests sensor data, runs detectors, and sends each "
       "actor only what its policy grants, sealed for that actor alone, over MQTT."};
@@ -62,4 +66,17 @@ int main(int argc, char** argv) {
   gateway.run();
   spdlog::info("Gateway stopped");
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Errors are Status values; an exception here is a bug (or a third-party library's), reported
+  // as such rather than as std::terminate's abort.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "gatewayd: unexpected error: %s\n", e.what());
+    return 70;  // EX_SOFTWARE
+  }
 }

@@ -5,6 +5,7 @@
 
 #include "gateway/config/config_error.h"
 #include "gateway/config/yaml_to_proto.h"
+#include "gateway/core/problem_sink.h"
 
 namespace gw::config {
 
@@ -18,13 +19,13 @@ inline bool isValidId(const std::string& id) {
   return true;
 }
 
-class Checker {
+class Checker : public ProblemSink {
  public:
   Checker(const PositionMap& positions, std::string fallback_file, ConfigErrors* errors)
       : positions_(positions), fallback_file_(std::move(fallback_file)), errors_(errors) {}
 
   // Reports `message` at `path`, or at the nearest enclosing key that has a position.
-  void fail(const std::string& path, const std::string& message) {
+  void fail(const std::string& path, const std::string& message) override {
     std::string probe = path;
     while (true) {
       if (auto it = positions_.find(probe); it != positions_.end()) {

@@ -106,8 +106,7 @@ void explainRoute(const Policy& policy, const Route& route, std::ostringstream& 
   out << "    rate: "
       << (route.rate_limit().empty() ? "as it happens" : "at most " + route.rate_limit());
   if (!route.ttl().empty()) out << "; useful for " << route.ttl();
-  out << "\n    kept on the box: " << (route.retention().empty() ? "72h" : route.retention())
-      << " (route " << route.id() << ")\n";
+  out << "\n    kept on the box: " << route.retention() << " (route " << route.id() << ")\n";
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 
 #include <algorithm>
 
-#include "gateway/config/policy_validator.h"
+#include "gateway/config/resolve_policy.h"
+#include "gateway/sources/camera/camera_uri.h"
 
 namespace gw::config {
 namespace {
@@ -83,10 +84,11 @@ void resolvePaths(Policy* one_file, const fs::path& base_dir) {
     if (source.has_sensor() && source.sensor().has_replay()) {
       absolutise(source.mutable_sensor()->mutable_replay()->mutable_path(), base_dir);
     }
-    // A camera that is a file is found like a replay file; streams and devices are left alone.
+    // A camera that is a file is found like a replay file; streams and devices are left alone,
+    // and so is a file:// URL, which is absolute by definition.
     if (source.has_camera()) {
       const std::string& uri = source.camera().uri();
-      if (uri.find("://") == std::string::npos && uri.rfind("v4l2:", 0) != 0) {
+      if (!sources::isLiveCameraUri(uri) && uri.find("://") == std::string::npos) {
         absolutise(source.mutable_camera()->mutable_uri(), base_dir);
       }
     }
@@ -97,7 +99,7 @@ void resolvePaths(Policy* one_file, const fs::path& base_dir) {
 
 LoadResult loadPolicy(const fs::path& path) {
   LoadResult result;
-  auto loaded = std::make_shared<LoadedPolicy>();
+  auto loaded = std::make_shared<ResolvedPolicy>();
   const auto files = policyFiles(path, &result.errors);
   for (const auto& file : files) {
     YAML::Node root;
@@ -131,11 +133,11 @@ LoadResult loadPolicy(const fs::path& path) {
     mergePositions(positions, loaded->policy, &loaded->positions);
     loaded->policy.MergeFrom(one);
   }
-  // Validate even when mapping found problems, so one run reports every error of the policy.
+  // Resolve even when mapping found problems, so one run reports every error of the policy.
   if (!loaded->files.empty()) {
     const std::string fallback = files.empty() ? path.string() : files.front().string();
     ConfigErrors validation;
-    validatePolicy(&loaded->policy, loaded->positions, fallback, &validation);
+    resolvePolicy(*loaded, fallback, &validation);
     // A key that failed to map is also empty or missing for the validator: report it once.
     for (auto& error : validation) {
       const bool already =

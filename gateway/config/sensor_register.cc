@@ -79,7 +79,7 @@ json recipientRoute(const Policy& policy, const Route& r) {
               {"purpose", r.purpose()},
               {"legal_basis", r.legal_basis().empty() ? "not stated" : r.legal_basis()},
               {"form", form},
-              {"retention_on_box", r.retention().empty() ? "72h" : r.retention()}};
+              {"retention_on_box", r.retention()}};
   if (r.open_data()) out["published_on"] = pipeline::openDataTopic(policy.site().id());
   return out;
 }

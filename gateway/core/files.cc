@@ -23,6 +23,15 @@ Result<std::string> readFile(const std::filesystem::path& path) {
   return buffer.str();
 }
 
+Result<std::string> readSecretFile(const std::filesystem::path& path) {
+  auto secret = readFile(path);
+  if (!secret.ok()) return secret;
+  while (!secret->empty() && (secret->back() == '\n' || secret->back() == '\r')) {
+    secret->pop_back();
+  }
+  return secret;
+}
+
 Status writeFileAtomic(const std::filesystem::path& path, const std::string& data,
                        std::filesystem::perms perms) {
   std::filesystem::path tmp = path;

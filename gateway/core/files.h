@@ -9,6 +9,10 @@ namespace gw {
 // Reads a whole file; NotFound / Unavailable name the path and the OS error.
 Result<std::string> readFile(const std::filesystem::path& path);
 
+// Reads a secret kept in a file of its own (a broker password): the whole file but the line end
+// an editor or `echo` adds, which is never part of the secret.
+Result<std::string> readSecretFile(const std::filesystem::path& path);
+
 // Writes a file atomically (temp file + rename) with the given permission bits.
 Status writeFileAtomic(const std::filesystem::path& path, const std::string& data,
                        std::filesystem::perms perms);

@@ -48,6 +48,7 @@ class GatewaySealer {
   Status close();
 
   const IdentityKey& identity() const { return identity_; }
+  const SealerOptions& options() const { return options_; }
   bool hasActor(const std::string& actor) const { return streams_.count(actor) != 0; }
 
  private:

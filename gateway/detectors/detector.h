@@ -18,7 +18,7 @@ class Detector {
   virtual const std::string& id() const = 0;
   // Called on the pipeline strand for each reading from one of the detector's sources.
   virtual void onReading(const gateway::v1::Reading& reading, pipeline::EventSink& events) = 0;
-  // Detectors that look at camera frames get them on a frame worker thread (app/frame_worker.h),
+  // Detectors that look at camera frames get them on a frame worker thread (frame_worker.h),
   // one call at a time; the frame is lent for the call.
   virtual bool wantsFrames() const { return false; }
   virtual void onFrame(const pipeline::Frame& frame, pipeline::EventSink& events) {}

@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <future>
 
+#include "gateway/core/listen_address.h"
 #include "gateway/core/listen_socket.h"
 #include "gateway/ops/prometheus_text.h"
 #include "gateway/ops/status_json.h"
@@ -99,6 +100,31 @@ Status OpsServer::start() {
   sampleLater();
   thread_ = std::thread([this] { io_.run(); });
   return okStatus();
+}
+
+std::unique_ptr<OpsServer> OpsServer::startOrLog(OpsServerOptions options,
+                                                 const std::string& listen_override,
+                                                 Counters& counters, const Histograms& histograms,
+                                                 boost::asio::any_io_executor pipeline,
+                                                 Collect collect, std::vector<Watch> watches) {
+  if (!listen_override.empty()) {
+    auto address = parseListenAddress(listen_override);
+    if (!address.ok()) {
+      spdlog::error("Ops endpoint disabled error=\"{}\"", address.status().message());
+      return nullptr;
+    }
+    options.host = address->host;
+    options.port = address->port;
+  }
+  auto server =
+      std::make_unique<OpsServer>(std::move(options), counters, histograms, std::move(pipeline),
+                                  std::move(collect), std::move(watches));
+  if (Status s = server->start(); !s.ok()) {
+    spdlog::error("Ops endpoint cannot listen error=\"{}\"", s.message());
+    counters.add("ops_listen_failures_total");
+    return nullptr;
+  }
+  return server;
 }
 
 void OpsServer::stop() {

@@ -44,6 +44,15 @@ class OpsServer {
 
   // Binds and starts the ops thread; Unavailable (naming the address) if it cannot listen.
   Status start();
+  // gatewayd's way to start it: `listen_override` (--ops-listen HOST:PORT; empty: none) replaces
+  // the policy's address. Null when it cannot listen, logged and counted
+  // (ops_listen_failures_total): the endpoint is for watching the gateway, and failing to bind it
+  // must not stop delivery.
+  static std::unique_ptr<OpsServer> startOrLog(OpsServerOptions options,
+                                               const std::string& listen_override,
+                                               Counters& counters, const Histograms& histograms,
+                                               boost::asio::any_io_executor pipeline,
+                                               Collect collect, std::vector<Watch> watches);
   // Idempotent; joins the ops thread.
   void stop();
   uint16_t port() const { return bound_port_; }

@@ -3,7 +3,9 @@
 //
 //   Source --Reading--> ReadingSink (detectors + router)
 //   Detector --Event--> EventSink (router)
-//   Router --OutboundMessage--> MessageSink (outbox), sealed per actor
+//   Router --RoutedMessage--> RoutedSink (privacy, batching, sealing: routed_message.h)
+//   SealingSink --OutboundMessage--> Outbox, sealed per actor --> publisher (OutboxDrain)
+//   PrivacyStage --sent events--> RetentionSink
 //
 // All calls happen on the pipeline's Asio strand (docs/ARCHITECTURE.md), so implementations need
 // no locks of their own.
@@ -12,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gateway/core/status.h"
 #include "gateway/v1/data.pb.h"
@@ -81,10 +84,41 @@ class Outbox : public MessageSink {
   bool empty() const { return size() == 0; }
 };
 
+// Who takes entries out of the outbox (the publisher), told when there is something to take.
+class OutboxDrain {
+ public:
+  virtual ~OutboxDrain() = default;
+  // Hand waiting entries to the broker now: alarms and events (decision 1020).
+  virtual void pump() = 0;
+  // Once the pipeline thread has worked off what is already queued, so that a burst of
+  // measurements shares one group commit instead of an fdatasync each.
+  virtual void pumpSoon() = 0;
+};
+
+// Where the privacy stage keeps each sent event for its route's retention period.
+class RetentionSink {
+ public:
+  virtual ~RetentionSink() = default;
+  virtual Status put(const std::string& route_id, int64_t retention_ms,
+                     const std::string& plaintext) = 0;
+  // Destroys every period whose retention has passed; returns how many.
+  virtual Result<size_t> purgeExpired() = 0;
+};
+
+enum class SourceKind { kSensor, kCamera };
+
+class FrameSource;
+
 class Source {
  public:
   virtual ~Source() = default;
   virtual const std::string& id() const = 0;
+  virtual SourceKind kind() const = 0;
+  // Counter-key prefixes whose sum grows while the source takes data in: the ops endpoint's
+  // stall check watches them.
+  virtual std::vector<std::string> progressCounters() const = 0;
+  // The source's frames, for frame detectors; null for sources without frames (sensors).
+  virtual FrameSource* frames() { return nullptr; }
   virtual void start() = 0;
   // Stops producing; readings already accepted downstream are not affected.
   virtual void stop() = 0;

@@ -32,6 +32,10 @@ constexpr int kSessionShift = 48;
 constexpr uint64_t kEntryMask = (uint64_t{1} << kSessionShift) - 1;
 
 void* contextOf(uint64_t entry_id, uint64_t session) {
+  // The context is an opaque tag, not an address: Paho only stores it in the token and hands it
+  // back (contextValue), and nothing dereferences it, so no pointer provenance is lost. A pointer
+  // to real storage would need that storage to outlive late callbacks from a lost session.
+  // NOLINTNEXTLINE(performance-no-int-to-ptr)
   return reinterpret_cast<void*>(
       static_cast<uintptr_t>((entry_id & kEntryMask) | (session << kSessionShift)));
 }
@@ -58,7 +62,11 @@ MqttPublisher::MqttPublisher(PublisherConfig config, boost::asio::any_io_executo
       retry_timer_(executor_),
       reconnect_timer_(executor_),
       backoff_(config_.reconnect_min, config_.reconnect_max),
-      window_(config_.max_inflight) {}
+      window_(config_.max_inflight) {
+  // Shown by the metrics endpoint from the first scrape, not only after the first connect.
+  counters_.get("broker_connects_total");
+  counters_.get("broker_disconnects_total");
+}
 
 MqttPublisher::~MqttPublisher() = default;
 
@@ -252,6 +260,15 @@ mqtt::message_ptr MqttPublisher::dataMessage(const pipeline::OutboundMessage& m,
     message->set_properties(std::move(properties));
   }
   return message;
+}
+
+void MqttPublisher::pumpSoon() {
+  if (pump_posted_) return;
+  pump_posted_ = true;
+  boost::asio::post(executor_, [this] {
+    pump_posted_ = false;
+    pump();
+  });
 }
 
 void MqttPublisher::pump() {

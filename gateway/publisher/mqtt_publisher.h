@@ -75,7 +75,7 @@ inline constexpr std::string_view kSchemaVersionKey = "schema_version";
 // Parses the policy's spelling: auto, 5, 3.1.1.
 std::optional<MqttVersion> parseMqttVersion(const std::string& text);
 
-class MqttPublisher : private mqtt::iaction_listener {
+class MqttPublisher : public pipeline::OutboxDrain, private mqtt::iaction_listener {
  public:
   MqttPublisher(PublisherConfig config, boost::asio::any_io_executor executor,
                 pipeline::Outbox& outbox, Counters& counters);
@@ -84,7 +84,10 @@ class MqttPublisher : private mqtt::iaction_listener {
   // Starts connecting (and reconnecting, with backoff); returns at once.
   Status start();
   // Sends what the window allows. Call on the executor after appending to the outbox.
-  void pump();
+  void pump() override;
+  // Pumps once the executor has worked off what is already queued (other sources' reads), so a
+  // burst of appends shares one group commit instead of an fdatasync each (decision 1020).
+  void pumpSoon() override;
   // Publishes the retained "offline" status and disconnects; blocks up to `timeout`.
   void stop(std::chrono::milliseconds timeout);
 
@@ -130,6 +133,7 @@ class MqttPublisher : private mqtt::iaction_listener {
   std::atomic<uint32_t> window_;
   std::atomic<int> protocol_version_{0};
   bool retry_scheduled_ = false;
+  bool pump_posted_ = false;  // a pumpSoon() handler is queued
   std::atomic<bool> stopping_{false};
   std::map<std::string, std::atomic<uint64_t>*>
       published_counters_;  // set by stop(), which may run on another thread

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "gateway/core/status.h"
+#include "gateway/pipeline/stage.h"
 
 namespace gw::retention {
 
@@ -40,15 +41,15 @@ struct PeriodInfo {
   bool key_present = false;
 };
 
-class RetentionStore {
+class RetentionStore : public pipeline::RetentionSink {
  public:
   static Result<std::unique_ptr<RetentionStore>> open(RetentionOptions options);
 
   // Keeps `plaintext` for `retention_ms` from now (in the current period of the route).
-  Status put(const std::string& route, int64_t retention_ms, const std::string& plaintext);
+  Status put(const std::string& route, int64_t retention_ms, const std::string& plaintext) override;
   // Destroys every expired period: its key first (overwritten, then removed), then its data.
   // Returns how many periods were destroyed.
-  Result<size_t> purgeExpired();
+  Result<size_t> purgeExpired() override;
   // Every period on disk, oldest first (reads only file names and record lengths).
   std::vector<PeriodInfo> periods() const;
   // Decrypts the records of a route still kept (an authorised request, a test).

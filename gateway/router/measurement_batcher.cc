@@ -2,30 +2,19 @@
 
 #include <algorithm>
 
-#include "gateway/core/durations.h"
-
 namespace gw::router {
-namespace {
-
-std::chrono::milliseconds lingerOf(const gateway::v1::Route& route) {
-  // Validated with the policy; the fallback only guards a policy built without the validator.
-  const double seconds = parseDurationSeconds(route.batch().linger()).value_or(0.1);
-  return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
-}
-
-}  // namespace
 
 bool MeasurementBatcher::offer(RoutedMessage& item, Clock::time_point now,
                                std::vector<RoutedMessage>* ready) {
   const auto& route = *item.route;
-  if (!route.has_batch() || route.batch().max_readings() < 2 || !item.message.has_measurement()) {
+  if (!route.batch || route.batch->max_readings < 2 || !item.message.has_measurement()) {
     return false;
   }
   auto it = by_route_.find(route.id());
   if (it == by_route_.end()) {
     // The first reading opens the batch: its header (route, purpose, produced time) is the
     // batch's, and the linger counts from now.
-    Pending pending{std::move(item), now + lingerOf(route)};
+    Pending pending{std::move(item), now + route.batch->linger};
     gateway::v1::Reading first = std::move(*pending.batch.message.mutable_measurement());
     *pending.batch.message.mutable_measurement_batch()->add_readings() = std::move(first);
     it = by_route_.emplace(route.id(), std::move(pending)).first;
@@ -34,7 +23,7 @@ bool MeasurementBatcher::offer(RoutedMessage& item, Clock::time_point now,
         std::move(*item.message.mutable_measurement());
   }
   if (static_cast<uint32_t>(it->second.batch.message.measurement_batch().readings_size()) >=
-      route.batch().max_readings()) {
+      route.batch->max_readings) {
     ready->push_back(std::move(it->second.batch));
     by_route_.erase(it);
   }

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "gateway/core/clock.h"
-#include "gateway/core/durations.h"
 
 namespace gw::router {
 namespace {
@@ -49,25 +48,21 @@ pipeline::Priority priorityOf(const gateway::v1::Route& route, pipeline::Priorit
   }
 }
 
-Router::Router(std::shared_ptr<const gateway::v1::Policy> policy, Counters& counters)
-    : policy_(std::move(policy)), counters_(counters) {
-  for (const auto& route : policy_->routes()) {
-    if (auto rate = parseRatePerSecond(route.rate_limit())) rates_[route.id()] = *rate;
-  }
-}
+Router::Router(pipeline::RouteTablePtr routes, Counters& counters)
+    : routes_(std::move(routes)), counters_(counters) {}
 
-bool Router::withinRate(const gateway::v1::Route& route) {
-  auto rate = rates_.find(route.id());
-  if (rate == rates_.end()) return true;
+bool Router::withinRate(const pipeline::Route& route) {
+  if (!route.rate_per_second) return true;
+  const double rate = *route.rate_per_second;
   // Bucket size: one second's worth, at least one message.
-  const double capacity = std::max(1.0, rate->second);
+  const double capacity = std::max(1.0, rate);
   Bucket& bucket = buckets_[route.id()];
   const int64_t now = nowUnixMs();
   if (bucket.last_ms < 0)
     bucket.tokens = capacity;
   else
-    bucket.tokens = std::min(capacity, bucket.tokens + static_cast<double>(now - bucket.last_ms) /
-                                                           1000.0 * rate->second);
+    bucket.tokens = std::min(
+        capacity, bucket.tokens + static_cast<double>(now - bucket.last_ms) / 1000.0 * rate);
   bucket.last_ms = now;
   if (bucket.tokens < 1) {
     counters_.add(counterKey("route_rate_limited_total", {{"route", route.id()}}));
@@ -77,25 +72,26 @@ bool Router::withinRate(const gateway::v1::Route& route) {
   return true;
 }
 
-gateway::v1::ActorMessage Router::envelopeFor(const gateway::v1::Route& route) const {
+gateway::v1::ActorMessage Router::envelopeFor(const pipeline::Route& route) const {
   gateway::v1::ActorMessage message;
-  message.set_site_id(policy_->site().id());
-  message.set_actor_id(route.to());
+  message.set_site_id(routes_->site_id);
+  message.set_actor_id(route.actor());
   message.set_route_id(route.id());
-  message.set_purpose(route.purpose());
+  message.set_purpose(route.spec->purpose());
   message.set_produced_unix_ms(nowUnixMs());
   return message;
 }
 
 void Router::route(const gateway::v1::Reading& reading, std::vector<RoutedMessage>* out) {
+  counters_.add(counterKey("readings_in_total", {{"source", reading.source_id()}}));
   bool routed = false;
-  for (const auto& route : policy_->routes()) {
-    if (!routeAdmitsMeasurement(route, reading.quantity(), reading.source_id())) continue;
+  for (const auto& route : routes_->routes) {
+    if (!routeAdmitsMeasurement(*route.spec, reading.quantity(), reading.source_id())) continue;
     routed = true;
     if (!withinRate(route)) continue;
-    RoutedMessage routed_message{&route, "measurement",
-                                 priorityOf(route, pipeline::Priority::kMeasurement),
-                                 envelopeFor(route)};
+    RoutedMessage routed_message{&route, pipeline::DataKind::kMeasurement,
+                                 priorityOf(*route.spec, pipeline::Priority::kMeasurement),
+                                 envelopeFor(route), nullptr};
     *routed_message.message.mutable_measurement() = reading;
     out->push_back(std::move(routed_message));
   }
@@ -105,16 +101,20 @@ void Router::route(const gateway::v1::Reading& reading, std::vector<RoutedMessag
   }
 }
 
-void Router::route(const gateway::v1::Event& event, std::vector<RoutedMessage>* out) {
+void Router::route(const gateway::v1::Event& event, std::vector<RoutedMessage>* out,
+                   const pipeline::CameraEvidencePtr& evidence) {
+  counters_.add(
+      counterKey("events_total", {{"detector", event.detector_id()}, {"kind", event.kind()}}));
   bool routed = false;
   const auto priority = event.severity() >= gateway::v1::SEVERITY_ALARM
                             ? pipeline::Priority::kAlarm
                             : pipeline::Priority::kEvent;
-  for (const auto& route : policy_->routes()) {
-    if (!routeAdmitsEvent(route, event)) continue;
+  for (const auto& route : routes_->routes) {
+    if (!routeAdmitsEvent(*route.spec, event)) continue;
     routed = true;
     if (!withinRate(route)) continue;
-    RoutedMessage routed_message{&route, "event", priorityOf(route, priority), envelopeFor(route)};
+    RoutedMessage routed_message{&route, pipeline::DataKind::kEvent,
+                                 priorityOf(*route.spec, priority), envelopeFor(route), evidence};
     *routed_message.message.mutable_event() = event;
     out->push_back(std::move(routed_message));
   }

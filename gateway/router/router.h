@@ -1,46 +1,44 @@
 #pragma once
 // Default deny: a reading or event goes to an actor only when a policy route names it, and to
-// nobody otherwise (counted as unrouted). The router decides who gets what; privacy minimises it
-// and crypto seals it afterwards (wired in app/).
+// nobody otherwise (counted as unrouted). The router decides who gets what, one RoutedMessage per
+// (route, datum); the privacy stage, the batcher and the sealing sink take it from there
+// (pipeline/routed_message.h).
 #include <map>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "gateway/core/counters.h"
-#include "gateway/pipeline/stage.h"
-#include "gateway/v1/policy.pb.h"
+#include "gateway/pipeline/routed_message.h"
 
 namespace gw::router {
 
-struct RoutedMessage {
-  const gateway::v1::Route* route;  // owned by the policy the router holds
-  std::string kind;                 // topic kind: measurement | event
-  pipeline::Priority priority;
-  gateway::v1::ActorMessage message;
-};
+using pipeline::RoutedMessage;
 
 class Router {
  public:
-  Router(std::shared_ptr<const gateway::v1::Policy> policy, Counters& counters);
+  // Shares ownership of the routes, so the routes it hands out stay valid as long as it lives.
+  Router(pipeline::RouteTablePtr routes, Counters& counters);
 
+  // Counts every reading in (`readings_in_total{source}`) and the unrouted ones.
   void route(const gateway::v1::Reading& reading, std::vector<RoutedMessage>* out);
-  void route(const gateway::v1::Event& event, std::vector<RoutedMessage>* out);
+  // Counts every event (`events_total{detector,kind}`) and the unrouted ones. A camera event's
+  // `evidence` (its frame and snapshot) goes along with each message routed from it.
+  void route(const gateway::v1::Event& event, std::vector<RoutedMessage>* out,
+             const pipeline::CameraEvidencePtr& evidence = nullptr);
 
  private:
-  gateway::v1::ActorMessage envelopeFor(const gateway::v1::Route& route) const;
+  gateway::v1::ActorMessage envelopeFor(const pipeline::Route& route) const;
   // The route's rate limit (a token bucket over wall-clock time); counts what it holds back.
-  bool withinRate(const gateway::v1::Route& route);
+  bool withinRate(const pipeline::Route& route);
 
   struct Bucket {
     double tokens = 0;
     int64_t last_ms = -1;
   };
 
-  std::shared_ptr<const gateway::v1::Policy> policy_;
+  pipeline::RouteTablePtr routes_;
   Counters& counters_;
-  std::map<std::string, double> rates_;  // route id -> messages per second (limited routes only)
-  std::map<std::string, Bucket> buckets_;
+  std::map<std::string, Bucket> buckets_;  // route id -> its bucket (limited routes only)
 };
 
 // True when a route's `from` admits a measurement of `quantity` from `source_id`.

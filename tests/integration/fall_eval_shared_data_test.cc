@@ -20,7 +20,7 @@ TEST(FallEvalSharedData, MeetsTheTargetsAndTheStreetStaysQuiet) {
   if (!std::filesystem::exists(video / "labels.csv")) GTEST_SKIP() << "no " << video;
   gw::testing::TempDir dir;
   gw::testing::ChildProcess eval(
-      {{(gw::testing::binaryDir() / "gateway/app/gatewayctl").string(), "eval", "fall", "--clips",
+      {{(gw::testing::binaryDir() / "bin/gatewayctl").string(), "eval", "fall", "--clips",
         video.string(), "--labels", (video / "labels.csv").string(), "--json"},
        {},
        dir / "out.json",

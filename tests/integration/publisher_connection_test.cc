@@ -15,8 +15,8 @@
 #include <mutex>
 #include <thread>
 
-#include "gateway/app/publisher_settings.h"
 #include "gateway/core/clock.h"
+#include "gateway/core/files.h"
 #include "gateway/outbox/memory_outbox.h"
 #include "gateway/pipeline/topics.h"
 #include "gateway/publisher/mqtt_publisher.h"
@@ -227,33 +227,34 @@ TEST(PublisherPasswordTest, ThePasswordFromThePolicysFileOpensTheBrokerAndAWrong
   std::ofstream(dir / "password") << "s3cret-passw0rd\n";  // with the line end an editor adds
   std::ofstream(dir / "wrong") << "guess\n";
 
-  gateway::v1::Policy policy;
-  policy.mutable_site()->set_id("site");
-  auto* b = policy.mutable_gateway()->mutable_broker();
-  b->set_url(broker.url());
-  b->set_client_id("test-gw");
-  b->set_username("gateway");
-  b->set_mqtt_version("auto");
-  b->set_reconnect_min("100ms");
-  b->set_reconnect_max("500ms");
-  policy.mutable_gateway()->set_max_inflight(20);
+  // As config/ resolves a policy's broker section (gateway_settings_test checks that part).
+  publisher::PublisherConfig base;
+  base.broker_url = broker.url();
+  base.client_id = "test-gw";
+  base.username = "gateway";
+  base.status_topic = "lantaarn/v1/site/_gateway/status";
+  base.reconnect_min = std::chrono::milliseconds(100);
+  base.reconnect_max = std::chrono::milliseconds(500);
+  base.max_inflight = 20;
 
-  b->set_password_file((dir / "wrong").string());
   {
-    auto config = app::publisherConfig(policy, "");
-    ASSERT_TRUE(config.ok()) << config.status().toString();
-    Gateway gateway(*config);
+    auto config = base;
+    auto wrong = readSecretFile(dir / "wrong");
+    ASSERT_TRUE(wrong.ok()) << wrong.status().toString();
+    config.password = *wrong;
+    Gateway gateway(config);
     ASSERT_TRUE(waitUntil([&] { return gateway.counter("broker_connect_failures_total") >= 2; },
                           std::chrono::seconds(20)));
     EXPECT_FALSE(gateway.publisher().connected());
   }
 
-  b->set_password_file((dir / "password").string());
-  auto config = app::publisherConfig(policy, "");
-  ASSERT_TRUE(config.ok()) << config.status().toString();
-  EXPECT_EQ(config->password, "s3cret-passw0rd");
+  auto password = readSecretFile(dir / "password");
+  ASSERT_TRUE(password.ok()) << password.status().toString();
+  EXPECT_EQ(*password, "s3cret-passw0rd");
+  auto config = base;
+  config.password = *password;
   mqtt::async_client observer_client(broker.url(), "observer");
-  Gateway gateway(*config);
+  Gateway gateway(config);
   gateway.publish(0, 10);
   EXPECT_TRUE(waitUntil([&] { return gateway.outboxSize() == 0; }, std::chrono::seconds(20)));
   EXPECT_TRUE(gateway.publisher().connected());

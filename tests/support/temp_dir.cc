@@ -22,9 +22,7 @@ TempDir::~TempDir() {
 
 std::filesystem::path sourceDir() { return GW_SOURCE_DIR; }
 std::filesystem::path binaryDir() { return GW_BINARY_DIR; }
-std::string appBinary(const std::string& name) {
-  return (binaryDir() / "gateway/app" / name).string();
-}
+std::string appBinary(const std::string& name) { return (binaryDir() / "bin" / name).string(); }
 std::filesystem::path sharedDataDir() {
   // A worktree outside the main checkout finds the shared data through this variable.
   if (const char* dir = std::getenv("GW_SHARED_DATA_DIR"); dir != nullptr && *dir != 0) return dir;

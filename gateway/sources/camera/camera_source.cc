@@ -3,15 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include "gateway/core/clock.h"
+#include "gateway/sources/camera/camera_uri.h"
 
 namespace gw::sources {
 namespace {
-
-bool isLiveStream(const std::string& uri) {
-  return uri.rfind("rtsp://", 0) == 0 || uri.rfind("http://", 0) == 0 ||
-         uri.rfind("https://", 0) == 0 || uri.rfind("/dev/video", 0) == 0 ||
-         uri.rfind("v4l2:", 0) == 0;
-}
 
 // Sleeps up to `d`, waking early when `stopping` is set.
 void interruptibleSleep(std::chrono::milliseconds d, const std::atomic<bool>& stopping) {
@@ -28,10 +23,14 @@ CameraSource::CameraSource(CameraConfig config, Counters& counters, HealthHandle
 
 CameraSource::~CameraSource() { stop(); }
 
-LatestFrameSlot& CameraSource::addConsumer(const std::string& name) {
+pipeline::LatestFrameSlot& CameraSource::addConsumer(const std::string& name) {
   auto& slot = consumers_[name];
-  if (!slot) slot = std::make_unique<LatestFrameSlot>();
+  if (!slot) slot = std::make_unique<pipeline::LatestFrameSlot>();
   return *slot;
+}
+
+std::string CameraSource::framesCounter() const {
+  return "frames_decoded_total{camera=\"" + config_.camera_id + "\"";
 }
 
 void CameraSource::start() {
@@ -83,7 +82,7 @@ std::unique_ptr<VideoDecoder> CameraSource::openDecoder(bool live) {
 }
 
 void CameraSource::run() {
-  const bool live = isLiveStream(config_.uri);
+  const bool live = isLiveCameraUri(config_.uri);
   auto& decoded =
       counters_.get(counterKey("frames_decoded_total", {{"camera", config_.camera_id}}));
   auto& kept_counter =

@@ -18,8 +18,8 @@
 #include <opencv2/core/mat.hpp>
 
 #include "gateway/core/counters.h"
+#include "gateway/pipeline/frame_source.h"
 #include "gateway/pipeline/stage.h"
-#include "gateway/sources/camera/latest_frame_slot.h"
 #include "gateway/sources/camera/video_decoder.h"
 #include "gateway/v1/data.pb.h"
 
@@ -32,13 +32,14 @@ struct CameraConfig {
   int width = 640, height = 360;  // processing resolution (aspect ratio is the operator's call)
   bool realtime = true;           // files: pace at their own frame rate (false: as fast as decoded)
   bool loop = false;              // files: start over at the end
+  gateway::v1::Location location{};  // where it stands, for its frame detectors' events
   std::chrono::milliseconds max_backoff{30000};
   // Runs on every kept frame, at the processing resolution, before any consumer gets it: the
-  // privacy stage's masks (wired by app/, since stages do not include each other).
+  // privacy stage's masks (built by config/, since stages do not include each other).
   std::function<void(cv::Mat&)> privacy_filter{};
 };
 
-class CameraSource : public pipeline::Source {
+class CameraSource : public pipeline::Source, public pipeline::FrameSource {
  public:
   using HealthHandler = std::function<void(const gateway::v1::Event&)>;
 
@@ -46,8 +47,13 @@ class CameraSource : public pipeline::Source {
   ~CameraSource() override;
 
   // Registers a consumer; call before start(). The slot stays valid for the camera's lifetime.
-  LatestFrameSlot& addConsumer(const std::string& name);
+  pipeline::LatestFrameSlot& addConsumer(const std::string& name) override;
+  std::string framesCounter() const override;
+  const gateway::v1::Location& location() const override { return config_.location; }
   const std::string& id() const override { return config_.camera_id; }
+  pipeline::SourceKind kind() const override { return pipeline::SourceKind::kCamera; }
+  std::vector<std::string> progressCounters() const override { return {framesCounter()}; }
+  pipeline::FrameSource* frames() override { return this; }
   void start() override;
   void stop() override;  // joins the decode thread; closes every slot
   bool finished() const override { return finished_.load(); }
@@ -62,7 +68,7 @@ class CameraSource : public pipeline::Source {
   CameraConfig config_;
   Counters& counters_;
   HealthHandler on_health_;
-  std::map<std::string, std::unique_ptr<LatestFrameSlot>> consumers_;
+  std::map<std::string, std::unique_ptr<pipeline::LatestFrameSlot>> consumers_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> finished_{false};

@@ -7,10 +7,11 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "gateway/sources/listeners/listener_config.h"
+#include "gateway/sources/reading_source.h"
 
 namespace gw::sources {
 
-class HttpPushListener : public pipeline::Source {
+class HttpPushListener : public ReadingSource {
  public:
   HttpPushListener(ListenerConfig config, boost::asio::any_io_executor executor,
                    pipeline::ReadingSink& sink, Counters& counters);

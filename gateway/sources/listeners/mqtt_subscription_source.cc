@@ -42,10 +42,10 @@ void MqttSubscriptionSource::start() {
     client_ = std::make_unique<mqtt::async_client>(config_.broker_url, config_.client_id);
     client_->set_message_callback([this](const mqtt::const_message_ptr& msg) {
       // Paho thread: copy out and hand over; all parsing and counting happens on the pipeline.
-      boost::asio::post(
-          executor_, [this, topic = msg->get_topic(), payload = msg->get_payload_str()]() mutable {
-            onMessage(topic, std::move(payload));
-          });
+      boost::asio::post(executor_,
+                        [this, topic = msg->get_topic(), payload = msg->get_payload_str()] {
+                          onMessage(topic, payload);
+                        });
     });
     // (Re)subscribe on every connect: a broker that lost our session must learn the topics again.
     // Never wait inside a Paho callback: the SUBACK is processed by the very thread that waits.
@@ -85,7 +85,7 @@ void MqttSubscriptionSource::stop() {
   }
 }
 
-void MqttSubscriptionSource::onMessage(const std::string& topic, std::string payload) {
+void MqttSubscriptionSource::onMessage(const std::string& topic, const std::string& payload) {
   if (payload.size() > config_.max_message_bytes) {
     intake_.reject("oversized", topic + ": " + std::to_string(payload.size()) + " bytes");
     return;

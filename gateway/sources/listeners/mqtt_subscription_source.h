@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gateway/sources/listeners/listener_config.h"
+#include "gateway/sources/reading_source.h"
 #include "gateway/sources/sensor/formats/ttn_uplink.h"
 
 namespace gw::sources {
@@ -26,11 +27,11 @@ struct MqttSourceConfig {
   std::vector<std::string> topics;
   MqttPayloadFormat format = MqttPayloadFormat::kTtnV3Uplink;
   TtnMapping ttn;
-  size_t max_message_bytes = 64 * 1024;
+  size_t max_message_bytes = size_t{64} * 1024;
   GuardConfig guard;
 };
 
-class MqttSubscriptionSource : public pipeline::Source {
+class MqttSubscriptionSource : public ReadingSource {
  public:
   MqttSubscriptionSource(MqttSourceConfig config, boost::asio::any_io_executor executor,
                          pipeline::ReadingSink& sink, Counters& counters);
@@ -43,7 +44,7 @@ class MqttSubscriptionSource : public pipeline::Source {
   bool subscribed() const { return subscribed_.load(); }
 
  private:
-  void onMessage(const std::string& topic, std::string payload);
+  void onMessage(const std::string& topic, const std::string& payload);
 
   class SubscribeListener : public mqtt::iaction_listener {
    public:

@@ -10,10 +10,11 @@
 #include <set>
 
 #include "gateway/sources/listeners/listener_config.h"
+#include "gateway/sources/reading_source.h"
 
 namespace gw::sources {
 
-class TcpListener : public pipeline::Source {
+class TcpListener : public ReadingSource {
  public:
   TcpListener(ListenerConfig config, boost::asio::any_io_executor executor,
               pipeline::ReadingSink& sink, Counters& counters);

@@ -10,7 +10,7 @@
 
 namespace gw::sources {
 
-UdpListener::UdpListener(ListenerConfig config, boost::asio::any_io_executor executor,
+UdpListener::UdpListener(ListenerConfig config, const boost::asio::any_io_executor& executor,
                          pipeline::ReadingSink& sink, Counters& counters)
     : config_(std::move(config)),
       socket_(executor),

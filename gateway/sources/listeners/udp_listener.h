@@ -7,12 +7,13 @@
 #include <vector>
 
 #include "gateway/sources/listeners/listener_config.h"
+#include "gateway/sources/reading_source.h"
 
 namespace gw::sources {
 
-class UdpListener : public pipeline::Source {
+class UdpListener : public ReadingSource {
  public:
-  UdpListener(ListenerConfig config, boost::asio::any_io_executor executor,
+  UdpListener(ListenerConfig config, const boost::asio::any_io_executor& executor,
               pipeline::ReadingSink& sink, Counters& counters);
 
   const std::string& id() const override { return config_.source_id; }

@@ -34,7 +34,7 @@ constexpr uint64_t kLogFirst = 5, kLogEvery = 1000;
 }  // namespace
 
 FileReplaySource::FileReplaySource(const gateway::v1::Source& config,
-                                   boost::asio::any_io_executor executor,
+                                   const boost::asio::any_io_executor& executor,
                                    pipeline::ReadingSink& sink, Counters& counters)
     : id_(config.id()),
       replay_(config.sensor().replay()),

@@ -12,14 +12,15 @@
 
 #include "gateway/core/counters.h"
 #include "gateway/pipeline/stage.h"
+#include "gateway/sources/reading_source.h"
 #include "gateway/sources/sensor/formats/record_parser.h"
 #include "gateway/v1/policy.pb.h"
 
 namespace gw::sources {
 
-class FileReplaySource : public pipeline::Source {
+class FileReplaySource : public ReadingSource {
  public:
-  FileReplaySource(const gateway::v1::Source& config, boost::asio::any_io_executor executor,
+  FileReplaySource(const gateway::v1::Source& config, const boost::asio::any_io_executor& executor,
                    pipeline::ReadingSink& sink, Counters& counters);
 
   const std::string& id() const override { return id_; }

@@ -135,8 +135,7 @@ int run(const LoadOptions& o) {
   }
 
   std::vector<std::string> argv = {
-      o.gatewayd.empty() ? (gw::testing::binaryDir() / "gateway/app/gatewayd").string()
-                         : o.gatewayd,
+      o.gatewayd.empty() ? (gw::testing::binaryDir() / "bin/gatewayd").string() : o.gatewayd,
       "--policy",
       (run_dir / "policy.yaml").string(),
       "--broker",

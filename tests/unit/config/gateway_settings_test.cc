@@ -1,10 +1,9 @@
 // The policy's broker, outbox and batch settings: defaults, every error with its place, and
-// their translation into the outbox's and publisher's options.
+// their resolution into the outbox's and publisher's options.
 #include <gtest/gtest.h>
 
 #include <fstream>
 
-#include "gateway/app/publisher_settings.h"
 #include "gateway/config/policy_loader.h"
 #include "gateway/core/durations.h"
 #include "gateway/crypto/key_file.h"
@@ -51,12 +50,11 @@ TEST_F(GatewaySettingsTest, DefaultsAreFilledIn) {
   EXPECT_EQ(g.broker().reconnect_min(), "1s");
   EXPECT_EQ(g.broker().reconnect_max(), "30s");
   EXPECT_EQ(g.outbox().fsync(), gateway::v1::FSYNC_POLICY_GROUP_COMMIT);
-  const auto box = app::outboxOptions(g);
+  const auto& box = r.policy->outbox;
   EXPECT_EQ(box.fsync, outbox::FsyncPolicy::kGroupCommit);
   EXPECT_EQ(box.max_total_bytes, 256u << 20);
   EXPECT_EQ(box.max_actor_bytes, 64u << 20);
-  auto pub = app::publisherConfig(r.policy->policy, "");
-  ASSERT_TRUE(pub.ok());
+  const auto* pub = &r.policy->publisher;
   EXPECT_EQ(pub->mqtt_version, publisher::MqttVersion::kAuto);
   EXPECT_FALSE(pub->tls.has_value());
   EXPECT_EQ(pub->reconnect_max, std::chrono::seconds(30));
@@ -77,13 +75,12 @@ TEST_F(GatewaySettingsTest, EverySettingReachesTheOutboxAndThePublisher) {
                   "max_actor_size: 100MB}\n",
                   ", batch: {max_readings: 50, linger: 250ms}"));
   ASSERT_TRUE(r.ok()) << errors(r);
-  const auto box = app::outboxOptions(r.policy->policy.gateway());
+  const auto& box = r.policy->outbox;
   EXPECT_EQ(box.fsync, outbox::FsyncPolicy::kInterval);
   EXPECT_EQ(box.fsync_interval, std::chrono::milliseconds(50));
   EXPECT_EQ(box.max_total_bytes, 1ull << 30);
   EXPECT_EQ(box.max_actor_bytes, 100'000'000u);
-  auto pub = app::publisherConfig(r.policy->policy, "");
-  ASSERT_TRUE(pub.ok()) << pub.status().toString();
+  const auto* pub = &r.policy->publisher;
   EXPECT_EQ(pub->password, "hunter2");  // the line end is not part of it
   ASSERT_TRUE(pub->tls.has_value());
   EXPECT_EQ(pub->tls->ca_file, (dir_ / "ca.pem").string());

@@ -2,14 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/route_table.h"
+
 namespace gw::router {
 namespace {
 
 using Clock = MeasurementBatcher::Clock;
 using std::chrono::milliseconds;
 
-gateway::v1::Route batchedRoute(const std::string& id, uint32_t max_readings,
-                                const std::string& linger) {
+gateway::v1::Route batchedSpec(const std::string& id, uint32_t max_readings,
+                               const std::string& linger) {
   gateway::v1::Route route;
   route.set_id(id);
   route.set_to("municipality");
@@ -20,8 +22,15 @@ gateway::v1::Route batchedRoute(const std::string& id, uint32_t max_readings,
   return route;
 }
 
-RoutedMessage measurement(const gateway::v1::Route& route, double value) {
-  RoutedMessage m{&route, "measurement", pipeline::Priority::kMeasurement, {}};
+std::unique_ptr<testing::OwnedRoute> batchedRoute(const std::string& id, uint32_t max_readings,
+                                                  const std::string& linger) {
+  return std::make_unique<testing::OwnedRoute>(batchedSpec(id, max_readings, linger));
+}
+
+RoutedMessage measurement(const std::unique_ptr<testing::OwnedRoute>& owned, double value) {
+  const auto& route = owned->route;
+  RoutedMessage m{
+      &route, pipeline::DataKind::kMeasurement, pipeline::Priority::kMeasurement, {}, nullptr};
   m.message.set_route_id(route.id());
   m.message.set_produced_unix_ms(static_cast<int64_t>(value));
   m.message.mutable_measurement()->set_value(value);
@@ -50,7 +59,7 @@ TEST(MeasurementBatcherTest, ReleasesABatchWhenItHoldsMaxReadingsInOrder) {
   EXPECT_EQ(ready[1].message.produced_unix_ms(), 4);
   EXPECT_EQ(ready[1].message.route_id(), "air");
   EXPECT_FALSE(ready[1].message.has_measurement());
-  EXPECT_EQ(ready[1].kind, "measurement");
+  EXPECT_EQ(ready[1].kind, pipeline::DataKind::kMeasurement);
   EXPECT_EQ(batcher.pendingReadings(), 1u);
 }
 
@@ -77,12 +86,14 @@ TEST(MeasurementBatcherTest, ReleasesAPartialBatchOnceItsLingerHasPassed) {
 
 TEST(MeasurementBatcherTest, EventsAndUnbatchedRoutesPassThroughUntouched) {
   const auto batched = batchedRoute("air", 10, "1s");
-  gateway::v1::Route plain = batched;
-  plain.set_id("plain");
-  plain.clear_batch();
+  gateway::v1::Route plain_spec = batched->spec;
+  plain_spec.set_id("plain");
+  plain_spec.clear_batch();
+  const auto plain = std::make_unique<testing::OwnedRoute>(plain_spec);
   MeasurementBatcher batcher;
   std::vector<RoutedMessage> ready;
-  RoutedMessage alarm{&batched, "event", pipeline::Priority::kAlarm, {}};
+  RoutedMessage alarm{
+      &batched->route, pipeline::DataKind::kEvent, pipeline::Priority::kAlarm, {}, nullptr};
   alarm.message.mutable_event()->set_kind("flood");
   EXPECT_FALSE(batcher.offer(alarm, Clock::now(), &ready));
   EXPECT_EQ(alarm.message.event().kind(), "flood");
@@ -108,10 +119,10 @@ TEST(MeasurementBatcherTest, RoutesBatchSeparatelyAndTakeAllEmptiesEverything) {
   EXPECT_EQ(*batcher.nextDeadline(), t0 + milliseconds(200));
   batcher.takeDue(t0 + milliseconds(500), &ready);
   ASSERT_EQ(ready.size(), 1u);
-  EXPECT_EQ(ready[0].route, &open);
+  EXPECT_EQ(ready[0].route, &open->route);
   batcher.takeAll(&ready);
   ASSERT_EQ(ready.size(), 2u);
-  EXPECT_EQ(ready[1].route, &air);
+  EXPECT_EQ(ready[1].route, &air->route);
   EXPECT_EQ(values(ready[1]), (std::vector<double>{1, 3}));
   EXPECT_FALSE(batcher.nextDeadline().has_value());
 }

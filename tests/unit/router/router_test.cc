@@ -3,6 +3,8 @@
 #include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/route_table.h"
+
 namespace gw::router {
 namespace {
 
@@ -68,11 +70,11 @@ std::vector<std::string> actorsOf(const std::vector<RoutedMessage>& routed) {
 
 TEST(RouterTest, MeasurementGoesToEveryRouteThatNamesItAndNoOtherActor) {
   Counters counters;
-  Router router(policy(), counters);
+  Router router(testing::routeTable(*policy()), counters);
   std::vector<RoutedMessage> out;
   router.route(reading("a", "pm10"), &out);
   EXPECT_EQ(actorsOf(out), (std::vector<std::string>{"municipality", "public"}));
-  EXPECT_EQ(out[0].kind, "measurement");
+  EXPECT_EQ(out[0].kind, pipeline::DataKind::kMeasurement);
   EXPECT_EQ(out[0].message.route_id(), "m-air");
   EXPECT_EQ(out[0].message.purpose(), "air");
   EXPECT_EQ(out[0].message.site_id(), "s");
@@ -82,7 +84,7 @@ TEST(RouterTest, MeasurementGoesToEveryRouteThatNamesItAndNoOtherActor) {
 
 TEST(RouterTest, SourceRestrictionAndWildcard) {
   Counters counters;
-  Router router(policy(), counters);
+  Router router(testing::routeTable(*policy()), counters);
   std::vector<RoutedMessage> out;
   router.route(reading("b", "pm10"), &out);
   EXPECT_EQ(actorsOf(out), (std::vector<std::string>{"municipality", "rijkswaterstaat"}));
@@ -93,7 +95,7 @@ TEST(RouterTest, SourceRestrictionAndWildcard) {
 
 TEST(RouterTest, UnroutedDataGoesNowhereAndIsCounted) {
   Counters counters;
-  Router router(policy(), counters);
+  Router router(testing::routeTable(*policy()), counters);
   std::vector<RoutedMessage> out;
   router.route(reading("a", "temperature"), &out);
   EXPECT_TRUE(out.empty());
@@ -110,7 +112,7 @@ TEST(RouterTest, UnroutedDataGoesNowhereAndIsCounted) {
 
 TEST(RouterTest, EventsHonourMinimumSeverityAndGetAlarmPriority) {
   Counters counters;
-  Router router(policy(), counters);
+  Router router(testing::routeTable(*policy()), counters);
   gateway::v1::Event event;
   event.set_detector_id("limit");
   event.set_severity(gateway::v1::SEVERITY_WARNING);
@@ -123,7 +125,7 @@ TEST(RouterTest, EventsHonourMinimumSeverityAndGetAlarmPriority) {
   router.route(event, &out);
   EXPECT_EQ(actorsOf(out), (std::vector<std::string>{"municipality", "fire"}));
   EXPECT_EQ(out[1].priority, pipeline::Priority::kAlarm);
-  EXPECT_EQ(out[1].kind, "event");
+  EXPECT_EQ(out[1].kind, pipeline::DataKind::kEvent);
 }
 
 }  // namespace
@@ -145,7 +147,7 @@ TEST(RouterTest, HealthEventsAreRoutedByKind) {
                                                 )pb",
                                                 p.get());
   Counters counters;
-  Router router(p, counters);
+  Router router(testing::routeTable(*p), counters);
   gateway::v1::Event offline;
   offline.set_detector_id("health");
   offline.set_kind("camera_offline");
@@ -181,7 +183,7 @@ TEST(RouterTest, RateLimitHoldsBackTheExcessAndCountsIt) {
                                                 )pb",
                                                 p.get());
   Counters counters;
-  Router router(p, counters);
+  Router router(testing::routeTable(*p), counters);
   std::vector<RoutedMessage> out;
   gateway::v1::Reading r;
   r.set_quantity("pm10");

@@ -1,0 +1,57 @@
+#pragma once
+// The gatewayctl subcommands, each a function returning the process exit code.
+#include <string>
+#include <vector>
+
+namespace gw::ctl {
+
+struct KeygenArgs {
+  std::string actor;    // an actor's X25519 key pair: <out>/<actor>.{key,pub}
+  std::string gateway;  // or the gateway identity (Ed25519) of this site: <out>/gateway.{key,pub}
+  std::string out_dir;
+  bool force = false;
+};
+int runKeygen(const KeygenArgs& args);
+
+struct SubscribeArgs {
+  std::string broker, site, actor, key_file, username;
+  std::vector<std::string> gateway_key_files;  // one per site's gateway; a directory: its *.pub
+  std::string client_id;                       // empty: one per process
+  bool persistent_session = false;             // needs client_id
+  long count = 0;                              // 0: unlimited
+  double timeout_s = 0;                        // 0: until interrupted
+  double max_age_s = 0;                        // 0: no freshness limit
+  bool json = false;
+  bool envelope = false;  // wrap each message with its gateway, epoch, sequence and time
+};
+int runSubscribe(const SubscribeArgs& args);
+
+int runPolicyCheck(const std::string& path);
+
+struct ReplayArgs {
+  std::string policy;
+  std::string speed;  // a multiple of real time, or "max"; empty: as the policy says
+  bool json = false;
+  std::string log_level = "warn";
+};
+int runReplay(const ReplayArgs& args);
+struct EvalFallArgs {
+  std::string clips, labels, log_level = "warn";
+  double fps = 5;
+  int width = 640, height = 360;
+  bool json = false;
+};
+int runEvalFall(const EvalFallArgs& args);  // ctl_eval.cc
+int runPolicyExplain(const std::string& path, const std::string& actor);
+int runAclExport(const std::string& policy_path, const std::string& out_path);
+
+struct RetentionStatusArgs {
+  std::string state_dir;
+  bool json = false;
+  bool purge = false;  // destroy expired periods first (gatewayd does this every minute)
+};
+int runRetentionStatus(const RetentionStatusArgs& args);  // ctl_privacy.cc
+int runRegisterExport(const std::string& policy_path,
+                      const std::string& out_path);  // ctl_privacy.cc
+
+}  // namespace gw::ctl

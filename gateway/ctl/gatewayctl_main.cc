@@ -1,0 +1,159 @@
+// gatewayctl: the operator's and the actor's tool.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "gateway/app/version.h"
+#include "gateway/ctl/commands.h"
+
+namespace {
+
+int run(int argc, char** argv) {
+  CLI::App cli{
+      "gatewayctl: Lantaarn's tool for operators (keys, policies) and actors (subscribe)."};
+  cli.set_version_flag("--version", std::string("gatewayctl ") + GW_VERSION);
+  cli.require_subcommand(1);
+
+  gw::ctl::KeygenArgs keygen;
+  auto* keygen_cmd = cli.add_subcommand(
+      "keygen",
+      "Generate an actor's X25519 key pair (ID.pub, ID.key) or the gateway's Ed25519 identity "
+      "(gateway.pub, gateway.key)");
+  auto* keygen_actor = keygen_cmd->add_option("--actor", keygen.actor, "Actor id, e.g. police");
+  auto* keygen_gateway = keygen_cmd->add_option(
+      "--gateway", keygen.gateway, "Site id: write the gateway identity key of this site");
+  keygen_actor->excludes(keygen_gateway);
+  keygen_cmd->add_option("--out", keygen.out_dir, "Directory to write the key files to")
+      ->required();
+  keygen_cmd->add_flag("--force", keygen.force, "Overwrite existing key files");
+
+  gw::ctl::SubscribeArgs sub;
+  auto* sub_cmd = cli.add_subcommand(
+      "subscribe", "Receive, open and print an actor's messages, one JSON object per message");
+  sub_cmd->add_option("--broker", sub.broker, "Broker URL, e.g. tcp://127.0.0.1:1883")->required();
+  sub_cmd->add_option("--site", sub.site, "Site id; + for every site of the pinned gateways")
+      ->required();
+  sub_cmd->add_option("--actor", sub.actor, "Actor id whose topics to read")->required();
+  sub_cmd->add_option("--key", sub.key_file, "The actor's secret key file (ID.key)")->required();
+  sub_cmd
+      ->add_option("--gateway-key", sub.gateway_key_files,
+                   "The gateway's identity public key (gateway.pub): only what it signed is "
+                   "accepted. Repeat it, or give a directory of .pub files, for several sites "
+                   "(with --site +)")
+      ->required();
+  sub_cmd->add_option("--max-age", sub.max_age_s,
+                      "Refuse messages sealed more than this many seconds ago (0: no limit)");
+  sub_cmd->add_flag("--envelope", sub.envelope,
+                    "Print {gateway, epoch, sequence, sent_unix_ms, message} per message");
+  sub_cmd->add_option("--count", sub.count, "Exit 0 after this many messages");
+  sub_cmd->add_option("--timeout", sub.timeout_s,
+                      "Seconds to run; with --count, not reaching the count in time exits 1");
+  sub_cmd->add_option("--username", sub.username, "Broker username");
+  sub_cmd->add_option("--client-id", sub.client_id, "Stable MQTT client id (default: per process)");
+  sub_cmd->add_flag("--persistent-session", sub.persistent_session,
+                    "Keep the broker session (clean session off): nothing is missed while away; "
+                    "needs --client-id");
+  sub_cmd->add_flag("--json", sub.json, "Print only the JSON lines (no actor/kind prefix)");
+
+  std::string policy_path;
+  auto* policy_cmd = cli.add_subcommand("policy", "Work with policy files");
+  policy_cmd->require_subcommand(1);
+  auto* check_cmd =
+      policy_cmd->add_subcommand("check", "Validate a policy; exit 0 if valid, 1 if not");
+  check_cmd->add_option("path", policy_path, "Policy file or directory")->required();
+
+  std::string explain_path, explain_actor;
+  auto* explain_cmd = policy_cmd->add_subcommand(
+      "explain", "Say in plain language what each actor receives, how, why and for how long");
+  explain_cmd->add_option("path", explain_path, "Policy file or directory")->required();
+  explain_cmd->add_option("--actor", explain_actor, "Only this actor");
+
+  std::string acl_path, acl_format = "mosquitto", acl_out;
+  auto* acl_cmd = cli.add_subcommand("acl", "Broker access control derived from a policy");
+  acl_cmd->require_subcommand(1);
+  auto* acl_export = acl_cmd->add_subcommand(
+      "export",
+      "Write the broker ACL: each actor reads only its topics, the gateway writes only its prefix");
+  acl_export->add_option("path", acl_path, "Policy file or directory")->required();
+  acl_export->add_option("--format", acl_format, "ACL format (mosquitto)")
+      ->check(CLI::IsMember({"mosquitto"}));
+  acl_export->add_option("--out", acl_out, "Write to this file instead of standard output");
+
+  gw::ctl::ReplayArgs replay;
+  auto* replay_cmd = cli.add_subcommand(
+      "replay",
+      "Dry run: the whole pipeline on the policy's files and videos, no broker; prints per actor "
+      "what would have been sent");
+  replay_cmd->add_option("--policy", replay.policy, "Policy file or directory")->required();
+  replay_cmd->add_option("--speed", replay.speed,
+                         "Replay speed: a multiple of real time, or 'max'");
+  replay_cmd->add_flag("--json", replay.json, "JSON lines: {actor, kind, message}");
+  replay_cmd->add_option("--log-level", replay.log_level, "Log level on stderr")
+      ->capture_default_str();
+
+  gw::ctl::EvalFallArgs eval_fall;
+  auto* eval_cmd = cli.add_subcommand("eval", "Measure a detector on labelled recordings");
+  eval_cmd->require_subcommand(1);
+  auto* eval_fall_cmd = eval_cmd->add_subcommand(
+      "fall", "Event-level precision, recall, F1 and false alarms per hour of the fall detector");
+  eval_fall_cmd->add_option("--clips", eval_fall.clips, "Directory the labels' paths start from")
+      ->required();
+  eval_fall_cmd->add_option("--labels", eval_fall.labels, "CSV with file,label,fall_start_s,...")
+      ->required();
+  eval_fall_cmd->add_option("--fps", eval_fall.fps, "Processing rate")->capture_default_str();
+  eval_fall_cmd->add_option("--width", eval_fall.width, "Processing width")->capture_default_str();
+  eval_fall_cmd->add_option("--height", eval_fall.height, "Processing height")
+      ->capture_default_str();
+  eval_fall_cmd->add_flag("--json", eval_fall.json, "One JSON object");
+  eval_fall_cmd->add_option("--log-level", eval_fall.log_level, "Log level on stderr")
+      ->capture_default_str();
+
+  gw::ctl::RetentionStatusArgs retention;
+  auto* retention_cmd =
+      cli.add_subcommand("retention", "What the box keeps of events and snapshots, and until when");
+  retention_cmd->require_subcommand(1);
+  auto* retention_status = retention_cmd->add_subcommand(
+      "status",
+      "Per route and period: records kept, when they are deleted, whether the key exists");
+  retention_status->add_option("--state-dir", retention.state_dir, "gatewayd's --state-dir")
+      ->required();
+  retention_status->add_flag("--json", retention.json, "One JSON array");
+  retention_status->add_flag("--purge", retention.purge,
+                             "Destroy expired periods (keys first) before reporting");
+
+  std::string register_policy, register_out;
+  auto* register_cmd =
+      cli.add_subcommand("register", "The site's entry for a public sensor register");
+  register_cmd->require_subcommand(1);
+  auto* register_export = register_cmd->add_subcommand(
+      "export",
+      "Write PATH.md and PATH.json: sensors, detectors, purposes, who receives what, "
+      "retention, contact");
+  register_export->add_option("path", register_out, "Output path (PATH, PATH.md or PATH.json)")
+      ->required();
+  register_export->add_option("--policy", register_policy, "Policy file or directory")->required();
+
+  CLI11_PARSE(cli, argc, argv);
+  if (retention_status->parsed()) return gw::ctl::runRetentionStatus(retention);
+  if (register_export->parsed()) return gw::ctl::runRegisterExport(register_policy, register_out);
+  if (eval_fall_cmd->parsed()) return gw::ctl::runEvalFall(eval_fall);
+  if (keygen_cmd->parsed()) return gw::ctl::runKeygen(keygen);
+  if (sub_cmd->parsed()) return gw::ctl::runSubscribe(sub);
+  if (check_cmd->parsed()) return gw::ctl::runPolicyCheck(policy_path);
+  if (replay_cmd->parsed()) return gw::ctl::runReplay(replay);
+  if (acl_export->parsed()) return gw::ctl::runAclExport(acl_path, acl_out);
+  if (explain_cmd->parsed()) return gw::ctl::runPolicyExplain(explain_path, explain_actor);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Errors are Status values; an exception here is a bug (or a third-party library's), reported
+  // as such rather than as std::terminate's abort.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "gatewayctl: unexpected error: %s\n", e.what());
+    return 70;  // EX_SOFTWARE
+  }
+}

@@ -1,0 +1,171 @@
+#include <algorithm>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "gateway/actor/actor_subscriber.h"
+#include "gateway/ctl/commands.h"
+
+namespace gw::ctl {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+void onSignal(int) { g_interrupted = true; }
+
+// One JSON line on stderr per thing the actor should know beyond the messages themselves.
+void printReport(const actor::Report& report) {
+  nlohmann::ordered_json line{{"report", actor::reportName(report.type)},
+                              {"epoch", report.epoch},
+                              {"from", report.from},
+                              {"to", report.to}};
+  if (report.type != actor::Report::Type::kLate &&
+      report.type != actor::Report::Type::kCheckpointVerified) {
+    line["missing"] = report.missing;
+  }
+  std::fprintf(stderr, "%s\n", line.dump().c_str());
+}
+
+// The pinned gateway keys: files, or directories whose *.pub files are all gateway keys.
+Result<std::vector<crypto::IdentityPublicKey>> readGatewayKeys(
+    const std::vector<std::string>& paths) {
+  std::vector<crypto::IdentityPublicKey> keys;
+  for (const auto& path : paths) {
+    std::vector<std::filesystem::path> files;
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
+        if (entry.path().extension() == ".pub") files.push_back(entry.path());
+      }
+      std::sort(files.begin(), files.end());
+      if (files.empty()) return notFound(path + ": no gateway .pub files in this directory");
+    } else {
+      files.emplace_back(path);
+    }
+    for (const auto& file : files) {
+      auto key = crypto::readIdentityPublicKeyFile(file);
+      if (!key.ok()) return key.status();
+      keys.push_back(std::move(key).value());
+    }
+  }
+  return keys;
+}
+
+}  // namespace
+
+int runSubscribe(const SubscribeArgs& args) {
+  auto key = crypto::readSecretKeyFile(args.key_file);
+  if (!key.ok()) {
+    std::fprintf(stderr, "gatewayctl subscribe: %s\n", key.status().message().c_str());
+    return 2;
+  }
+  auto gateways = readGatewayKeys(args.gateway_key_files);
+  if (!gateways.ok()) {
+    std::fprintf(stderr, "gatewayctl subscribe: %s\n", gateways.status().message().c_str());
+    return 2;
+  }
+  std::string pinned;
+  for (const auto& g : *gateways) pinned += (pinned.empty() ? "" : ",") + g.owner + ":" + g.key_id;
+  if (key->actor != args.actor) {
+    std::fprintf(
+        stderr,
+        "gatewayctl subscribe: note: key %s belongs to actor '%s', reading topics of '%s'\n",
+        key->key_id.c_str(), key->actor.c_str(), args.actor.c_str());
+  }
+  std::signal(SIGINT, onSignal);
+  std::signal(SIGTERM, onSignal);
+
+  std::mutex mutex;
+  std::condition_variable done_cv;
+  long received = 0;
+  if (args.persistent_session && args.client_id.empty()) {
+    std::fprintf(stderr, "gatewayctl subscribe: --persistent-session needs a stable --client-id\n");
+    return 2;
+  }
+  actor::SubscriberConfig config;
+  config.broker_url = args.broker;
+  config.client_id = args.client_id;
+  config.username = args.username;
+  config.identity = {args.site, args.actor, *key, std::move(gateways).value()};
+  config.options.max_age_ms = static_cast<int64_t>(args.max_age_s * 1000);
+  config.persistent_session = args.persistent_session;
+  actor::ActorSubscriber subscriber(config, [&](const actor::Delivery& d) {
+    std::lock_guard lock(mutex);
+    for (const auto& report : d.received.reports) printReport(report);
+    if (d.received.verdict == actor::Verdict::kRejected) {
+      const std::string& reason = d.received.reason;
+      nlohmann::ordered_json line{
+          {"rejected", reason.substr(0, reason.find(':'))}, {"reason", reason}, {"topic", d.topic}};
+      if (d.received.header.sequence() != 0) line["sequence"] = d.received.header.sequence();
+      std::fprintf(stderr, "%s\n", line.dump().c_str());
+      return;
+    }
+    if (d.received.verdict != actor::Verdict::kMessage) return;
+    if (args.count > 0 && received >= args.count) return;
+    ++received;
+    const std::string json = actor::toJson(d.received.message);
+    const auto& h = d.received.header;
+    if (args.envelope) {
+      std::printf(
+          "{\"gateway\":\"%s\",\"epoch\":%llu,\"sequence\":%llu,\"sent_unix_ms\":%lld,"
+          "\"message\":%s}\n",
+          h.gateway_key_id().c_str(), static_cast<unsigned long long>(h.epoch()),
+          static_cast<unsigned long long>(h.sequence()), static_cast<long long>(h.sent_unix_ms()),
+          json.c_str());
+    } else if (args.json) {
+      std::printf("%s\n", json.c_str());
+    } else {
+      const std::string kind = d.topic.substr(d.topic.find_last_of('/') + 1);
+      std::printf("%-15s %-11s %s\n", args.actor.c_str(), kind.c_str(), json.c_str());
+    }
+    std::fflush(stdout);
+    done_cv.notify_all();
+  });
+  if (Status s = subscriber.start(std::chrono::seconds(10)); !s.ok()) {
+    std::fprintf(stderr, "gatewayctl subscribe: %s\n", s.message().c_str());
+    return 2;
+  }
+  std::fprintf(stderr, "subscribed actor=%s site=%s broker=%s gateways=%s\n", args.actor.c_str(),
+               args.site.c_str(), args.broker.c_str(), pinned.c_str());
+
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(static_cast<int64_t>(args.timeout_s * 1000));
+  bool timed_out = false;
+  {
+    std::unique_lock lock(mutex);
+    while (!g_interrupted) {
+      if (args.count > 0 && received >= args.count) break;
+      if (args.timeout_s > 0 && std::chrono::steady_clock::now() >= deadline) {
+        timed_out = true;
+        break;
+      }
+      // Short waits so a signal is noticed promptly.
+      done_cv.wait_for(lock, std::chrono::milliseconds(100));
+    }
+  }
+  subscriber.stop();
+  std::lock_guard lock(mutex);
+  const auto& st = subscriber.stats();
+  std::fprintf(
+      stderr,
+      "summary actor=%s received=%ld rejected=%llu duplicates=%llu gaps=%llu "
+      "missing=%llu late=%llu unaccounted=%llu checkpoints_verified=%llu "
+      "checkpoints_incomplete=%llu checkpoints_mismatched=%llu\n",
+      args.actor.c_str(), received, static_cast<unsigned long long>(st.rejected),
+      static_cast<unsigned long long>(st.duplicates), static_cast<unsigned long long>(st.gaps),
+      static_cast<unsigned long long>(st.missing), static_cast<unsigned long long>(st.late),
+      static_cast<unsigned long long>(st.unaccounted),
+      static_cast<unsigned long long>(st.checkpoints_verified),
+      static_cast<unsigned long long>(st.checkpoints_incomplete),
+      static_cast<unsigned long long>(st.checkpoints_mismatched));
+  if (args.count > 0 && received < args.count && timed_out) {
+    std::fprintf(stderr, "gatewayctl subscribe: timed out after %ld of %ld messages\n", received,
+                 args.count);
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace gw::ctl

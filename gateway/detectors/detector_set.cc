@@ -1,0 +1,31 @@
+#include "gateway/detectors/detector_set.h"
+
+#include "gateway/detectors/factory.h"
+
+namespace gw::detectors {
+
+Result<std::unique_ptr<DetectorSet>> DetectorSet::create(const Configs& configs, Counters& counters,
+                                                         Histograms& histograms) {
+  auto set = std::make_unique<DetectorSet>();
+  for (const auto& config : configs) {
+    auto detector = createDetector(config, &counters);
+    if (!detector.ok()) return detector.status();
+    Histogram& latency =
+        histograms.get(counterKey("detector_latency_seconds", {{"detector", config.id()}}));
+    for (const auto& source : config.sources()) {
+      set->by_source_.emplace(source, Watching{detector->get(), &latency});
+    }
+    set->detectors_.push_back(std::move(detector).value());
+  }
+  return set;
+}
+
+void DetectorSet::onReading(const gateway::v1::Reading& reading, pipeline::EventSink& events) {
+  auto range = by_source_.equal_range(reading.source_id());
+  for (auto it = range.first; it != range.second; ++it) {
+    ScopedTimer timer(*it->second.latency);
+    it->second.detector->onReading(reading, events);
+  }
+}
+
+}  // namespace gw::detectors

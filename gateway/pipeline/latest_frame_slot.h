@@ -1,0 +1,36 @@
+#pragma once
+// The camera -> detector edge: a single slot where the newest frame replaces an untaken older one
+// (latest frame wins). A slow consumer therefore always works on the most recent frame and memory
+// never grows; every replaced frame is counted as dropped. Thread-safe: the camera's decode thread
+// puts, one frame worker takes.
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+
+#include "gateway/pipeline/frame.h"
+
+namespace gw::pipeline {
+
+class LatestFrameSlot {
+ public:
+  // Returns true when an untaken frame was replaced (a drop).
+  bool put(FramePtr frame);
+  // The newest frame, or null after `timeout` or once closed.
+  FramePtr take(std::chrono::milliseconds timeout);
+  void close();
+  bool closed() const;
+
+  uint64_t offered() const;
+  uint64_t dropped() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable ready_;
+  FramePtr frame_;
+  bool closed_ = false;
+  uint64_t offered_ = 0;
+  uint64_t dropped_ = 0;
+};
+
+}  // namespace gw::pipeline
