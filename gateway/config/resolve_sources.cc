@@ -7,6 +7,7 @@
 #include "gateway/config/resolve_sections.h"
 #include "gateway/core/files.h"
 #include "gateway/privacy/privacy_mask.h"
+#include "gateway/sources/sensor/formats/time_parse.h"
 #include "gateway/sources/source_rules.h"
 
 namespace gw::config {
@@ -56,8 +57,18 @@ std::optional<sources::SourceSettings> resolveSensor(Source& source, const std::
                                                      const std::string& path, Checker& check) {
   auto* sensor = source.mutable_sensor();
   switch (sensor->transport_case()) {
-    case SensorSource::kReplay:
-      return sources::ReplaySettings{source};
+    case SensorSource::kReplay: {
+      sources::ReplaySettings replay{source, 0};
+      if (const auto& start = sensor->replay().start(); !start.empty()) {
+        if (auto ms = sources::parseIsoUtcMs(start); ms.ok()) {
+          replay.start_unix_ms = *ms;
+        } else {
+          check.fail(path + ".sensor.replay.start",
+                     "'" + start + "' is not a time (expected e.g. 2021-07-12T00:00:00Z)");
+        }
+      }
+      return replay;
+    }
     case SensorSource::kUdp: {
       auto config = resolveListener(source.id(), sensor, sensor->mutable_udp());
       return sources::ListenerSettings{sources::ListenerTransport::kUdp, std::move(config)};

@@ -51,8 +51,8 @@ Result<pipeline::SourcePtr> createSource(const SourceSettings& settings, SourceC
   return std::visit(
       Overloaded{
           [&](const ReplaySettings& s) -> Result<pipeline::SourcePtr> {
-            return pipeline::SourcePtr(
-                std::make_unique<FileReplaySource>(s.spec, ctx.executor, ctx.sink, ctx.counters));
+            return pipeline::SourcePtr(std::make_unique<FileReplaySource>(
+                s.spec, ctx.executor, ctx.sink, ctx.counters, s.start_unix_ms));
           },
           [&](const ListenerSettings& s) -> Result<pipeline::SourcePtr> {
             switch (s.transport) {

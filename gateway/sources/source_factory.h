@@ -20,6 +20,7 @@ namespace gw::sources {
 // policy entry as written (it has no defaults of its own).
 struct ReplaySettings {
   gateway::v1::Source spec;
+  int64_t start_unix_ms = 0;  // replay.start, resolved; 0: from the beginning
 };
 
 enum class ListenerTransport { kUdp, kTcp, kHttp };

@@ -35,9 +35,11 @@ constexpr uint64_t kLogFirst = 5, kLogEvery = 1000;
 
 FileReplaySource::FileReplaySource(const gateway::v1::Source& config,
                                    const boost::asio::any_io_executor& executor,
-                                   pipeline::ReadingSink& sink, Counters& counters)
+                                   pipeline::ReadingSink& sink, Counters& counters,
+                                   int64_t start_unix_ms)
     : id_(config.id()),
       replay_(config.sensor().replay()),
+      start_unix_ms_(start_unix_ms),
       timer_(executor),
       sink_(sink),
       counters_(counters),
@@ -120,6 +122,8 @@ bool FileReplaySource::readNextRow() {
     for (const auto& rejected : row->rejected)
       countDrop(rejected.reason, rejected.column + ": " + rejected.detail);
     if (row->readings.empty()) continue;
+    // Before replay.start: not part of this replay (not bad input, so not counted as dropped).
+    if (row->readings.front().observed_unix_ms() < start_unix_ms_) continue;
     for (auto& reading : row->readings) {
       reading.set_observed_unix_ms(reading.observed_unix_ms() + loop_offset_ms_);
       if (location_override_) *reading.mutable_location() = *location_override_;

@@ -20,8 +20,9 @@ namespace gw::sources {
 
 class FileReplaySource : public ReadingSource {
  public:
+  // `start_unix_ms` > 0: records observed before it are skipped, on every pass (replay.start).
   FileReplaySource(const gateway::v1::Source& config, const boost::asio::any_io_executor& executor,
-                   pipeline::ReadingSink& sink, Counters& counters);
+                   pipeline::ReadingSink& sink, Counters& counters, int64_t start_unix_ms = 0);
 
   const std::string& id() const override { return id_; }
   void start() override;
@@ -39,6 +40,7 @@ class FileReplaySource : public ReadingSource {
   std::string id_;
   gateway::v1::FileReplay replay_;
   std::optional<gateway::v1::Location> location_override_;
+  int64_t start_unix_ms_;
   boost::asio::steady_timer timer_;
   pipeline::ReadingSink& sink_;
   Counters& counters_;

@@ -151,6 +151,9 @@ INSTANTIATE_TEST_SUITE_P(
             "      format: sensor_community_csv\n      replay: {path: data.csv, speed: 10}",
             "      format: json_reading\n      udp: {port: 70000}",
             ":17:19: sources[0].sensor.udp.port: port must be between 1 and 65535"},
+        BadPolicyCase{"BadReplayStart", "speed: 10}", "speed: 10, start: yesterday}",
+                      ":17:50: sources[0].sensor.replay.start: 'yesterday' is not a time "
+                      "(expected e.g. 2021-07-12T00:00:00Z)"},
         BadPolicyCase{"UndefinedActor", "    to: municipality", "    to: ambulance",
                       ":24:9: routes[0].to: unknown actor 'ambulance' (defined actors: "
                       "municipality, police)"},
@@ -294,7 +297,8 @@ TEST_F(PolicyLoaderTest, ExplainOfTheDemoPolicyMatchesTheGoldenText) {
   ASSERT_TRUE(crypto::writeIdentityKeyPair(crypto::generateIdentityKey("demo"), dir_ / "demo-keys",
                                            "gateway")
                   .ok());
-  for (const char* actor : {"municipality", "public", "police", "ambulance", "rijkswaterstaat"}) {
+  for (const char* actor :
+       {"municipality", "public", "police", "ambulance", "rijkswaterstaat", "fire"}) {
     ASSERT_TRUE(crypto::writeKeyPair(crypto::generateKeyPair(actor), dir_ / "demo-keys").ok());
   }
   ::setenv("LANTAARN_KEYS", (dir_ / "demo-keys").c_str(), 1);
@@ -312,7 +316,8 @@ TEST_F(PolicyLoaderTest, DemoPolicyIsValid) {
   ASSERT_TRUE(crypto::writeIdentityKeyPair(crypto::generateIdentityKey("demo"), dir_ / "demo-keys",
                                            "gateway")
                   .ok());
-  for (const char* actor : {"municipality", "public", "police", "ambulance", "rijkswaterstaat"}) {
+  for (const char* actor :
+       {"municipality", "public", "police", "ambulance", "rijkswaterstaat", "fire"}) {
     ASSERT_TRUE(crypto::writeKeyPair(crypto::generateKeyPair(actor), dir_ / "demo-keys").ok());
   }
   ::setenv("LANTAARN_KEYS", (dir_ / "demo-keys").c_str(), 1);

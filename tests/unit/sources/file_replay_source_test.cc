@@ -131,6 +131,41 @@ TEST(FileReplaySourceTest, LoopKeepsTimestampsMovingForward) {
   EXPECT_FALSE(source.finished());
 }
 
+TEST(FileReplaySourceTest, AStartTimeSkipsWhatCameBeforeItOnEveryPass) {
+  TempDir dir;
+  std::ofstream(dir / "f.csv") << "sensor_id;sensor_type;location;lat;lon;timestamp;P1\n"
+                                  "1;X;1;1;1;2019-02-13T00:00:00;1\n"
+                                  "1;X;1;1;1;2019-02-13T00:00:10;2\n"
+                                  "1;X;1;1;1;2019-02-13T00:00:20;3\n";
+  const int64_t start = 1'550'016'010'000;  // 2019-02-13T00:00:10Z
+  boost::asio::io_context io;
+  Counters counters;
+  CollectingSink once;
+  FileReplaySource a(replayConfig(dir / "f.csv", 0), io.get_executor(), once, counters, start);
+  runUntilFinished(io, a);
+  ASSERT_EQ(once.readings.size(), 2u);
+  EXPECT_EQ(once.readings[0].value(), 2);
+  EXPECT_EQ(once.readings[0].observed_unix_ms(), start);
+  EXPECT_EQ(counters.value(counterKey("readings_dropped_total",
+                                      {{"source", "replay"}, {"reason", "malformed"}})),
+            0u);
+
+  CollectingSink looped;
+  FileReplaySource b(replayConfig(dir / "f.csv", 0, true), io.get_executor(), looped, counters,
+                     start);
+  io.restart();
+  b.start();
+  for (int i = 0; i < 1000 && looped.readings.size() < 6; ++i) {
+    io.run_one_for(std::chrono::milliseconds(100));
+  }
+  b.stop();
+  io.run_for(std::chrono::milliseconds(50));
+  ASSERT_GE(looped.readings.size(), 6u);
+  std::vector<double> values;
+  for (size_t i = 0; i < 6; ++i) values.push_back(looped.readings[i].value());
+  EXPECT_EQ(values, (std::vector<double>{2, 3, 2, 3, 2, 3}));
+}
+
 TEST(FileReplaySourceTest, FormatThatCannotBeReplayedIsReportedNotCrashed) {
   boost::asio::io_context io;
   Counters counters;
