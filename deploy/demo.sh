@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Lantaarn demo: builds the gateway, starts a private Mosquitto on a free loopback port, generates
-# demo keys for five actors, runs gatewayd with policies/demo.yaml on bundled real data (air
+# demo keys for six actors, runs gatewayd with policies/demo.yaml on bundled real data (air
 # quality, rain, a camera with a recorded fall), and shows live what each actor decrypts.
 #
 #   deploy/demo.sh                  run until Ctrl-C
@@ -27,7 +27,7 @@ cmake --build --preset release -j "$(nproc)" --target gatewayd gatewayctl
 bin="$root/build/release/bin"
 
 work=$(mktemp -d /tmp/lantaarn-demo.XXXXXX)
-actors=(municipality public ambulance rijkswaterstaat police)
+actors=(municipality public ambulance rijkswaterstaat fire police)
 pids=()
 broker_pid=""
 cleanup() {

@@ -556,7 +556,8 @@ TEST_F(GatewayE2eTest, CameraFramesReachAPluginDetectorAndItsEventsTheActor) {
 }
 
 TEST_F(GatewayE2eTest, ReplayDryRunPrintsPerActorWhatWouldBeSentWithoutABroker) {
-  writeKeys(dir_ / "keys", {"municipality", "public", "police", "ambulance", "rijkswaterstaat"});
+  writeKeys(dir_ / "keys",
+            {"municipality", "public", "police", "ambulance", "rijkswaterstaat", "fire"});
   ChildProcess replay(
       {{gw::testing::appBinary("gatewayctl"), "replay", "--policy",
         (gw::testing::sourceDir() / "policies/demo.yaml").string(), "--speed", "max", "--json"},
@@ -589,10 +590,19 @@ TEST_F(GatewayE2eTest, ReplayDryRunPrintsPerActorWhatWouldBeSentWithoutABroker) 
   ASSERT_GT(max_48h, 70.0);
   std::map<std::string, size_t> per_actor;
   size_t water_alarms = 0;
+  size_t fire_water_alarms = 0;
   for (const auto& line : jsonLines(replay.readStdout())) {
     per_actor[line["actor"]]++;
     if (line["actor"] == "rijkswaterstaat" && line["message"]["event"]["kind"] == "water_alarm") {
       ++water_alarms;
+    }
+    if (line["actor"] == "fire" && line["message"].contains("event")) {
+      // Only alarms, and of a fall only where and when: no image, no box.
+      const auto& event = line["message"]["event"];
+      fire_water_alarms += event["kind"] == "water_alarm";
+      EXPECT_TRUE(event["kind"] == "water_alarm" || event["kind"] == "fall") << line.dump();
+      EXPECT_EQ(event["severity"], "SEVERITY_ALARM") << line.dump();
+      EXPECT_FALSE(line["message"].contains("snapshot"));
     }
     if (line["actor"] == "ambulance") {  // minimised to the route's fields, image anonymised
       EXPECT_EQ(line["message"]["event"]["kind"], "fall");
@@ -608,6 +618,7 @@ TEST_F(GatewayE2eTest, ReplayDryRunPrintsPerActorWhatWouldBeSentWithoutABroker) 
   EXPECT_EQ(per_actor.count("police"), 0u);
   EXPECT_NE(replay.readStderr().find("would send actor=police messages=0"), std::string::npos);
   EXPECT_GE(water_alarms, 1u);
+  EXPECT_EQ(fire_water_alarms, water_alarms);
   EXPECT_EQ(per_actor["ambulance"], 1u);  // the clip holds one labelled fall
 }
 
