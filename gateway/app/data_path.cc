@@ -139,14 +139,14 @@ Status DataPath::accept(const gateway::v1::Reading& reading) {
 void DataPath::emit(const gateway::v1::Event& event) { route(event, nullptr); }
 
 void DataPath::emitCameraEvent(const gateway::v1::Event& event,
-                               pipeline::CameraEvidencePtr evidence) {
-  route(event, std::move(evidence));
+                               const pipeline::CameraEvidencePtr& evidence) {
+  route(event, evidence);
 }
 
-void DataPath::route(const gateway::v1::Event& event, pipeline::CameraEvidencePtr evidence) {
+void DataPath::route(const gateway::v1::Event& event, const pipeline::CameraEvidencePtr& evidence) {
   recent_events_.record(event);
   std::vector<pipeline::RoutedMessage> routed;
-  router_->route(event, &routed, std::move(evidence));
+  router_->route(event, &routed, evidence);
   privacy_->deliver(routed);
 }
 

@@ -46,7 +46,8 @@ class DataPath : public pipeline::ReadingSink, public pipeline::EventSink {
   Status accept(const gateway::v1::Reading& reading) override;
   void emit(const gateway::v1::Event& event) override;
   // A frame worker's event, with the frame and snapshot it takes along.
-  void emitCameraEvent(const gateway::v1::Event& event, pipeline::CameraEvidencePtr evidence);
+  void emitCameraEvent(const gateway::v1::Event& event,
+                       const pipeline::CameraEvidencePtr& evidence);
 
   // Takes over `policy`'s routes, actors and detectors between two readings; on an error the
   // running ones stay. What was queued for an actor it removes is dropped.
@@ -68,7 +69,7 @@ class DataPath : public pipeline::ReadingSink, public pipeline::EventSink {
            Histograms& histograms);
   Status initEnd(const config::ResolvedPolicy& policy, pipeline::OutboxDrain& drain,
                  const DataPathOptions& options);
-  void route(const gateway::v1::Event& event, pipeline::CameraEvidencePtr evidence);
+  void route(const gateway::v1::Event& event, const pipeline::CameraEvidencePtr& evidence);
 
   boost::asio::any_io_executor executor_;
   pipeline::Outbox& outbox_;

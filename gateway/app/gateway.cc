@@ -90,8 +90,8 @@ Status Gateway::initFrameWorkers() {
         return privacy::snapshotEvidence(policy.routes, detector);
       },
       io_.get_executor(),
-      [this](const gateway::v1::Event& e, pipeline::CameraEvidencePtr evidence) {
-        data_path_->emitCameraEvent(e, std::move(evidence));
+      [this](const gateway::v1::Event& e, const pipeline::CameraEvidencePtr& evidence) {
+        data_path_->emitCameraEvent(e, evidence);
       },
       counters_, histograms_);
   if (!workers.ok()) return workers.status();
