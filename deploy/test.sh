@@ -33,6 +33,10 @@ fi
 echo "== Test suite: preset $preset =="
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset" -j "$jobs"
+# Layering, clang-format and clang-tidy over gateway/, with the compile database just built;
+# before ctest, so the ctest summary stays the last line.
+echo "== Lint: layering, clang-format, clang-tidy =="
+LANTAARN_LINT_BUILD="build/$preset" "$root/deploy/lint.sh"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:suppressions=$root/tests/asan.supp"
 export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
