@@ -99,7 +99,7 @@ Status Gateway::initFrameWorkers() {
   return okStatus();
 }
 
-void Gateway::run() {
+Status Gateway::run() {
   auto guard = boost::asio::make_work_guard(io_);
   boost::asio::signal_set signals(io_, SIGINT, SIGTERM);
   signals.async_wait([this](const boost::system::error_code& ec, int signal) {
@@ -111,7 +111,7 @@ void Gateway::run() {
     stopWhenSourcesFinish();
   } else if (Status s = publisher_->start(); !s.ok()) {
     spdlog::error("Gateway cannot start publisher error=\"{}\"", s.message());
-    return;
+    return s;
   }
   // SIGHUP re-reads the policy; the handler re-arms itself after each reload.
   boost::asio::signal_set hangup(io_, SIGHUP);
@@ -138,6 +138,7 @@ void Gateway::run() {
   }
   io_.run();  // until drainThenFinish() stops it
   if (ops_server_) ops_server_->stop();
+  return okStatus();
 }
 
 void Gateway::startOps() {

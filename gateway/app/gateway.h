@@ -44,8 +44,9 @@ class Gateway {
 
   // Builds every stage; fails on anything the policy names that cannot be set up.
   Status init();
-  // Runs until requestStop(), then drains the outbox (up to drain_timeout) and returns.
-  void run();
+  // Runs until requestStop(), then drains the outbox (up to drain_timeout) and returns; fails
+  // at once when the publisher cannot start.
+  Status run();
   // Thread- and signal-safe through io_context::post.
   void requestStop();
 

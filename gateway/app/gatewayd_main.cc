@@ -63,7 +63,7 @@ int run(int argc, char** argv) {
     spdlog::critical("Gateway failed to start error=\"{}\"", s.message());
     return 1;
   }
-  gateway.run();
+  if (gw::Status s = gateway.run(); !s.ok()) return 1;
   spdlog::info("Gateway stopped");
   return 0;
 }

@@ -3,7 +3,7 @@
 // the typed settings each stage reads (durations as std::chrono, sizes in bytes, rates per second,
 // files read, every default applied from defaults.h). Immutable once loaded and shared: a reload
 // builds a new one and swaps it in whole. Stages never parse a policy string; they get their part
-// of this (docs/ARCHITECTURE.md, "Config").
+// of this (docs/ARCHITECTURE.md, "Layers and where stages meet"; decision 1100).
 #include <map>
 #include <memory>
 #include <optional>

@@ -90,11 +90,11 @@ bool SealingSink::publishOpenData(const pipeline::RoutedMessage& item) {
   const auto& route_id = item.route->id();
   pipeline::OutboundMessage out{item.route->actor(), pipeline::openDataTopic(site_id_),
                                 std::move(json), pipeline::Priority::kMeasurement};
-  counters_.add(counterKey("open_data_published_total", {{"route", route_id}}));
   if (Status s = outbox_.append(std::move(out)); !s.ok()) {
     spdlog::error("Outbox rejected open data route={} error=\"{}\"", route_id, s.message());
     return false;
   }
+  counters_.add(counterKey("open_data_published_total", {{"route", route_id}}));
   return true;
 }
 

@@ -41,7 +41,7 @@ struct EvalFallArgs {
   int width = 640, height = 360;
   bool json = false;
 };
-int runEvalFall(const EvalFallArgs& args);  // ctl_eval.cc
+int runEvalFall(const EvalFallArgs& args);  // eval.cc
 int runPolicyExplain(const std::string& path, const std::string& actor);
 int runAclExport(const std::string& policy_path, const std::string& out_path);
 
@@ -50,8 +50,8 @@ struct RetentionStatusArgs {
   bool json = false;
   bool purge = false;  // destroy expired periods first (gatewayd does this every minute)
 };
-int runRetentionStatus(const RetentionStatusArgs& args);  // ctl_privacy.cc
+int runRetentionStatus(const RetentionStatusArgs& args);  // privacy.cc
 int runRegisterExport(const std::string& policy_path,
-                      const std::string& out_path);  // ctl_privacy.cc
+                      const std::string& out_path);  // privacy.cc
 
 }  // namespace gw::ctl

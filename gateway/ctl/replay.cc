@@ -49,7 +49,10 @@ int runReplay(const ReplayArgs& args) {
     std::fprintf(stderr, "gatewayctl replay: %s\n", s.message().c_str());
     return 1;
   }
-  gateway.run();
+  if (Status s = gateway.run(); !s.ok()) {
+    std::fprintf(stderr, "gatewayctl replay: %s\n", s.message().c_str());
+    return 1;
+  }
   std::fflush(stdout);
   for (const auto& actor : loaded.policy->policy.actors()) {
     std::fprintf(stderr, "would send actor=%s messages=%ld\n", actor.id().c_str(),

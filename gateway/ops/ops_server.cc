@@ -111,6 +111,7 @@ std::unique_ptr<OpsServer> OpsServer::startOrLog(OpsServerOptions options,
     auto address = parseListenAddress(listen_override);
     if (!address.ok()) {
       spdlog::error("Ops endpoint disabled error=\"{}\"", address.status().message());
+      counters.add("ops_listen_failures_total");
       return nullptr;
     }
     options.host = address->host;

@@ -1,6 +1,7 @@
 #pragma once
-// The foundation's outbox: sealed messages wait here until the broker acknowledges them (PUBACK).
-// In memory and bounded; issue 5 replaces it with a durable segment log behind the same calls.
+// The outbox without a state directory (`--state-dir ""`: tests, demos, dry runs): sealed
+// messages wait here until the broker acknowledges them (PUBACK), in memory and bounded; a crash
+// loses them. With a state directory gatewayd uses SegmentOutbox, behind the same calls.
 //
 // Messages are handed out in append order, and requeued ones go back into that order.
 // Not thread-safe: used only on the pipeline strand.

@@ -34,7 +34,8 @@ class EventSink {
   virtual void emit(const gateway::v1::Event& event) = 0;
 };
 
-// Lower values are more urgent; the outbox evicts and the publisher drains by priority (issue 5).
+// Lower values are more urgent; a full outbox evicts the least urgent first. The publisher sends
+// in append order.
 enum class Priority : uint8_t { kAlarm = 0, kEvent = 1, kMeasurement = 2 };
 
 // A sealed message ready to be published: ciphertext only, never plaintext.

@@ -79,6 +79,11 @@ void PrivacyStage::attachSnapshot(pipeline::RoutedMessage& item) {
   const auto& evidence = item.evidence;
   if (!evidence) return missing("not_a_camera_event");
   if (route.spec->snapshot() == gateway::v1::SNAPSHOT_MODE_ANONYMISED) {
+    if (!evidence->anonymised && evidence->anonymise_error.empty()) {
+      // The frame worker had no anonymiser: the route was added by a reload, and frame workers
+      // (with their anonymisers) change only at the next restart.
+      return missing("needs_restart");
+    }
     if (!evidence->anonymised) {
       spdlog::warn("No anonymised snapshot route={} error=\"{}\"", route.id(),
                    evidence->anonymise_error);
