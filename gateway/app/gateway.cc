@@ -10,8 +10,7 @@
 #include "gateway/config/policy_loader.h"
 #include "gateway/ops/metered_outbox.h"
 #include "gateway/ops/status_report.h"
-#include "gateway/outbox/memory_outbox.h"
-#include "gateway/outbox/segment_outbox.h"
+#include "gateway/outbox/open_outbox.h"
 #include "gateway/privacy/snapshot_evidence.h"
 
 namespace gw::app {
@@ -46,19 +45,10 @@ Status Gateway::init() {
 }
 
 Status Gateway::initOutbox() {
-  if (options_.state_dir.empty()) {
-    spdlog::warn("Gateway has no --state-dir: the outbox is in memory and a crash loses it");
-    outbox_ =
-        std::make_unique<outbox::MemoryOutbox>(initial_policy_->outbox.max_messages, counters_);
-  } else {
-    outbox::SegmentOutboxOptions box = initial_policy_->outbox;
-    box.dir = std::filesystem::path(options_.state_dir) / "outbox";
-    auto opened = outbox::SegmentOutbox::open(std::move(box), counters_);
-    if (!opened.ok()) return opened.status();
-    outbox_ = std::move(opened).value();
-  }
+  auto opened = outbox::openOutbox(initial_policy_->outbox, options_.state_dir, counters_);
+  if (!opened.ok()) return opened.status();
   // Counts bytes sent and acknowledged per actor for the ops endpoint (gateway/ops).
-  outbox_ = std::make_unique<ops::MeteredOutbox>(std::move(outbox_), counters_);
+  outbox_ = std::make_unique<ops::MeteredOutbox>(std::move(opened).value(), counters_);
   return okStatus();
 }
 

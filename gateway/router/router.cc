@@ -83,7 +83,11 @@ gateway::v1::ActorMessage Router::envelopeFor(const pipeline::Route& route) cons
 }
 
 void Router::route(const gateway::v1::Reading& reading, std::vector<RoutedMessage>* out) {
-  counters_.add(counterKey("readings_in_total", {{"source", reading.source_id()}}));
+  auto& in = readings_in_[reading.source_id()];
+  if (in == nullptr) {
+    in = &counters_.get(counterKey("readings_in_total", {{"source", reading.source_id()}}));
+  }
+  in->fetch_add(1, std::memory_order_relaxed);
   bool routed = false;
   for (const auto& route : routes_->routes) {
     if (!routeAdmitsMeasurement(*route.spec, reading.quantity(), reading.source_id())) continue;
@@ -103,8 +107,12 @@ void Router::route(const gateway::v1::Reading& reading, std::vector<RoutedMessag
 
 void Router::route(const gateway::v1::Event& event, std::vector<RoutedMessage>* out,
                    const pipeline::CameraEvidencePtr& evidence) {
-  counters_.add(
-      counterKey("events_total", {{"detector", event.detector_id()}, {"kind", event.kind()}}));
+  auto& count = events_[{event.detector_id(), event.kind()}];
+  if (count == nullptr) {
+    count = &counters_.get(
+        counterKey("events_total", {{"detector", event.detector_id()}, {"kind", event.kind()}}));
+  }
+  count->fetch_add(1, std::memory_order_relaxed);
   bool routed = false;
   const auto priority = event.severity() >= gateway::v1::SEVERITY_ALARM
                             ? pipeline::Priority::kAlarm

@@ -3,8 +3,10 @@
 // nobody otherwise (counted as unrouted). The router decides who gets what, one RoutedMessage per
 // (route, datum); the privacy stage, the batcher and the sealing sink take it from there
 // (pipeline/routed_message.h).
+#include <atomic>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "gateway/core/counters.h"
@@ -39,6 +41,10 @@ class Router {
   pipeline::RouteTablePtr routes_;
   Counters& counters_;
   std::map<std::string, Bucket> buckets_;  // route id -> its bucket (limited routes only)
+  // readings_in_total by source and events_total by (detector, kind), looked up once each: the
+  // counter key is a string built per call otherwise, on every reading.
+  std::unordered_map<std::string, std::atomic<uint64_t>*> readings_in_;
+  std::map<std::pair<std::string, std::string>, std::atomic<uint64_t>*> events_;
 };
 
 // True when a route's `from` admits a measurement of `quantity` from `source_id`.

@@ -92,8 +92,14 @@ void BM_TtnUplink(benchmark::State& state) {
 BENCHMARK(BM_TtnUplink);
 
 // Five actors, two routes each (measurements by source, events by detector), as a busy site has.
-std::shared_ptr<const gateway::v1::Policy> routerPolicy() {
-  auto policy = std::make_shared<gateway::v1::Policy>();
+// No route has a setting to resolve (rate, batch, ttl), so the resolved routes are the specs.
+pipeline::RouteTablePtr routerRoutes() {
+  struct Owned {
+    gateway::v1::Policy policy;
+    pipeline::RouteTable table;
+  };
+  auto owned = std::make_shared<Owned>();
+  auto* policy = &owned->policy;
   for (int a = 0; a < 5; ++a) {
     const std::string actor = "a" + std::to_string(a);
     auto* m = policy->add_routes();
@@ -108,12 +114,17 @@ std::shared_ptr<const gateway::v1::Policy> routerPolicy() {
     e->set_purpose("public_health");
     e->mutable_from()->add_detectors("d" + std::to_string(a));
   }
-  return policy;
+  for (const auto& spec : policy->routes()) {
+    pipeline::Route route;
+    route.spec = &spec;
+    owned->table.routes.push_back(route);
+  }
+  return pipeline::RouteTablePtr(owned, &owned->table);
 }
 
 void BM_RouteReading(benchmark::State& state) {
   Counters counters;
-  router::Router router(routerPolicy(), counters);
+  router::Router router(routerRoutes(), counters);
   gateway::v1::Reading reading;
   reading.set_source_id("src-3");
   reading.set_quantity("pm10");
@@ -135,7 +146,7 @@ BENCHMARK(BM_RouteReading);
 
 void BM_RouteEvent(benchmark::State& state) {
   Counters counters;
-  router::Router router(routerPolicy(), counters);
+  router::Router router(routerRoutes(), counters);
   gateway::v1::Event event;
   event.set_detector_id("d1");
   event.set_kind("threshold_exceeded");
