@@ -47,7 +47,7 @@ cleanup() {
     verified=$(grep -c '"report":"checkpoint_verified"' "$work/$actor.err" 2>/dev/null || true)
     note=""
     [ "$actor" = police ] && note="  (no route in the demo policy: default deny)"
-    printf '  %-13s %6s messages, %s rejected, %s signed checkpoints verified%s\n' \
+    printf '  %-15s %6s messages, %s rejected, %s signed checkpoints verified%s\n' \
       "$actor" "${n:-0}" "${rejected:-0}" "${verified:-0}" "$note"
   done
   echo "  logs and keys: $work"
