@@ -51,6 +51,26 @@ gateway::v1::Event fall() {
   return e;
 }
 
+// A raw snapshot route, with the legal basis it needs.
+constexpr const char* kRawRoute = R"pb(routes {
+                                         id: "police"
+                                         to: "police"
+                                         purpose: "p"
+                                         from { detectors: "fall" }
+                                         snapshot: SNAPSHOT_MODE_RAW
+                                         legal_basis: "art. 151c Gemeentewet"
+                                       })pb";
+
+// What a frame worker hands over for an event on a small real-looking frame, without a snapshot.
+pipeline::CameraEvidencePtr frameEvidence() {
+  auto frame = std::make_shared<pipeline::Frame>();
+  frame->camera_id = "cam";
+  frame->image = cv::Mat(36, 64, CV_8UC3, cv::Scalar(10, 200, 30));
+  auto evidence = std::make_shared<pipeline::CameraEvidence>();
+  evidence->frame = frame;
+  return evidence;
+}
+
 // The router feeding the stage under test; everything on one io_context that never runs (the
 // stage's timer is not needed: the tests call flushAll()).
 class PrivacyStageTest : public ::testing::Test {
@@ -185,21 +205,8 @@ TEST_F(PrivacyStageTest, ARawSnapshotLeavesOnlyAfterItsAuditLine) {
   const auto audit_file = dir / "audit.jsonl";
   PrivacyStageOptions options;
   options.raw_audit = std::make_unique<RawSnapshotAudit>(audit_file);
-  build(R"pb(routes {
-               id: "police"
-               to: "police"
-               purpose: "p"
-               from { detectors: "fall" }
-               snapshot: SNAPSHOT_MODE_RAW
-               legal_basis: "art. 151c Gemeentewet"
-             })pb",
-        std::move(options));
-  auto frame = std::make_shared<pipeline::Frame>();
-  frame->camera_id = "cam";
-  frame->image = cv::Mat(36, 64, CV_8UC3, cv::Scalar(10, 200, 30));
-  auto evidence = std::make_shared<pipeline::CameraEvidence>();
-  evidence->frame = frame;
-  send(fall(), evidence);
+  build(kRawRoute, std::move(options));
+  send(fall(), frameEvidence());
   ASSERT_EQ(sink_.delivered.size(), 1u);
   const auto& snapshot = sink_.delivered[0].message.snapshot();
   ASSERT_FALSE(snapshot.image().empty());
@@ -211,19 +218,8 @@ TEST_F(PrivacyStageTest, ARawSnapshotLeavesOnlyAfterItsAuditLine) {
 }
 
 TEST_F(PrivacyStageTest, ARawSnapshotWithoutAnAuditLogIsWithheld) {
-  build(R"pb(routes {
-               id: "police"
-               to: "police"
-               purpose: "p"
-               from { detectors: "fall" }
-               snapshot: SNAPSHOT_MODE_RAW
-               legal_basis: "x"
-             })pb");
-  auto evidence = std::make_shared<pipeline::CameraEvidence>();
-  auto frame = std::make_shared<pipeline::Frame>();
-  frame->image = cv::Mat(36, 64, CV_8UC3, cv::Scalar(0, 0, 0));
-  evidence->frame = frame;
-  send(fall(), evidence);
+  build(kRawRoute);
+  send(fall(), frameEvidence());
   ASSERT_EQ(sink_.delivered.size(), 1u);
   EXPECT_FALSE(sink_.delivered[0].message.has_snapshot());
   EXPECT_EQ(counter("snapshots_missing_total", {{"route", "police"}, {"reason", "no_audit_log"}}),
