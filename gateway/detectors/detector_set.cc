@@ -8,12 +8,14 @@ Result<std::unique_ptr<DetectorSet>> DetectorSet::create(const Configs& configs,
                                                          Histograms& histograms) {
   auto set = std::make_unique<DetectorSet>();
   for (const auto& config : configs) {
-    auto detector = createDetector(config, &counters);
+    HostContext host;
+    host.counters = &counters;
+    host.latency =
+        &histograms.get(counterKey("detector_latency_seconds", {{"detector", config.id()}}));
+    auto detector = createDetector(config, host);
     if (!detector.ok()) return detector.status();
-    Histogram& latency =
-        histograms.get(counterKey("detector_latency_seconds", {{"detector", config.id()}}));
     for (const auto& source : config.sources()) {
-      set->by_source_.emplace(source, Watching{detector->get(), &latency});
+      set->by_source_.emplace(source, detector->get());
     }
     set->detectors_.push_back(std::move(detector).value());
   }
@@ -22,10 +24,7 @@ Result<std::unique_ptr<DetectorSet>> DetectorSet::create(const Configs& configs,
 
 void DetectorSet::onReading(const gateway::v1::Reading& reading, pipeline::EventSink& events) {
   auto range = by_source_.equal_range(reading.source_id());
-  for (auto it = range.first; it != range.second; ++it) {
-    ScopedTimer timer(*it->second.latency);
-    it->second.detector->onReading(reading, events);
-  }
+  for (auto it = range.first; it != range.second; ++it) it->second->onReading(reading, events);
 }
 
 }  // namespace gw::detectors

@@ -1,8 +1,8 @@
 #pragma once
 // The detectors that watch readings, built from the policy's `detectors` entries as one unit so
 // that a reload swaps them whole: each reading goes to every detector of its source, on the
-// pipeline thread, timed (detector_latency_seconds{detector}). Frame detectors run elsewhere,
-// one FrameWorker per camera (frame_worker.h).
+// pipeline thread; the host times each call it makes (detector_latency_seconds{detector}). Frame
+// detectors run elsewhere, one FrameWorker per camera (frame_worker.h).
 #include <google/protobuf/repeated_ptr_field.h>
 
 #include <map>
@@ -28,12 +28,8 @@ class DetectorSet {
   size_t size() const { return detectors_.size(); }
 
  private:
-  struct Watching {
-    Detector* detector;
-    Histogram* latency;
-  };
   std::vector<DetectorPtr> detectors_;
-  std::multimap<std::string, Watching> by_source_;
+  std::multimap<std::string, Detector*> by_source_;
 };
 
 }  // namespace gw::detectors

@@ -71,8 +71,8 @@ pb::RepeatedPtrField<gateway::v1::PluginParam> paramsOf(const pb::Message& messa
 }
 
 Result<DetectorPtr> builtin(const gateway::v1::Detector& config, gw_detector_plugin_init_fn init,
-                            const pb::Message& settings, Counters* counters) {
-  auto detector = PluginDetector::builtin(config.id(), init, paramsOf(settings), counters);
+                            const pb::Message& settings, const HostContext& host) {
+  auto detector = PluginDetector::builtin(config.id(), init, paramsOf(settings), host);
   if (!detector.ok()) return detector.status();
   return DetectorPtr(std::move(detector).value());
 }
@@ -80,17 +80,23 @@ Result<DetectorPtr> builtin(const gateway::v1::Detector& config, gw_detector_plu
 }  // namespace
 
 Result<DetectorPtr> createDetector(const gateway::v1::Detector& config, Counters* counters) {
+  HostContext host;
+  host.counters = counters;
+  return createDetector(config, host);
+}
+
+Result<DetectorPtr> createDetector(const gateway::v1::Detector& config, const HostContext& host) {
   switch (config.kind_case()) {
     case gateway::v1::Detector::kThreshold:
-      return builtin(config, &gw_builtin_threshold_init, config.threshold(), counters);
+      return builtin(config, &gw_builtin_threshold_init, config.threshold(), host);
     case gateway::v1::Detector::kAirQuality:
-      return builtin(config, &gw_builtin_air_quality_init, config.air_quality(), counters);
+      return builtin(config, &gw_builtin_air_quality_init, config.air_quality(), host);
     case gateway::v1::Detector::kWaterNuisance:
-      return builtin(config, &gw_builtin_water_nuisance_init, config.water_nuisance(), counters);
+      return builtin(config, &gw_builtin_water_nuisance_init, config.water_nuisance(), host);
     case gateway::v1::Detector::kFall:
-      return builtin(config, &gw_builtin_fall_init, config.fall(), counters);
+      return builtin(config, &gw_builtin_fall_init, config.fall(), host);
     case gateway::v1::Detector::kPlugin: {
-      auto plugin = PluginDetector::load(config, counters);
+      auto plugin = PluginDetector::load(config, host);
       if (!plugin.ok()) return plugin.status();
       return DetectorPtr(std::move(plugin).value());
     }

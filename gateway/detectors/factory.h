@@ -2,12 +2,15 @@
 #include "gateway/core/counters.h"
 #include "gateway/core/status.h"
 #include "gateway/detectors/detector.h"
+#include "gateway/detectors/host/host_context.h"
 #include "gateway/v1/policy.pb.h"
 
 namespace gw::detectors {
 
 // Builds the detector a validated policy entry describes; plugins are loaded from their .so.
-// `counters` (may be null) receives the plugin host's error and disable counts.
+// `host` gives the host its counters, latency histogram and clock (host/host_context.h).
+Result<DetectorPtr> createDetector(const gateway::v1::Detector& config, const HostContext& host);
+// The same with only counters (may be null): the host's error, overrun, skip and disable counts.
 Result<DetectorPtr> createDetector(const gateway::v1::Detector& config,
                                    Counters* counters = nullptr);
 

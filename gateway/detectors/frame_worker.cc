@@ -28,28 +28,29 @@ Result<std::unique_ptr<FrameWorker>> FrameWorker::create(const gateway::v1::Dete
                                                          EventHandler on_event, Counters& counters,
                                                          Histograms& histograms,
                                                          pipeline::MakeEvidence make_evidence) {
-  auto detector = createDetector(config, &counters);
+  HostContext host;
+  host.counters = &counters;
+  host.latency =
+      &histograms.get(counterKey("detector_latency_seconds", {{"detector", config.id()}}));
+  auto detector = createDetector(config, host);
   if (!detector.ok()) return detector.status();
   if (!(*detector)->wantsFrames()) {
     spdlog::warn("Detector takes no frames detector={} camera={}", config.id(), camera.id);
     return std::unique_ptr<FrameWorker>();
   }
-  auto& latency =
-      histograms.get(counterKey("detector_latency_seconds", {{"detector", config.id()}}));
   return std::make_unique<FrameWorker>(std::move(detector).value(), std::move(camera),
-                                       std::move(pipeline), std::move(on_event), latency, counters,
+                                       std::move(pipeline), std::move(on_event), counters,
                                        std::move(make_evidence));
 }
 
 FrameWorker::FrameWorker(DetectorPtr detector, Camera camera, boost::asio::any_io_executor pipeline,
-                         EventHandler on_event, Histogram& latency, Counters& counters,
+                         EventHandler on_event, Counters& counters,
                          pipeline::MakeEvidence make_evidence)
     : detector_(std::move(detector)),
       camera_(std::move(camera)),
       slot_(camera_.frames.addConsumer("detector:" + detector_->id())),
       pipeline_(std::move(pipeline)),
       on_event_(std::move(on_event)),
-      latency_(latency),
       frames_processed_(counters.get(framesKey(detector_->id(), camera_.id))),
       make_evidence_(std::move(make_evidence)) {}
 
@@ -75,10 +76,8 @@ void FrameWorker::run() {
       continue;
     }
     Collect collected;
-    {
-      ScopedTimer timer(latency_);
-      detector_->onFrame(*frame, collected);
-    }
+    // Called or skipped by the host (backing off, disabled): either way this frame is done.
+    detector_->onFrame(*frame, collected);
     frames_processed_.fetch_add(1, std::memory_order_relaxed);
     for (auto& event : collected.events) {
       // A frame carries no position: the camera's place goes on the event.

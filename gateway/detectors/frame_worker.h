@@ -6,8 +6,14 @@
 // when a route wants one) with the privacy stage's MakeEvidence, on this thread, then posts
 // event and evidence to the pipeline.
 //
-// Metrics: detector_frames_total{detector,camera} (the ops stall check compares it with the
-// camera's decoded frames), detector_latency_seconds{detector} per onFrame call.
+// A detector that overran its time budget skips frames for a while (host/overrun_guard.h); the
+// worker still takes each frame from the slot and hands it over, so a skipped frame is gone and
+// after the backoff the detector gets the newest frame, never one from before it.
+//
+// Metrics: detector_frames_total{detector,camera}, each frame taken from the slot, called or
+// skipped (the ops stall check compares it with the camera's decoded frames: a detector that
+// backs off or is disabled is not stuck, and /healthz reports a disabled one by itself); the host
+// observes detector_latency_seconds{detector} per call it makes.
 #include <boost/asio/any_io_executor.hpp>
 
 #include <atomic>
@@ -46,8 +52,7 @@ class FrameWorker {
                                                      pipeline::MakeEvidence make_evidence);
 
   FrameWorker(DetectorPtr detector, Camera camera, boost::asio::any_io_executor pipeline,
-              EventHandler on_event, Histogram& latency, Counters& counters,
-              pipeline::MakeEvidence make_evidence);
+              EventHandler on_event, Counters& counters, pipeline::MakeEvidence make_evidence);
   ~FrameWorker();  // joins; the camera closing the slot ends the loop
 
   void start();
@@ -64,7 +69,6 @@ class FrameWorker {
   pipeline::LatestFrameSlot& slot_;
   boost::asio::any_io_executor pipeline_;
   EventHandler on_event_;
-  Histogram& latency_;
   std::atomic<uint64_t>& frames_processed_;
   pipeline::MakeEvidence make_evidence_;
   std::thread thread_;

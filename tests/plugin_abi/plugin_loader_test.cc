@@ -95,10 +95,15 @@ TEST(PluginLoaderTest, APluginThatThrowsIsCountedAndTheHostCarriesOn) {
       3u);
 }
 
-TEST(PluginLoaderTest, APluginOverItsTimeBudgetIsDisabledWithAnOperatorEventAndOthersCarryOn) {
+// A real .so that sleeps in every call (the state machine itself is tested on a fake clock in
+// tests/unit/detectors/): one overrun only counts, the limit disables it, and the next readings
+// are skipped.
+TEST(PluginLoaderTest, APluginThatKeepsOverrunningIsDisabledWithAnOperatorEventAndOthersCarryOn) {
   Counters counters;
-  auto slow = createDetector(
-      config(plugin("gw_slow_plugin"), {{"sleep_ms", "120"}, {"budget_ms", "30"}}), &counters);
+  auto slow =
+      createDetector(config(plugin("gw_slow_plugin"),
+                            {{"sleep_ms", "40"}, {"budget_ms", "10"}, {"overrun_limit", "2"}}),
+                     &counters);
   ASSERT_TRUE(slow.ok()) << slow.status().toString();
   gateway::v1::Detector builtin;
   builtin.set_id("threshold");
@@ -107,22 +112,31 @@ TEST(PluginLoaderTest, APluginOverItsTimeBudgetIsDisabledWithAnOperatorEventAndO
   builtin.mutable_threshold()->set_clear_below(50);
   auto other = createDetector(builtin, &counters);  // a built-in: the same host, another table
   ASSERT_TRUE(other.ok()) << other.status().toString();
+  auto* plugin_detector = dynamic_cast<PluginDetector*>(slow->get());
+  ASSERT_NE(plugin_detector, nullptr);
   Recorder rec;
+  int step = 0;
   for (double v : {10.0, 60.0, 10.0, 70.0}) {
     (*slow)->onReading(reading(v), rec);
     (*other)->onReading(reading(v), rec);
+    // The first overrun is counted and nothing more: readings are never skipped for one.
+    if (++step == 1) {
+      EXPECT_FALSE(plugin_detector->disabled());
+    }
   }
-  auto* plugin_detector = dynamic_cast<PluginDetector*>(slow->get());
-  ASSERT_NE(plugin_detector, nullptr);
   EXPECT_TRUE(plugin_detector->disabled());
   int disabled = 0, threshold = 0;
   for (const auto& e : rec.events) {
     disabled += e.kind() == "detector_disabled";
     threshold += e.detector_id() == "threshold";
   }
-  EXPECT_EQ(disabled, 1);   // once, on the first overrun; never called again
+  EXPECT_EQ(disabled, 1);   // once, on the second overrun; not called again since
   EXPECT_EQ(threshold, 3);  // exceeded, cleared, exceeded: the other detector carried on
+  EXPECT_EQ(counters.value(counterKey("detector_overruns_total", {{"detector", "plug"}})), 2u);
   EXPECT_EQ(counters.value(counterKey("detector_disabled_total", {{"detector", "plug"}})), 1u);
+  EXPECT_EQ(counters.value(counterKey("detector_skipped_total",
+                                      {{"detector", "plug"}, {"reason", "disabled"}})),
+            2u);
 }
 
 // API minor 2 appended gw_reading_view.sensor_ref/quality_flags and gw_event_out.unit/location.

@@ -12,7 +12,9 @@
  *  - Neither side frees the other's memory.
  *  - No C++ exception may cross this boundary: the C++ SDK (lantaarn_detector.hpp) catches them.
  *  - Calls for one detector instance never overlap (one pipeline thread), so instances need no
- *    locking. A call must return within the detector's time budget or the host disables it.
+ *    locking. A call must return within the detector's time budget: after one that does not,
+ *    the host skips frames for a while, and repeated ones disable the detector until a
+ *    cool-down has passed (docs/PLUGINS.md, "Time").
  */
 #ifndef GW_DETECTOR_API_H
 #define GW_DETECTOR_API_H

@@ -1,4 +1,5 @@
-// A plugin that takes `sleep_ms` per reading: over its time budget, the host must disable it.
+// A plugin that takes `sleep_ms` per reading: over its time budget every time, so the host must
+// disable it once its overruns reach the limit (docs/PLUGINS.md).
 #include <chrono>
 #include <string>
 #include <thread>
