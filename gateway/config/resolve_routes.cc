@@ -1,5 +1,8 @@
 // The `routes` section: who receives what for which purpose, resolved into the typed routes the
 // router and the stages after it read; the privacy stage's and the router's rules for each.
+#include <set>
+#include <string>
+
 #include "gateway/config/defaults.h"
 #include "gateway/config/resolve_sections.h"
 #include "gateway/config/route_settings.h"
@@ -35,11 +38,16 @@ void checkReferences(const Route& route, const std::string& path, const DefinedI
   if (from.measurements_size() == 0 && from.detectors_size() == 0 && from.health_size() == 0) {
     check.fail(path + ".from", "from must name measurements, detectors or health events");
   }
+  // The health events the gateway makes: a camera's stream (sources/camera) and a detector over
+  // its time budget (detectors/host/overrun_guard.h).
+  static const std::set<std::string> kHealthEvents = {"camera_offline", "camera_online",
+                                                      "detector_disabled", "detector_enabled"};
   for (int h = 0; h < from.health_size(); ++h) {
-    if (from.health(h) != "camera_offline" && from.health(h) != "camera_online") {
+    if (!kHealthEvents.count(from.health(h))) {
       check.fail(path + ".from.health[" + std::to_string(h) + "]",
                  "unknown health event '" + from.health(h) +
-                     "' (expected camera_offline or camera_online)");
+                     "' (expected camera_offline, camera_online, detector_disabled or "
+                     "detector_enabled)");
     }
   }
   for (int d = 0; d < from.detectors_size(); ++d) {

@@ -169,5 +169,43 @@ TEST_F(DataPathTest, AReloadThatRemovesAnActorEndsItsStreamAndDropsWhatWasQueued
   EXPECT_GT(outbox_.appended.size(), before);
 }
 
+// A detector the host disables (a real plugin, over its budget on every call) reaches the actor
+// whose route names the health event: the route an operator writes for docs/PLUGINS.md's advice.
+TEST_F(DataPathTest, ADetectorDisabledForItsTimeBudgetReachesTheRouteForThatHealthEvent) {
+  policy_ = load(std::string(R"(site: {id: plein}
+gateway: {identity_key_file: keys/gateway.key}
+actors:
+  - {id: municipality, public_key_file: keys/municipality.pub, purposes: [maintenance]}
+sources:
+  - {id: pm, sensor: {format: json_reading, udp: {port: 7001}}}
+detectors:
+  - id: slow
+    sources: [pm]
+    plugin: {path: )") +
+                 GW_SLOW_PLUGIN + R"(, params: {sleep_ms: "5", budget_ms: "1", overrun_limit: "1"}}
+routes:
+  - {id: detectors, to: municipality, purpose: maintenance, from: {health: [detector_disabled]}}
+)");
+  ASSERT_NE(policy_, nullptr);
+  auto path = build({(dir_ / "state").string(), {}});
+  ASSERT_TRUE(path->accept(pm10(80)).ok());  // 5 ms against a 1 ms budget: disabled at once
+  ASSERT_TRUE(path->accept(pm10(81)).ok());  // skipped: no second event
+
+  const auto municipality = openAs("municipality");
+  ASSERT_EQ(municipality.size(), 1u);
+  EXPECT_EQ(municipality[0].first, "event");
+  EXPECT_EQ(municipality[0].second.route_id(), "detectors");
+  const auto& event = municipality[0].second.event();
+  EXPECT_EQ(event.kind(), "detector_disabled");
+  EXPECT_EQ(event.detector_id(), "health");
+  EXPECT_EQ(event.source_id(), "pm");
+  EXPECT_EQ(event.severity(), gateway::v1::SEVERITY_WARNING);
+  EXPECT_NE(event.summary().find("detector slow (slow) disabled for 30 s"), std::string::npos)
+      << event.summary();
+  EXPECT_EQ(counters_.value(counterKey("detector_skipped_total",
+                                       {{"detector", "slow"}, {"reason", "disabled"}})),
+            1u);
+}
+
 }  // namespace
 }  // namespace gw::app

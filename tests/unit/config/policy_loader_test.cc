@@ -181,11 +181,29 @@ INSTANTIATE_TEST_SUITE_P(
                       "    purpose: air_quality_monitoring\n    retention: forever",
                       ":26:16: routes[0].retention: 'forever' is not a duration (expected e.g. "
                       "72h or 28d)"},
+        BadPolicyCase{"UnknownHealthEvent", "from: {measurements: [pm10]}",
+                      "from: {health: [camera_offline, detector_stuck]}",
+                      ":23:37: routes[0].from.health[1]: unknown health event 'detector_stuck' "
+                      "(expected camera_offline, camera_online, detector_disabled or "
+                      "detector_enabled)"},
         BadPolicyCase{"UnknownField", "    purpose: air_quality_monitoring",
                       "    purpose: air_quality_monitoring\n    fields: [value, face]",
                       ":26:21: routes[0].fields[1]: unknown field 'face' (known fields: "
                       "FIELDS)"}),
     [](const auto& test_case) { return std::string(test_case.param.name); });
+
+// Every health event the gateway makes can be routed: the camera's, and the detector host's when
+// a detector overruns its time budget and when it is back (docs/PLUGINS.md).
+TEST_F(PolicyLoaderTest, EveryHealthEventTheGatewayMakesCanBeRouted) {
+  auto result = load(withChange(
+      "from: {measurements: [pm10]}",
+      "from: {health: [camera_offline, camera_online, detector_disabled, detector_enabled]}"));
+  ASSERT_TRUE(result.ok()) << formatErrors(result.errors);
+  const auto& health = result.policy->policy.routes(0).from().health();
+  EXPECT_EQ(std::vector<std::string>(health.begin(), health.end()),
+            (std::vector<std::string>{"camera_offline", "camera_online", "detector_disabled",
+                                      "detector_enabled"}));
+}
 
 // The message embeds the temporary directory, so this case is not in the table.
 TEST_F(PolicyLoaderTest, MissingReplayFileNamesTheAbsolutePath) {
