@@ -13,6 +13,17 @@ const SourceStatus* findSource(const GatewayStatus& status, const std::string& i
 
 }  // namespace
 
+uint64_t disabledInstances(const OpsInputs& in, const std::string& detector) {
+  auto count = [&](const char* name) -> uint64_t {
+    auto it = in.counters.find(counterKey(name, {{"detector", detector}}));
+    return it == in.counters.end() ? 0 : it->second;
+  };
+  const uint64_t disabled = count("detector_disabled_total");
+  const uint64_t enabled = count("detector_enabled_total");
+  // The two are read one after the other while the host may count: never below zero.
+  return disabled > enabled ? disabled - enabled : 0;
+}
+
 Verdict evaluateHealth(const OpsInputs& in) {
   Verdict v;
   if (!in.status) {
@@ -38,9 +49,10 @@ Verdict evaluateHealth(const OpsInputs& in) {
     }
   }
   for (const auto& d : in.status->detectors) {
-    auto it = in.counters.find(counterKey("detector_disabled_total", {{"detector", d.id}}));
-    if (it != in.counters.end() && it->second > 0) {
-      v.problems.push_back("detector " + d.id + " was disabled (it overran its time budget)");
+    if (disabledInstances(in, d.id) > 0) {
+      v.problems.push_back("detector " + d.id +
+                           " is disabled (it overran its time budget repeatedly; it is tried "
+                           "again after its cool-down)");
     }
   }
   v.ok = v.problems.empty();

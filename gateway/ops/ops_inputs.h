@@ -31,9 +31,14 @@ struct Verdict {
 };
 
 // Liveness: the pipeline thread answers, and no source or frame detector has stalled, and no
-// detector was disabled. A broker outage is not a liveness failure (a restart would not help;
+// detector is disabled now. A broker outage is not a liveness failure (a restart would not help;
 // the outbox holds the data): it shows in /readyz-independent metrics and on the status page.
 Verdict evaluateHealth(const OpsInputs& in);
+// How many instances of `detector` (one per camera for a frame detector) are disabled now for
+// overrunning their time budget: detector_disabled_total - detector_enabled_total. The host
+// counts a disable and the return from it in pairs, so the difference is the current state and
+// goes back to 0 when the detector is enabled again (gateway/detectors/host/overrun_guard.h).
+uint64_t disabledInstances(const OpsInputs& in, const std::string& detector);
 // Readiness: policy loaded, outbox accepting, not shutting down.
 Verdict evaluateReadiness(const OpsInputs& in);
 

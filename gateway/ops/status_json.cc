@@ -96,7 +96,10 @@ json statusJson(const OpsInputs& in) {
       errors += it->second;
     }
     j["errors"] = errors;
-    j["disabled"] = counter(in, counterKey("detector_disabled_total", {{"detector", d.id}})) > 0;
+    // Now, not ever: a disabled detector is enabled again after its cool-down.
+    j["disabled"] = disabledInstances(in, d.id) > 0;
+    j["overruns"] = counter(in, counterKey("detector_overruns_total", {{"detector", d.id}}));
+    j["skipped"] = byReason(in, "detector_skipped_total", "detector", d.id);
     auto h = in.histograms.find(counterKey("detector_latency_seconds", {{"detector", d.id}}));
     if (h != in.histograms.end() && h->second.count > 0) {
       j["calls"] = h->second.count;

@@ -4,6 +4,7 @@
 
 #include "gateway/core/counters.h"
 #include "gateway/ops/ops_inputs.h"
+#include "gateway/ops/status_json.h"
 
 namespace gw::ops {
 namespace {
@@ -102,18 +103,60 @@ TEST(HealthTest, StalledFinishedAndBackpressuredSourcesAreJudgedApart) {
   EXPECT_FALSE(evaluateReadiness(in).ok);
 }
 
-TEST(HealthTest, ADisabledDetectorIsUnhealthy) {
+TEST(HealthTest, ADetectorIsUnhealthyWhileDisabledAndHealthyAgainOnceEnabled) {
   OpsInputs in;
   GatewayStatus status;
   status.policy_loaded = true;
   status.outbox_accepting = true;
-  status.detectors = {{"plugin-x", {"cam"}}};
+  status.detectors = {{"plugin-x", {"cam"}}, {"fall", {"cam", "cam2"}}};
   in.status = status;
   EXPECT_TRUE(evaluateHealth(in).ok);
-  in.counters[counterKey("detector_disabled_total", {{"detector", "plugin-x"}})] = 1;
+  const std::string disabled = counterKey("detector_disabled_total", {{"detector", "plugin-x"}});
+  const std::string enabled = counterKey("detector_enabled_total", {{"detector", "plugin-x"}});
+  in.counters[disabled] = 1;
   Verdict v = evaluateHealth(in);
   EXPECT_FALSE(v.ok);
-  EXPECT_NE(v.problems.at(0).find("plugin-x"), std::string::npos);
+  ASSERT_EQ(v.problems.size(), 1u);
+  EXPECT_EQ(v.problems[0],
+            "detector plugin-x is disabled (it overran its time budget repeatedly; it is tried "
+            "again after its cool-down)");
+  EXPECT_FALSE(statusJson(in)["healthy"]);
+  EXPECT_TRUE(statusJson(in)["detectors"][0]["disabled"]);
+
+  in.counters[enabled] = 1;  // back after its cool-down
+  EXPECT_TRUE(evaluateHealth(in).ok) << evaluateHealth(in).problems.at(0);
+  EXPECT_TRUE(statusJson(in)["healthy"]);
+  EXPECT_FALSE(statusJson(in)["detectors"][0]["disabled"]);
+
+  in.counters[disabled] = 2;  // and out again
+  EXPECT_FALSE(evaluateHealth(in).ok);
+  EXPECT_TRUE(statusJson(in)["detectors"][0]["disabled"]);
+  EXPECT_FALSE(statusJson(in)["detectors"][1]["disabled"]) << "another detector is not affected";
+
+  // One of a frame detector's instances (one per camera) out of two is enough.
+  in.counters[enabled] = 2;
+  in.counters[counterKey("detector_disabled_total", {{"detector", "fall"}})] = 2;
+  in.counters[counterKey("detector_enabled_total", {{"detector", "fall"}})] = 1;
+  EXPECT_EQ(disabledInstances(in, "fall"), 1u);
+  EXPECT_EQ(disabledInstances(in, "plugin-x"), 0u);
+  EXPECT_FALSE(evaluateHealth(in).ok);
+}
+
+TEST(HealthTest, TheStatusShowsADetectorsOverrunsAndSkippedCallsByReason) {
+  OpsInputs in;
+  GatewayStatus status;
+  status.detectors = {{"fall", {"cam"}}};
+  in.status = status;
+  in.counters[counterKey("detector_overruns_total", {{"detector", "fall"}})] = 3;
+  in.counters[counterKey("detector_skipped_total", {{"detector", "fall"}, {"reason", "backoff"}})] =
+      40;
+  in.counters[counterKey("detector_skipped_total",
+                         {{"detector", "fall"}, {"reason", "disabled"}})] = 7;
+  const auto json = statusJson(in)["detectors"][0];
+  EXPECT_EQ(json["overruns"], 3);
+  EXPECT_EQ(json["skipped"]["backoff"], 40);
+  EXPECT_EQ(json["skipped"]["disabled"], 7);
+  EXPECT_FALSE(json["disabled"]) << "overruns and skips alone are no disable";
 }
 
 }  // namespace
