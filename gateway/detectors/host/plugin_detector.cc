@@ -189,6 +189,14 @@ Result<std::unique_ptr<PluginDetector>> PluginDetector::fromTable(
   OverrunLimits limits;
   if (Status status = hostParams(id, config_params, limits, params); !status.ok()) return status;
   detector->guard_ = OverrunGuard(limits);
+  if (host.counters != nullptr) {
+    // At 0 from the start: a series Prometheus has never seen makes `disabled_total -
+    // enabled_total` empty rather than 1 for a detector disabled for the first time.
+    for (const char* name :
+         {"detector_overruns_total", "detector_disabled_total", "detector_enabled_total"}) {
+      host.counters->get(counterKey(name, {{"detector", id}}));
+    }
+  }
   char error[256] = {0};
   if (api->create(params.data(), params.size(), &detector->instance_, error, sizeof error) !=
           GW_OK ||

@@ -307,6 +307,19 @@ TEST_F(DetectorHostTest, AnInstanceThatGoesWhileDisabledCountsAsEnabledAgain) {
   EXPECT_EQ(counter("detector_enabled_total"), 1u) << "only a disabled one is counted";
 }
 
+// Prometheus subtracts series with the same labels and drops one without a partner, so the pair
+// must exist before the first disable for `disabled_total - enabled_total > 0` to fire then.
+TEST_F(DetectorHostTest, TheOverrunCountersExistAtZeroFromTheStart) {
+  auto d = make();
+  const auto all = counters_.snapshot();
+  for (const char* name :
+       {"detector_overruns_total", "detector_disabled_total", "detector_enabled_total"}) {
+    const auto it = all.find(counterKey(name, {{"detector", "timed-1"}}));
+    ASSERT_NE(it, all.end()) << name;
+    EXPECT_EQ(it->second, 0u) << name;
+  }
+}
+
 TEST_F(DetectorHostTest, TheHostTakesItsParamsAndPassesTheRestToTheDetector) {
   auto d = make({{"budget_ms", "50"},
                  {"overrun_limit", "2"},
