@@ -7,7 +7,7 @@ find_package(yaml-cpp REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(nlohmann_json 3.11 REQUIRED)
-find_package(OpenCV 4.6 REQUIRED COMPONENTS core imgproc imgcodecs videoio video objdetect)
+find_package(OpenCV 4.6 REQUIRED COMPONENTS core imgproc imgcodecs videoio video objdetect dnn)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium>=1.0.18)
 # Cameras are decoded with FFmpeg directly and snapshots encoded with TurboJPEG, so that gatewayd

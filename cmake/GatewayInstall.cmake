@@ -1,9 +1,14 @@
-# What `cmake --install` (and the Debian package) puts on an edge box: the binaries, the
-# detector plugin SDK with its CMake package, and the example policies.
+# What `cmake --install` (and the Debian package) puts on an edge box: the binaries, the vision
+# models they need, the detector plugin SDK with its CMake package, and the example policies.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 install(TARGETS gatewayd gatewayctl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The vision models with their licences and provenance, where gatewayd looks for them: relative
+# to its own binary (GW_INSTALL_MODELSDIR, cmake/GatewayOptions.cmake; gateway/vision/model_files.h).
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/gateway/vision/models/ DESTINATION ${GW_INSTALL_MODELSDIR}
+        FILES_MATCHING PATTERN "*.onnx" PATTERN "LICENSE*" PATTERN "PROVENANCE.md"
+        PATTERN "tools" EXCLUDE)
 install(FILES ${PROJECT_SOURCE_DIR}/gateway/detectors/api/gw_detector_api.h
               ${PROJECT_SOURCE_DIR}/gateway/detectors/sdk/lantaarn_detector.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/lantaarn)

@@ -22,3 +22,11 @@ if(GW_SANITIZE)
     add_compile_options(-Wno-tsan)
   endif()
 endif()
+
+# Where the vision models are installed, relative to the install prefix (or absolute). gatewayd
+# looks for them relative to its own binary (<bindir>/../share/lantaarn/models), so `cmake
+# --install` under any prefix and the Debian package (prefix /usr) both work unconfigured
+# (gateway/vision/model_files.h).
+include(GNUInstallDirs)
+set(GW_INSTALL_MODELSDIR "${CMAKE_INSTALL_DATADIR}/lantaarn/models" CACHE STRING
+    "Where the vision models are installed: relative to the prefix, or absolute")

@@ -1,5 +1,7 @@
 # `cpack -G DEB` (from the build directory) builds lantaarn_<version>_<arch>.deb: gatewayd and
-# gatewayctl (built-in detectors are linked in), the plugin SDK headers and CMake package, the
+# gatewayctl (built-in detectors are linked in), the vision models in /usr/share/lantaarn/models
+# (found by gatewayd next to its binary, whatever prefix this build was configured with), the
+# plugin SDK headers and CMake package, the
 # systemd unit and its user, and example policies in /etc/lantaarn/examples. See docs/DEPLOY.md.
 set(CPACK_GENERATOR "DEB")
 set(CPACK_PACKAGE_NAME "lantaarn")

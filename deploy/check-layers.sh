@@ -16,10 +16,12 @@ stages="sources detectors router privacy retention crypto outbox publisher ops"
 declare -A may_include=(
   [core]=""
   [pipeline]="core"
+  # The vision models (pose, faces, person boxes), shared by the detectors and the privacy stage.
+  [vision]="core"
   [sources]="core pipeline"
-  [detectors]="core pipeline"
+  [detectors]="core pipeline vision"
   [router]="core pipeline"
-  [privacy]="core pipeline"
+  [privacy]="core pipeline vision"
   [retention]="core pipeline"
   [crypto]="core pipeline"
   [outbox]="core pipeline"
@@ -28,11 +30,11 @@ declare -A may_include=(
   # The actor's receiving library reuses the envelope format.
   [actor]="core pipeline crypto"
   # config sits above the stages: it runs their policy checks and builds their typed options.
-  [config]="core pipeline $stages"
+  [config]="core pipeline vision $stages"
   # app wires the daemon; everything but the operator tool.
-  [app]="core pipeline config $stages actor"
+  [app]="core pipeline vision config $stages actor"
   # gatewayctl: its replay runs the daemon's wiring (app/) in a dry run.
-  [ctl]="core pipeline config $stages actor app"
+  [ctl]="core pipeline vision config $stages actor app"
 )
 
 if [ $# -gt 1 ]; then echo "usage: $0 [REPO_ROOT]" >&2; exit 2; fi

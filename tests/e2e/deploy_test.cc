@@ -192,6 +192,16 @@ TEST(DebianPackageTest, CpackBuildsADebThatRunsFromAScratchRoot) {
         "usr/share/doc/lantaarn/DEPLOY.md"}) {
     EXPECT_TRUE(fs::exists(root / file)) << file;
   }
+  // The vision models, byte for byte as shipped, with their licences and provenance.
+  const fs::path models = root / "usr/share/lantaarn/models";
+  const fs::path shipped = gw::testing::sourceDir() / "gateway/vision/models";
+  for (const char* file :
+       {"bodypix_mnv1_050_s16_240x320_nchw_cv46.onnx", "face_yunet_2022mar.onnx",
+        "nanodet_m_320.onnx", "LICENSE-Apache-2.0.txt", "LICENSE-MIT-YuNet.txt", "PROVENANCE.md"}) {
+    ASSERT_TRUE(fs::exists(models / file)) << file;
+    EXPECT_EQ(gw::testing::readWholeFile(models / file), gw::testing::readWholeFile(shipped / file))
+        << file;
+  }
   EXPECT_TRUE(fs::is_directory(root / "etc/lantaarn/policy.d"));
   bool has_cmake_config = false;
   for (const auto& entry : fs::recursive_directory_iterator(root / "usr/lib")) {
