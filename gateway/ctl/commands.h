@@ -40,6 +40,7 @@ struct EvalFallArgs {
   double fps = 5;
   int width = 640, height = 360;
   bool json = false;
+  bool loso = false;  // leave-one-subject-out (fall_loso.h)
 };
 int runEvalFall(const EvalFallArgs& args);  // eval.cc
 int runPolicyExplain(const std::string& path, const std::string& actor);

@@ -7,6 +7,7 @@
 #include "gateway/core/logging.h"
 #include "gateway/ctl/commands.h"
 #include "gateway/ctl/fall_eval.h"
+#include "gateway/ctl/fall_loso.h"
 
 namespace gw::ctl {
 namespace {
@@ -43,6 +44,94 @@ void printText(const EvalSummary& s) {
       s.false_alarms_per_hour, s.no_fall_hours * 3600.0);
 }
 
+nlohmann::json summaryJson(const EvalSummary& s) {
+  return {{"precision", s.precision},
+          {"recall", s.recall},
+          {"f1", s.f1},
+          {"falls", s.falls},
+          {"hits", s.hits},
+          {"false_alarms", s.false_alarms},
+          {"missed", s.missed},
+          {"no_fall_seconds", s.no_fall_hours * 3600.0}};
+}
+
+nlohmann::json paramsJson(const detectors::fall::FallParams& p) {
+  return {{"pose_min_drop", p.pose_min_drop},
+          {"pose_max_lying_extent", p.pose_max_lying_extent},
+          {"pose_upright_extent", p.pose_upright_extent},
+          {"min_drop", p.min_drop},
+          {"confirm_seconds", p.confirm_seconds}};
+}
+
+int runLosoEval(const EvalFallArgs& args, const std::vector<ClipLabel>& labels,
+                const EvalOptions& options) {
+  std::vector<ObservedClip> clips;
+  for (const auto& label : labels) {
+    const std::string path = (std::filesystem::path(args.clips) / label.file).string();
+    auto clip = observeClip(path, label, options);
+    if (!clip.ok()) {
+      std::fprintf(stderr, "gatewayctl eval fall: %s\n", clip.status().message().c_str());
+      return 1;
+    }
+    clips.push_back(std::move(clip).value());
+  }
+  auto report = runLoso(clips, detectors::fall::FallParams{});
+  if (!report.ok()) {
+    std::fprintf(stderr, "gatewayctl eval fall: %s\n", report.status().message().c_str());
+    return 2;
+  }
+  if (args.json) {
+    nlohmann::json j;
+    j["mode"] = "leave_one_subject_out";
+    j["fps"] = args.fps;
+    j["settings_tried"] = report->settings_tried;
+    j["held_out"] = summaryJson(report->held_out);
+    j["folds"] = nlohmann::json::array();
+    for (const auto& f : report->folds) {
+      nlohmann::json fold;
+      fold["subject"] = f.subject;
+      fold["params"] = paramsJson(f.params);
+      fold["equally_good_settings"] = f.equally_good;
+      fold["train"] = summaryJson(f.train);
+      fold["test"] = summaryJson(f.test);
+      fold["test_clips"] = nlohmann::json::array();
+      for (const auto& c : f.test.clips) fold["test_clips"].push_back(clipJson(c));
+      fold["other_clips"] = nlohmann::json::array();
+      for (const auto& c : f.others.clips) fold["other_clips"].push_back(clipJson(c));
+      j["folds"].push_back(fold);
+    }
+    std::printf("%s\n", j.dump().c_str());
+    return 0;
+  }
+  std::printf("leave one subject out at %.0f fps, %d settings tried per fold\n\n", args.fps,
+              report->settings_tried);
+  for (const auto& f : report->folds) {
+    std::printf(
+        "held out %s: tuned on the others (train f1=%.3f, %d settings as good) with "
+        "pose_min_drop=%.2f "
+        "pose_max_lying_extent=%.2f pose_upright_extent=%.2f min_drop=%.2f "
+        "confirm_seconds=%.1f\n",
+        f.subject.c_str(), f.train.f1, f.equally_good, f.params.pose_min_drop,
+        f.params.pose_max_lying_extent, f.params.pose_upright_extent, f.params.min_drop,
+        f.params.confirm_seconds);
+    for (const auto& c : f.test.clips) {
+      std::printf(
+          "  %-34s %-8s %s\n", c.label.file.c_str(), c.label.fall ? "fall" : "no_fall",
+          c.label.fall ? (c.hits ? "hit" : "MISSED") : (c.false_alarms ? "FALSE" : "quiet"));
+    }
+    for (const auto& c : f.others.clips) {
+      std::printf("  %-34s %-8s %s (no subject: never tuned on)\n", c.label.file.c_str(), "no_fall",
+                  c.false_alarms ? "FALSE" : "quiet");
+    }
+  }
+  const auto& s = report->held_out;
+  std::printf(
+      "\nheld out, all folds: falls=%d hits=%d missed=%d false_alarms=%d\n"
+      "precision=%.3f recall=%.3f f1=%.3f\n",
+      s.falls, s.hits, s.missed, s.false_alarms, s.precision, s.recall, s.f1);
+  return 0;
+}
+
 }  // namespace
 
 int runEvalFall(const EvalFallArgs& args) {
@@ -59,6 +148,7 @@ int runEvalFall(const EvalFallArgs& args) {
   options.fps = args.fps;
   options.width = args.width;
   options.height = args.height;
+  if (args.loso) return runLosoEval(args, *labels, options);
   std::vector<ClipScore> clips;
   for (const auto& label : *labels) {
     const std::string path = (std::filesystem::path(args.clips) / label.file).string();

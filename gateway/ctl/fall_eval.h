@@ -4,19 +4,22 @@
 // Matching (docs/DETECTORS.md): a detection within [onset - 1 s, onset + 5 s] of a labelled fall
 // is a hit, at most one per fall; every other detection is a false alarm. False alarms per hour
 // are counted on the no-fall clips only, over their total duration.
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "gateway/core/status.h"
+#include "gateway/pipeline/frame.h"
 #include "gateway/v1/policy.pb.h"
 
 namespace gw::ctl {
 
 struct ClipLabel {
-  std::string file;  // relative to the clips directory
+  std::string file;     // relative to the clips directory
   bool fall = false;
   std::optional<double> onset_s;  // fall clips only
+  std::string subject{};          // the `subject` column, when the labels have one
 };
 
 // Reads a labels CSV with at least the columns `file`, `label` (fall / no_fall) and
@@ -56,5 +59,11 @@ struct EvalOptions {
 // through the detector factory, the same path gatewayd takes.
 Result<ClipScore> runClip(const std::string& path, const ClipLabel& label,
                           const EvalOptions& options);
+
+// Decodes `path` with the camera source's decoder and scaler, keeping frames at `fps` as the
+// camera does, and hands each kept frame (stream time in captured_unix_ms and
+// stream_position_ms) to `on_frame`; returns the clip's duration in seconds.
+Result<double> decodeClip(const std::string& path, double fps, int width, int height,
+                          const std::function<Status(pipeline::Frame&)>& on_frame);
 
 }  // namespace gw::ctl

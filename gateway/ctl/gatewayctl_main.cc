@@ -104,6 +104,9 @@ int run(int argc, char** argv) {
   eval_fall_cmd->add_option("--height", eval_fall.height, "Processing height")
       ->capture_default_str();
   eval_fall_cmd->add_flag("--json", eval_fall.json, "One JSON object");
+  eval_fall_cmd->add_flag("--loso", eval_fall.loso,
+                          "Leave one subject out: tune on the other subjects' clips, score the "
+                          "held-out one, for every subject");
   eval_fall_cmd->add_option("--log-level", eval_fall.log_level, "Log level on stderr")
       ->capture_default_str();
 

@@ -21,6 +21,7 @@ class Detector {
   // Detectors that look at camera frames get them on a frame worker thread (frame_worker.h),
   // one call at a time; the frame is lent for the call.
   virtual bool wantsFrames() const { return false; }
+  virtual bool wantsReadings() const { return true; }
   virtual void onFrame(const pipeline::Frame& frame, pipeline::EventSink& events) {}
 };
 

@@ -14,6 +14,9 @@ Result<std::unique_ptr<DetectorSet>> DetectorSet::create(const Configs& configs,
         &histograms.get(counterKey("detector_latency_seconds", {{"detector", config.id()}}));
     auto detector = createDetector(config, host);
     if (!detector.ok()) return detector.status();
+    // A frames-only detector (fall) runs on its cameras' frame workers; an instance here would
+    // only hold its model in memory.
+    if (!(*detector)->wantsReadings()) continue;
     for (const auto& source : config.sources()) {
       set->by_source_.emplace(source, detector->get());
     }

@@ -21,10 +21,12 @@ class DetectorSet {
   using Configs = google::protobuf::RepeatedPtrField<gateway::v1::Detector>;
 
   // Loads every detector (plugins from their .so); fails naming the first that cannot be made.
+  // Keeps those that take readings.
   static Result<std::unique_ptr<DetectorSet>> create(const Configs& configs, Counters& counters,
                                                      Histograms& histograms);
 
   void onReading(const gateway::v1::Reading& reading, pipeline::EventSink& events);
+  // The detectors that take readings (frames-only detectors are left to the frame workers).
   size_t size() const { return detectors_.size(); }
 
  private:

@@ -52,6 +52,7 @@ class PluginDetector : public Detector {
   const std::string& id() const override { return id_; }
   void onReading(const gateway::v1::Reading& reading, pipeline::EventSink& events) override;
   bool wantsFrames() const override { return api_ != nullptr && api_->on_frame != nullptr; }
+  bool wantsReadings() const override { return api_ != nullptr && api_->on_reading != nullptr; }
   void onFrame(const pipeline::Frame& frame, pipeline::EventSink& events) override;
   // Whether the host is skipping every call now (DISABLED in overrun_guard.h), from any thread.
   bool disabled() const { return disabled_; }

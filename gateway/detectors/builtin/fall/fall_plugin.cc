@@ -7,7 +7,7 @@
 #include <string>
 
 #include "gateway/detectors/builtin/builtin_tables.h"
-#include "gateway/detectors/builtin/fall/fall_analyzer.h"
+#include "gateway/detectors/builtin/fall/fall_detector.h"
 #include "gateway/detectors/sdk/lantaarn_detector.hpp"
 
 namespace gw::detectors::fall {
@@ -35,9 +35,11 @@ FallParams paramsFrom(const lantaarn::Params& params) {
   FallParams p;
   for (const auto& [key, value] : params) {
     static const char* const kKnown[] = {
-        "work_width",       "background_seconds", "min_area_fraction", "fall_window_seconds",
-        "min_drop",         "max_lying_height",   "lying_aspect",      "confirm_seconds",
-        "max_still_motion", "cooldown_seconds"};
+        "work_width",          "background_seconds", "min_area_fraction",
+        "fall_window_seconds", "min_drop",           "max_lying_height",
+        "lying_aspect",        "confirm_seconds",    "max_still_motion",
+        "cooldown_seconds",    "pose_min_drop",      "pose_max_lying_extent",
+        "pose_upright_extent", "min_person_height"};
     bool known = false;
     for (const char* k : kKnown) known = known || key == k;
     if (!known) throw std::invalid_argument("fall detector: unknown parameter '" + key + "'");
@@ -52,13 +54,25 @@ FallParams paramsFrom(const lantaarn::Params& params) {
   p.confirm_seconds = number(params, "confirm_seconds", p.confirm_seconds);
   p.max_still_motion = number(params, "max_still_motion", p.max_still_motion);
   p.cooldown_seconds = number(params, "cooldown_seconds", p.cooldown_seconds);
+  p.pose_min_drop = number(params, "pose_min_drop", p.pose_min_drop);
+  p.pose_max_lying_extent = number(params, "pose_max_lying_extent", p.pose_max_lying_extent);
+  p.pose_upright_extent = number(params, "pose_upright_extent", p.pose_upright_extent);
+  p.min_person_height = number(params, "min_person_height", p.min_person_height);
   if (p.work_width < 32) throw std::invalid_argument("fall detector: work_width must be >= 32");
   return p;
 }
 
 class FallPluginDetector : public lantaarn::Detector {
  public:
-  explicit FallPluginDetector(const lantaarn::Params& params) : analyzer_(paramsFrom(params)) {}
+  explicit FallPluginDetector(const lantaarn::Params& params)
+      : params_(paramsFrom(params)), decider_(params_) {
+    // The pose model is loaded here, not on the first frame: creating a detector is not timed,
+    // a call is (its budget), and loading the network takes longer than a frame may.
+    auto observer = FallObserver::create(params_);
+    if (!observer.ok())
+      throw std::invalid_argument("fall detector: " + observer.status().message());
+    observer_ = std::move(observer).value();
+  }
 
   void onFrame(const gw_frame_view& frame, lantaarn::Emitter& emit) override {
     if (frame.data == nullptr || frame.width <= 0 || frame.height <= 0) return;
@@ -69,7 +83,7 @@ class FallPluginDetector : public lantaarn::Detector {
     const bool has_position =
         frame.struct_size >= offsetof(gw_frame_view, stream_position_ms) + sizeof(int64_t);
     const int64_t t = has_position ? frame.stream_position_ms : frame.captured_unix_ms;
-    const auto detection = analyzer_.process(image, t);
+    const auto detection = decider_.decide(observer_->observe(image, t));
     if (!detection) return;
     const std::string camera = frame.source_id != nullptr ? frame.source_id : "camera";
     const std::string summary = "A person fell and has not got up (camera " + camera + ")";
@@ -92,7 +106,9 @@ class FallPluginDetector : public lantaarn::Detector {
   }
 
  private:
-  FallAnalyzer analyzer_;
+  FallParams params_;
+  std::unique_ptr<FallObserver> observer_;
+  FallDecider decider_;
 };
 
 }  // namespace
