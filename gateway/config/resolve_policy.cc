@@ -29,6 +29,7 @@ void resolvePolicy(ResolvedPolicy& policy, const std::string& fallback_file, Con
   resolveSources(policy, ids, check);
   resolveDetectors(policy, ids, check);
   resolveRoutes(policy, ids, check);
+  checkVisionModels(policy, check);
 }
 
 }  // namespace gw::config

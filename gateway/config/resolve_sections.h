@@ -24,6 +24,8 @@ void resolveActors(ResolvedPolicy& out, DefinedIds& ids, Checker& check);
 void resolveSources(ResolvedPolicy& out, DefinedIds& ids, Checker& check);
 void resolveDetectors(ResolvedPolicy& out, DefinedIds& ids, Checker& check);
 void resolveRoutes(ResolvedPolicy& out, const DefinedIds& ids, Checker& check);
+// Loads each vision model the policy needs (anonymised snapshots, fall detectors) once.
+void checkVisionModels(const ResolvedPolicy& out, Checker& check);
 
 // "a, b, c", or "none".
 std::string joinIds(const std::set<std::string>& ids);

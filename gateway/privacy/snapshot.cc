@@ -37,10 +37,12 @@ Result<gateway::v1::Snapshot> anonymisedSnapshot(const pipeline::Frame& frame,
   if (frame.image.empty()) return invalidArgument("no image to snapshot");
   std::vector<cv::Rect> reported;
   if (cv::Rect r = reportedRegion(event); !r.empty()) reported.push_back(r);
-  AnonymisedImage anonymised = anonymiser.anonymise(frame.image, reported);
-  auto snapshot = encode(frame, anonymised.image, gateway::v1::SNAPSHOT_FORM_ANONYMISED);
-  if (snapshot.ok())
-    snapshot->set_regions_covered(static_cast<uint32_t>(anonymised.covered.size()));
+  auto anonymised = anonymiser.anonymise(frame.image, reported);
+  if (!anonymised.ok()) return anonymised.status();
+  auto snapshot = encode(frame, anonymised->image, gateway::v1::SNAPSHOT_FORM_ANONYMISED);
+  if (snapshot.ok()) {
+    snapshot->set_regions_covered(static_cast<uint32_t>(anonymised->covered.size()));
+  }
   return snapshot;
 }
 

@@ -10,7 +10,8 @@ namespace gw::privacy {
 
 inline constexpr int kSnapshotJpegQuality = 85;
 
-// Faces, persons and the event's reported box covered (Anonymiser), JPEG-encoded.
+// Persons (silhouettes, boxes), faces and the event's reported box filled (Anonymiser),
+// JPEG-encoded. Fails when anonymising or encoding fails: the event then goes without an image.
 Result<gateway::v1::Snapshot> anonymisedSnapshot(const pipeline::Frame& frame,
                                                  const gateway::v1::Event& event,
                                                  const Anonymiser& anonymiser);

@@ -7,17 +7,35 @@
 
 namespace gw::privacy {
 
-bool routesWantSnapshots(const pipeline::RouteTable& routes, const std::string& detector_id) {
+namespace {
+
+bool anyRouteOf(const pipeline::RouteTable& routes, const std::string& detector_id,
+                bool (*wants)(const pipeline::Route&)) {
   return std::any_of(routes.routes.begin(), routes.routes.end(), [&](const auto& route) {
     const auto& detectors = route.spec->from().detectors();
-    return route.wantsSnapshot() &&
+    return wants(route) &&
            std::find(detectors.begin(), detectors.end(), detector_id) != detectors.end();
+  });
+}
+
+}  // namespace
+
+bool routesWantSnapshots(const pipeline::RouteTable& routes, const std::string& detector_id) {
+  return anyRouteOf(routes, detector_id,
+                    [](const pipeline::Route& route) { return route.wantsSnapshot(); });
+}
+
+bool routesWantAnonymisedSnapshots(const pipeline::RouteTable& routes,
+                                   const std::string& detector_id) {
+  return anyRouteOf(routes, detector_id, [](const pipeline::Route& route) {
+    return route.spec->snapshot() == gateway::v1::SNAPSHOT_MODE_ANONYMISED;
   });
 }
 
 Result<pipeline::MakeEvidence> snapshotEvidence(const pipeline::RouteTable& routes,
                                                 const std::string& detector_id) {
-  if (!routesWantSnapshots(routes, detector_id)) {
+  if (!routesWantAnonymisedSnapshots(routes, detector_id)) {
+    // The frame alone: what a raw snapshot route (and the privacy stage's own bookkeeping) needs.
     return pipeline::MakeEvidence([](const pipeline::FramePtr& frame, const gateway::v1::Event&) {
       auto evidence = std::make_shared<pipeline::CameraEvidence>();
       evidence->frame = frame;

@@ -13,9 +13,14 @@ namespace gw::privacy {
 
 // True when a route asks for an anonymised or raw snapshot of `detector_id`'s events.
 bool routesWantSnapshots(const pipeline::RouteTable& routes, const std::string& detector_id);
+// True when a route asks for an anonymised snapshot of `detector_id`'s events: only then does the
+// worker anonymise (a raw route needs only the frame, which every piece of evidence carries).
+bool routesWantAnonymisedSnapshots(const pipeline::RouteTable& routes,
+                                   const std::string& detector_id);
 
 // The evidence maker for one frame worker of `detector_id` (each worker gets its own: an
-// anonymiser is not thread-safe). Fails when the anonymiser's cascades are missing: gatewayd then
+// anonymiser is not thread-safe; the model files are read once per process and shared). Fails,
+// naming the file, when a model the anonymiser needs is missing or damaged: gatewayd then
 // refuses to start rather than send events whose images it cannot anonymise.
 Result<pipeline::MakeEvidence> snapshotEvidence(const pipeline::RouteTable& routes,
                                                 const std::string& detector_id);

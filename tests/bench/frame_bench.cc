@@ -5,9 +5,11 @@
 // to BGR; grab = decode only) and cv::resize from full-size BGR (INTER_AREA and INTER_LINEAR);
 // the privacy masks (gw::privacy::PrivacyMask::apply, what the camera thread runs, with a policy
 // mask of two polygons), fall detection through the detector factory (the ABI path gatewayd
-// uses), and, per event rather than per frame, the snapshot's anonymisation (the real
-// gw::privacy::Anonymiser: face, body and HOG detectors, fills) and its JPEG encoding, on real
-// frames of the test video scaled to 640x360 from either input size.
+// uses), the forward pass and decoding of each vision model at 640x360 (pose and person mask,
+// faces, person boxes: gateway/vision/), and, per event rather than per frame, the snapshot's
+// anonymisation (the real gw::privacy::Anonymiser: person masks of the frame and of the frame
+// turned a quarter, person boxes, faces, fills) and its JPEG encoding, on real frames of the test
+// video scaled to 640x360 from either input size.
 // The videos are written at start-up into a scratch directory (tests/bench/video/bench_video.h).
 // Run: taskset -c 0 build/release/tests/bench/frame_bench   (one core; cv::setNumThreads(1))
 #include <benchmark/benchmark.h>
@@ -26,6 +28,9 @@
 #include "gateway/privacy/privacy_mask.h"
 #include "gateway/privacy/snapshot.h"
 #include "gateway/sources/camera/video_decoder.h"
+#include "gateway/vision/face_detector.h"
+#include "gateway/vision/person_detector.h"
+#include "gateway/vision/pose_estimator.h"
 #include "tests/bench/video/bench_video.h"
 #include "tests/support/temp_dir.h"
 
@@ -243,7 +248,7 @@ std::vector<cv::Mat> snapshotFrames(int height, size_t count) {
   return out;
 }
 
-// One anonymiser for every row: loading its cascades takes long (seconds under ASan), and the
+// One anonymiser for every row: loading its networks takes a while (seconds under ASan), and the
 // frame worker also keeps one for its life.
 struct SharedAnonymiser {
   std::unique_ptr<privacy::Anonymiser> anonymiser;
@@ -269,8 +274,6 @@ const cv::Rect kReportedBox(180, 200, 280, 140);
 void BM_Anonymise(benchmark::State& state) {
   cv::setNumThreads(1);
   if (!videos().error.empty()) return state.SkipWithError(videos().error.c_str());
-  // Anonymising takes most of a second per frame: a run of the default length sees only the first
-  // frames; run with --benchmark_min_time=10 to go round all of them.
   const auto frames = snapshotFrames(static_cast<int>(state.range(0)), 8);
   if (frames.empty()) return state.SkipWithError("no frames");
   const auto& anonymiser = sharedAnonymiser();
@@ -279,14 +282,55 @@ void BM_Anonymise(benchmark::State& state) {
   int64_t covered = 0;
   for (auto _ : state) {
     auto out = anonymiser.anonymiser->anonymise(frames[i++ % frames.size()], {kReportedBox});
-    covered += static_cast<int64_t>(out.covered.size());
-    benchmark::DoNotOptimize(out.image.data);
+    if (!out.ok()) return state.SkipWithError(out.status().toString().c_str());
+    covered += static_cast<int64_t>(out->covered.size());
+    benchmark::DoNotOptimize(out->image.data);
   }
   state.SetItemsProcessed(state.iterations());
   state.counters["covered_per_frame"] =
       benchmark::Counter(static_cast<double>(covered), benchmark::Counter::kAvgIterations);
 }
 BENCHMARK(BM_Anonymise)->Arg(720)->Arg(1080)->Unit(benchmark::kMillisecond);
+
+// Each vision model alone, forward pass and decoding, on 640x360 frames of the 720p video: what
+// the anonymiser spends per model (the pose model twice: the frame and the frame turned a
+// quarter), and what a pose-based detector spends per frame. One network per row, made once.
+template <typename Model, typename Run>
+void runModel(benchmark::State& state, Result<std::unique_ptr<Model>> made, Run run) {
+  cv::setNumThreads(1);
+  if (!videos().error.empty()) return state.SkipWithError(videos().error.c_str());
+  if (!made.ok()) return state.SkipWithError(made.status().toString().c_str());
+  const auto frames = snapshotFrames(720, 8);
+  if (frames.empty()) return state.SkipWithError("no frames");
+  size_t i = 0;
+  int64_t found = 0;
+  for (auto _ : state) found += run(**made, frames[i++ % frames.size()]);
+  state.SetItemsProcessed(state.iterations());
+  state.counters["found_per_frame"] =
+      benchmark::Counter(static_cast<double>(found), benchmark::Counter::kAvgIterations);
+}
+
+void BM_PoseForward(benchmark::State& state) {
+  runModel(state, vision::PoseEstimator::create(), [](vision::PoseEstimator& m, const cv::Mat& f) {
+    return static_cast<int64_t>(m.estimate(f).people.size());
+  });
+}
+BENCHMARK(BM_PoseForward)->Unit(benchmark::kMillisecond);
+
+void BM_FaceForward(benchmark::State& state) {
+  runModel(state, vision::FaceDetector::create(), [](vision::FaceDetector& m, const cv::Mat& f) {
+    return static_cast<int64_t>(m.detect(f).size());
+  });
+}
+BENCHMARK(BM_FaceForward)->Unit(benchmark::kMillisecond);
+
+void BM_PersonBoxesForward(benchmark::State& state) {
+  runModel(state, vision::PersonDetector::create(),
+           [](vision::PersonDetector& m, const cv::Mat& f) {
+             return static_cast<int64_t>(m.detect(f).size());
+           });
+}
+BENCHMARK(BM_PersonBoxesForward)->Unit(benchmark::kMillisecond);
 
 // The JPEG encoding of an anonymised snapshot (quality 85) through the snapshot code's encoder.
 void BM_SnapshotJpeg(benchmark::State& state) {
@@ -295,7 +339,7 @@ void BM_SnapshotJpeg(benchmark::State& state) {
   const auto& anonymiser = sharedAnonymiser();
   if (!anonymiser.error.empty()) return state.SkipWithError(anonymiser.error.c_str());
   // One frame, anonymised once per input size (the benchmark library calls this function several
-  // times while it sizes the run): anonymising is slow, and JPEG time varies little by frame.
+  // times while it sizes the run): JPEG time varies little by frame.
   static std::map<int64_t, pipeline::Frame> anonymised_by_height;
   auto found = anonymised_by_height.find(state.range(0));
   if (found == anonymised_by_height.end()) {
@@ -303,7 +347,9 @@ void BM_SnapshotJpeg(benchmark::State& state) {
     if (frames.empty()) return state.SkipWithError("no frames");
     pipeline::Frame frame;
     frame.camera_id = "cam";
-    frame.image = anonymiser.anonymiser->anonymise(frames.front(), {kReportedBox}).image;
+    auto out = anonymiser.anonymiser->anonymise(frames.front(), {kReportedBox});
+    if (!out.ok()) return state.SkipWithError(out.status().toString().c_str());
+    frame.image = out->image;
     found = anonymised_by_height.emplace(state.range(0), std::move(frame)).first;
   }
   const pipeline::Frame& anonymised = found->second;

@@ -226,6 +226,36 @@ TEST(DebianPackageTest, CpackBuildsADebThatRunsFromAScratchRoot) {
                   dir.path(), "check", {{"LANTAARN_KEYS", keys.string()}});
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
   EXPECT_NE(check.out.find("policy OK"), std::string::npos) << check.out;
+
+  // A policy that needs every model (a fall detector, an anonymised snapshot route): the unpacked
+  // gatewayctl finds the models the package put next to it, with no configuration...
+  std::ofstream(dir / "clip.mp4") << "x";
+  std::ofstream(dir / "vision.yaml")
+      << "site: {id: plein, name: Plein, operator_contact: privacy@gemeente.example}\n"
+         "actors:\n"
+         "  - {id: municipality, public_key_file: "
+      << (keys / "municipality.pub").string()
+      << ", purposes: [emergency_care]}\n"
+         "sources:\n"
+         "  - {id: cam, camera: {uri: "
+      << (dir / "clip.mp4").string()
+      << "}}\n"
+         "detectors:\n"
+         "  - {id: fall, sources: [cam], fall: {}}\n"
+         "routes:\n"
+         "  - {to: municipality, purpose: emergency_care, from: {detectors: [fall]}, snapshot: "
+         "anonymised}\n";
+  const std::vector<std::string> check_vision = {(root / "usr/bin/gatewayctl").string(), "policy",
+                                                 "check", (dir / "vision.yaml").string()};
+  Ran found = run(check_vision, dir.path(), "check-vision");
+  EXPECT_EQ(found.exit_code, 0) << found.out << found.err;
+  // ... and looks nowhere else: with one of them damaged there, the check fails naming that file.
+  fs::resize_file(models / "face_yunet_2022mar.onnx", 1000);
+  Ran damaged = run(check_vision, dir.path(), "check-damaged");
+  EXPECT_EQ(damaged.exit_code, 1) << damaged.out << damaged.err;
+  EXPECT_NE((damaged.out + damaged.err).find((models / "face_yunet_2022mar.onnx").string()),
+            std::string::npos)
+      << damaged.out << damaged.err;
 }
 
 }  // namespace

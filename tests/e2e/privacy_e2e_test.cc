@@ -392,6 +392,40 @@ TEST_F(PrivacyE2eTest, SnapshotsOfFramesWithFacesLeaveTheBoxWithoutThem) {
   EXPECT_GE(raw_with_faces, 1u) << "no face in the raw frames: this run proves nothing";
 }
 
+// The anonymiser's models missing (an empty models directory): gatewayd does not start and
+// `gatewayctl policy check` fails, both naming the file, rather than send events it cannot
+// anonymise.
+TEST_F(PrivacyE2eTest, WithoutTheModelsGatewaydRefusesToStartAndThePolicyCheckSaysWhy) {
+  gw::testing::TempDir empty;
+  const std::map<std::string, std::string> env = {{"LANTAARN_MODELS_DIR", empty.path().string()}};
+  const std::string missing =
+      (empty.path() / "bodypix_mnv1_050_s16_240x320_nchw_cv46.onnx").string() +
+      " (BodyPix pose and person mask): no such file";
+  ChildProcess check(
+      {{gw::testing::appBinary("gatewayctl"), "policy", "check", (dir_ / "policy.yaml").string()},
+       env,
+       dir_ / "check.out",
+       dir_ / "check.err"});
+  auto checked = check.wait(std::chrono::seconds(30));
+  ASSERT_TRUE(checked.has_value());
+  EXPECT_EQ(ChildProcess::exitCode(*checked), 1) << check.readStdout();
+  EXPECT_NE(
+      (check.readStdout() + check.readStderr())
+          .find("routes[0].snapshot: an anonymised snapshot needs the vision model " + missing),
+      std::string::npos)
+      << check.readStdout() << check.readStderr();
+  ChildProcess gatewayd(
+      {{gw::testing::appBinary("gatewayd"), "--policy", (dir_ / "policy.yaml").string(), "--broker",
+        broker_.url(), "--state-dir", (dir_ / "state").string()},
+       env,
+       dir_ / "gatewayd.out",
+       dir_ / "gatewayd.err"});
+  auto status = gatewayd.wait(std::chrono::seconds(30));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(ChildProcess::exitCode(*status), 1);
+  EXPECT_NE(gatewayd.readStderr().find(missing), std::string::npos) << gatewayd.readStderr();
+}
+
 TEST_F(PrivacyE2eTest, RegisterExportWritesMarkdownAndJsonFromThePolicy) {
   ChildProcess exporter(
       {{gw::testing::appBinary("gatewayctl"), "register", "export", (dir_ / "register").string(),
