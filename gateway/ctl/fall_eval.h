@@ -16,7 +16,7 @@
 namespace gw::ctl {
 
 struct ClipLabel {
-  std::string file;     // relative to the clips directory
+  std::string file;  // relative to the clips directory
   bool fall = false;
   std::optional<double> onset_s;  // fall clips only
   std::string subject{};          // the `subject` column, when the labels have one
