@@ -133,6 +133,7 @@ Result<LosoReport> runLoso(const std::vector<ObservedClip>& clips, const FallPar
     std::vector<double> middle(axes.size());
     for (size_t a = 0; a < axes.size(); ++a) {
       std::vector<size_t> values;
+      values.reserve(best_combos.size());
       for (const auto* combo : best_combos) values.push_back((*combo)[a]);
       std::sort(values.begin(), values.end());
       middle[a] =

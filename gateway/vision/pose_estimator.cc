@@ -105,7 +105,7 @@ Result<std::unique_ptr<PoseEstimator>> PoseEstimator::create(PoseOptions options
   if (!bytes.ok()) return bytes.status();
   try {
     cv::dnn::Net net = cv::dnn::readNetFromONNX(**bytes);
-    return std::unique_ptr<PoseEstimator>(new PoseEstimator(std::move(net), options));
+    return std::unique_ptr<PoseEstimator>(new PoseEstimator(net, options));
   } catch (const cv::Exception& e) {
     return dataLoss("vision model " + modelPath(Model::kBodyPix).string() +
                     ": OpenCV cannot load it: " + e.what());
@@ -124,8 +124,8 @@ Result<std::shared_ptr<PoseEstimator>> PoseEstimator::shared() {
   return estimator;
 }
 
-PoseEstimator::PoseEstimator(cv::dnn::Net net, PoseOptions options)
-    : net_(std::move(net)), options_(options) {
+PoseEstimator::PoseEstimator(const cv::dnn::Net& net, PoseOptions options)
+    : net_(net), options_(options) {
   net_.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
   net_.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
   outputs_ = {"heatmaps", "short_offsets", "displacement_fwd", "displacement_bwd", "segments"};

@@ -81,7 +81,7 @@ class PoseEstimator {
   PoseResult estimate(const cv::Mat& bgr);
 
  private:
-  PoseEstimator(cv::dnn::Net net, PoseOptions options);
+  PoseEstimator(const cv::dnn::Net& net, PoseOptions options);
 
   std::mutex mutex_;  // one forward at a time: the Net and the buffers below are scratch
   cv::dnn::Net net_;
