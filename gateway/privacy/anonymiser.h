@@ -13,7 +13,7 @@
 //   - each face (vision::FaceDetector, YuNet), padded, since hair, ears and chin identify too;
 //   - the region the event's detector reported (a fallen person), padded.
 // Tuned to over-cover: a covered wall costs little, a missed face cannot be taken back. About
-// 80 ms per 640x360 frame on one core (docs/BENCHMARKS.md).
+// 90 ms per 640x360 frame on one core (docs/BENCHMARKS.md).
 #include <opencv2/core/mat.hpp>
 
 #include <memory>
