@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <map>
-#include <regex>
 #include <set>
+#include <string_view>
 
 namespace gw::ctl {
 namespace {
@@ -41,9 +42,25 @@ EvalSummary scoreAll(const std::vector<const ObservedClip*>& clips, const FallPa
 
 std::string subjectOf(const ClipLabel& label) {
   if (!label.subject.empty()) return label.subject;
-  static const std::regex kGmdcsa(R"((?:^|/)(s\d+)_(?:Fall|ADL)_)");
-  std::smatch match;
-  return std::regex_search(label.file, match, kGmdcsa) ? match[1].str() : std::string();
+  // GMDCSA24 names its clips "<dir>/s3_Fall_20.mp4": the subject is the "s<digits>" that starts a
+  // path segment and is followed by "_Fall_" or "_ADL_". Parsed by hand: GCC 12's <regex> trips
+  // -Wmaybe-uninitialized in the sanitizer build.
+  const std::string& file = label.file;
+  for (std::size_t start = 0; start < file.size();) {
+    std::size_t end = start;
+    if (file[end] == 's') {
+      ++end;
+      while (end < file.size() && std::isdigit(static_cast<unsigned char>(file[end])) != 0) ++end;
+      const std::string_view rest = std::string_view(file).substr(end);
+      if (end > start + 1 && (rest.starts_with("_Fall_") || rest.starts_with("_ADL_"))) {
+        return file.substr(start, end - start);
+      }
+    }
+    const std::size_t slash = file.find('/', start);
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  return {};
 }
 
 Result<ObservedClip> observeClip(const std::string& path, const ClipLabel& label,

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "gateway/ctl/fall_eval.h"
+#include "gateway/ctl/fall_loso.h"
 #include "tests/support/temp_dir.h"
 
 namespace {
@@ -110,3 +111,18 @@ TEST(FallEvalLabels, AFallWithoutOnsetIsAnErrorNamingTheLine) {
 }
 
 }  // namespace
+
+TEST(FallLosoSubjects, TheSubjectStartsAPathSegment) {
+  auto subject = [](std::string file) {
+    return gw::ctl::subjectOf(ClipLabel{std::move(file), false, std::nullopt});
+  };
+  EXPECT_EQ(subject("GMDCSA24/s3_Fall_20.mp4"), "s3");
+  EXPECT_EQ(subject("s12_ADL_4.mp4"), "s12");
+  EXPECT_EQ(subject("clips/as3_Fall_20.mp4"), "");  // not at a segment's start
+  EXPECT_EQ(subject("s_Fall_1.mp4"), "");           // no digits
+  EXPECT_EQ(subject("s3_Walk_1.mp4"), "");          // neither Fall nor ADL
+  EXPECT_EQ(subject("street.mp4"), "");
+  ClipLabel named{"s3_Fall_20.mp4", true, 1.0};
+  named.subject = "alice";
+  EXPECT_EQ(gw::ctl::subjectOf(named), "alice");  // a labelled subject wins
+}
