@@ -70,9 +70,20 @@ pb::RepeatedPtrField<gateway::v1::PluginParam> paramsOf(const pb::Message& messa
   return params;
 }
 
+// The detector-level budget_ms as the host parameter the host takes out of the list.
+void addBudget(const gateway::v1::Detector& config,
+               pb::RepeatedPtrField<gateway::v1::PluginParam>* params) {
+  if (config.budget_ms() == 0) return;
+  auto* param = params->Add();
+  param->set_key("budget_ms");
+  param->set_value(std::to_string(config.budget_ms()));
+}
+
 Result<DetectorPtr> builtin(const gateway::v1::Detector& config, gw_detector_plugin_init_fn init,
                             const pb::Message& settings, const HostContext& host) {
-  auto detector = PluginDetector::builtin(config.id(), init, paramsOf(settings), host);
+  auto params = paramsOf(settings);
+  addBudget(config, &params);
+  auto detector = PluginDetector::builtin(config.id(), init, std::move(params), host);
   if (!detector.ok()) return detector.status();
   return DetectorPtr(std::move(detector).value());
 }
@@ -96,7 +107,9 @@ Result<DetectorPtr> createDetector(const gateway::v1::Detector& config, const Ho
     case gateway::v1::Detector::kFall:
       return builtin(config, &gw_builtin_fall_init, config.fall(), host);
     case gateway::v1::Detector::kPlugin: {
-      auto plugin = PluginDetector::load(config, host);
+      gateway::v1::Detector with_budget = config;
+      addBudget(config, with_budget.mutable_plugin()->mutable_params());
+      auto plugin = PluginDetector::load(with_budget, host);
       if (!plugin.ok()) return plugin.status();
       return DetectorPtr(std::move(plugin).value());
     }

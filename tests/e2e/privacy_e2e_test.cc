@@ -120,7 +120,9 @@ class PrivacyE2eTest : public ::testing::Test {
         << kPmFile.string()
         << ", speed: 0}}\n"
            "detectors:\n"
-           "  - {id: fall, sources: [cam], fall: {}}\n"
+           // Under ThreadSanitizer a call takes ~250 ms: a generous budget keeps the host from
+           // backing off in the middle of the fall.
+           "  - {id: fall, sources: [cam], budget_ms: 5000, fall: {}}\n"
            "routes:\n"
            "  - id: ambulance-falls\n"
            "    from: {detectors: [fall]}\n"
