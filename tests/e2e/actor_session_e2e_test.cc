@@ -146,7 +146,19 @@ TEST_F(ActorSessionE2eTest, ABrokerRestartWithoutPersistenceIsReportedAndTheStre
                         std::chrono::seconds(30)))
       << actor->readStderr();
 
-  // 4. What comes after the restart arrives: the actor subscribed again.
+  // 4. What comes after the restart arrives: the actor subscribed again. session_lost comes just
+  // before the new SUBSCRIBE, so probe (one reading at a time, from a range of their own) until
+  // one gets through, then send the batch that must arrive whole.
+  int probe = 3 * kBatch;
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        if (receivedIn(feed.base_ms, 3 * kBatch, 1 << 30) > 0) return true;
+        feed.send(probe, probe + 2);
+        probe += 2;
+        return false;
+      },
+      std::chrono::seconds(30)))
+      << actor->readStderr().substr(0, 3000);
   feed.send(2 * kBatch, 3 * kBatch);
   ASSERT_TRUE(
       waitUntil([&] { return receivedIn(feed.base_ms, 2 * kBatch, 3 * kBatch) == kBatch / 2; },
