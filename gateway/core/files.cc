@@ -32,6 +32,23 @@ Result<std::string> readSecretFile(const std::filesystem::path& path) {
   return secret;
 }
 
+Result<std::string> readPasswordFile(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    const int err = errno;
+    if (err == ENOENT) return notFound(path.string() + ": password file: no such file");
+    return unavailable(path.string() + ": password file: " + std::strerror(err));
+  }
+  if ((st.st_mode & S_IRWXO) != 0) {
+    return permissionDenied(path.string() +
+                            ": password file is readable by others; chmod 600 (or 640) it");
+  }
+  auto password = readSecretFile(path);
+  if (!password.ok()) return password;
+  if (password->empty()) return invalidArgument(path.string() + ": password file is empty");
+  return password;
+}
+
 Status writeFileAtomic(const std::filesystem::path& path, const std::string& data,
                        std::filesystem::perms perms) {
   std::filesystem::path tmp = path;

@@ -13,6 +13,11 @@ Result<std::string> readFile(const std::filesystem::path& path);
 // an editor or `echo` adds, which is never part of the secret.
 Result<std::string> readSecretFile(const std::filesystem::path& path);
 
+// readSecretFile() for a password an operator or actor keeps on a shared host: refused
+// (PermissionDenied, naming the file) when others may read it, as key files are. Group read is
+// allowed so a service account can share it through its group (e.g. root:lantaarn-actor 0640).
+Result<std::string> readPasswordFile(const std::filesystem::path& path);
+
 // Writes a file atomically (temp file + rename) with the given permission bits.
 Status writeFileAtomic(const std::filesystem::path& path, const std::string& data,
                        std::filesystem::perms perms);

@@ -16,6 +16,9 @@ int runKeygen(const KeygenArgs& args);
 struct SubscribeArgs {
   std::string broker, site, actor, key_file, username;
   std::vector<std::string> gateway_key_files;  // one per site's gateway; a directory: its *.pub
+  std::string password_file;                   // the broker password, never on the command line
+  std::string tls_ca, tls_cert, tls_key;       // for ssl:// brokers; empty CA: system trust store
+  double silence_after_s = 60;                 // 2x the gateway's idle checkpoint interval
   std::string client_id;                       // empty: one per process
   bool persistent_session = false;             // needs client_id
   long count = 0;                              // 0: unlimited

@@ -48,6 +48,20 @@ int run(int argc, char** argv) {
   sub_cmd->add_option("--timeout", sub.timeout_s,
                       "Seconds to run; with --count, not reaching the count in time exits 1");
   sub_cmd->add_option("--username", sub.username, "Broker username");
+  sub_cmd->add_option("--password-file", sub.password_file,
+                      "File holding the broker password (not readable by others; never on the "
+                      "command line); needs --username");
+  sub_cmd->add_option("--tls-ca", sub.tls_ca,
+                      "CA certificate (PEM) to verify an ssl:// broker with (default: the "
+                      "system's trust store)");
+  sub_cmd->add_option("--tls-cert", sub.tls_cert,
+                      "Client certificate (PEM) for a broker that requires one; with --tls-key");
+  sub_cmd->add_option("--tls-key", sub.tls_key, "The client certificate's private key (PEM)");
+  sub_cmd
+      ->add_option("--silence-after", sub.silence_after_s,
+                   "Report a stream silent after this many seconds without an authentic "
+                   "envelope (the gateway sends a checkpoint at least every 30 s)")
+      ->capture_default_str();
   sub_cmd->add_option("--client-id", sub.client_id, "Stable MQTT client id (default: per process)");
   sub_cmd->add_flag("--persistent-session", sub.persistent_session,
                     "Keep the broker session (clean session off): nothing is missed while away; "

@@ -3,10 +3,12 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "gateway/actor/actor_subscriber.h"
+#include "gateway/core/files.h"
 #include "gateway/ctl/commands.h"
 
 namespace gw::ctl {
@@ -25,6 +27,16 @@ void printReport(const actor::Report& report) {
       report.type != actor::Report::Type::kCheckpointVerified) {
     line["missing"] = report.missing;
   }
+  std::fprintf(stderr, "%s\n", line.dump().c_str());
+}
+
+// session_lost, silent, resumed: a stream or the connection, not a single envelope.
+void printNotice(const actor::Notice& n) {
+  nlohmann::ordered_json line{{"report", actor::noticeName(n.type)}, {"site", n.site_id}};
+  if (!n.gateway_key_id.empty()) line["gateway"] = n.gateway_key_id;
+  line["at_unix_ms"] = n.at_unix_ms;
+  line["since_unix_ms"] = n.since_unix_ms;
+  if (!n.reason.empty()) line["reason"] = n.reason;
   std::fprintf(stderr, "%s\n", line.dump().c_str());
 }
 
@@ -88,41 +100,68 @@ int runSubscribe(const SubscribeArgs& args) {
   config.broker_url = args.broker;
   config.client_id = args.client_id;
   config.username = args.username;
+  if (!args.password_file.empty()) {
+    auto password = readPasswordFile(args.password_file);
+    if (!password.ok()) {
+      std::fprintf(stderr, "gatewayctl subscribe: %s\n", password.status().message().c_str());
+      return 2;
+    }
+    config.password = std::move(password).value();
+  }
+  if (!args.tls_ca.empty() || !args.tls_cert.empty() || !args.tls_key.empty()) {
+    config.tls = actor::TlsSettings{args.tls_ca, args.tls_cert, args.tls_key, true};
+  }
+  if (args.silence_after_s <= 0) {
+    std::fprintf(stderr, "gatewayctl subscribe: --silence-after must be positive\n");
+    return 2;
+  }
+  config.silence_after =
+      std::chrono::milliseconds(static_cast<int64_t>(args.silence_after_s * 1000));
   config.identity = {args.site, args.actor, *key, std::move(gateways).value()};
   config.options.max_age_ms = static_cast<int64_t>(args.max_age_s * 1000);
   config.persistent_session = args.persistent_session;
-  actor::ActorSubscriber subscriber(config, [&](const actor::Delivery& d) {
+  std::map<std::string, uint64_t> notices;  // by name, for the summary
+  auto on_notice = [&](const actor::Notice& n) {
     std::lock_guard lock(mutex);
-    for (const auto& report : d.received.reports) printReport(report);
-    if (d.received.verdict == actor::Verdict::kRejected) {
-      const std::string& reason = d.received.reason;
-      nlohmann::ordered_json line{
-          {"rejected", reason.substr(0, reason.find(':'))}, {"reason", reason}, {"topic", d.topic}};
-      if (d.received.header.sequence() != 0) line["sequence"] = d.received.header.sequence();
-      std::fprintf(stderr, "%s\n", line.dump().c_str());
-      return;
-    }
-    if (d.received.verdict != actor::Verdict::kMessage) return;
-    if (args.count > 0 && received >= args.count) return;
-    ++received;
-    const std::string json = actor::toJson(d.received.message);
-    const auto& h = d.received.header;
-    if (args.envelope) {
-      std::printf(
-          "{\"gateway\":\"%s\",\"epoch\":%llu,\"sequence\":%llu,\"sent_unix_ms\":%lld,"
-          "\"message\":%s}\n",
-          h.gateway_key_id().c_str(), static_cast<unsigned long long>(h.epoch()),
-          static_cast<unsigned long long>(h.sequence()), static_cast<long long>(h.sent_unix_ms()),
-          json.c_str());
-    } else if (args.json) {
-      std::printf("%s\n", json.c_str());
-    } else {
-      const std::string kind = d.topic.substr(d.topic.find_last_of('/') + 1);
-      std::printf("%-15s %-11s %s\n", args.actor.c_str(), kind.c_str(), json.c_str());
-    }
-    std::fflush(stdout);
-    done_cv.notify_all();
-  });
+    ++notices[actor::noticeName(n.type)];
+    printNotice(n);
+  };
+  actor::ActorSubscriber subscriber(
+      config,
+      [&](const actor::Delivery& d) {
+        std::lock_guard lock(mutex);
+        for (const auto& report : d.received.reports) printReport(report);
+        if (d.received.verdict == actor::Verdict::kRejected) {
+          const std::string& reason = d.received.reason;
+          nlohmann::ordered_json line{{"rejected", reason.substr(0, reason.find(':'))},
+                                      {"reason", reason},
+                                      {"topic", d.topic}};
+          if (d.received.header.sequence() != 0) line["sequence"] = d.received.header.sequence();
+          std::fprintf(stderr, "%s\n", line.dump().c_str());
+          return;
+        }
+        if (d.received.verdict != actor::Verdict::kMessage) return;
+        if (args.count > 0 && received >= args.count) return;
+        ++received;
+        const std::string json = actor::toJson(d.received.message);
+        const auto& h = d.received.header;
+        if (args.envelope) {
+          std::printf(
+              "{\"gateway\":\"%s\",\"epoch\":%llu,\"sequence\":%llu,\"sent_unix_ms\":%lld,"
+              "\"message\":%s}\n",
+              h.gateway_key_id().c_str(), static_cast<unsigned long long>(h.epoch()),
+              static_cast<unsigned long long>(h.sequence()),
+              static_cast<long long>(h.sent_unix_ms()), json.c_str());
+        } else if (args.json) {
+          std::printf("%s\n", json.c_str());
+        } else {
+          const std::string kind = d.topic.substr(d.topic.find_last_of('/') + 1);
+          std::printf("%-15s %-11s %s\n", args.actor.c_str(), kind.c_str(), json.c_str());
+        }
+        std::fflush(stdout);
+        done_cv.notify_all();
+      },
+      on_notice);
   if (Status s = subscriber.start(std::chrono::seconds(10)); !s.ok()) {
     std::fprintf(stderr, "gatewayctl subscribe: %s\n", s.message().c_str());
     return 2;
@@ -148,18 +187,23 @@ int runSubscribe(const SubscribeArgs& args) {
   subscriber.stop();
   std::lock_guard lock(mutex);
   const auto& st = subscriber.stats();
-  std::fprintf(
-      stderr,
-      "summary actor=%s received=%ld rejected=%llu duplicates=%llu gaps=%llu "
-      "missing=%llu late=%llu unaccounted=%llu checkpoints_verified=%llu "
-      "checkpoints_incomplete=%llu checkpoints_mismatched=%llu\n",
-      args.actor.c_str(), received, static_cast<unsigned long long>(st.rejected),
-      static_cast<unsigned long long>(st.duplicates), static_cast<unsigned long long>(st.gaps),
-      static_cast<unsigned long long>(st.missing), static_cast<unsigned long long>(st.late),
-      static_cast<unsigned long long>(st.unaccounted),
-      static_cast<unsigned long long>(st.checkpoints_verified),
-      static_cast<unsigned long long>(st.checkpoints_incomplete),
-      static_cast<unsigned long long>(st.checkpoints_mismatched));
+  // One JSON line like every other line on stderr, so a program can read it (issue 19).
+  nlohmann::ordered_json summary{{"report", "summary"},
+                                 {"actor", args.actor},
+                                 {"received", received},
+                                 {"rejected", st.rejected},
+                                 {"duplicates", st.duplicates},
+                                 {"gaps", st.gaps},
+                                 {"missing", st.missing},
+                                 {"late", st.late},
+                                 {"unaccounted", st.unaccounted},
+                                 {"checkpoints_verified", st.checkpoints_verified},
+                                 {"checkpoints_incomplete", st.checkpoints_incomplete},
+                                 {"checkpoints_mismatched", st.checkpoints_mismatched},
+                                 {"sessions_lost", notices["session_lost"]},
+                                 {"silences", notices["silent"]}};
+  if (!st.rejected_by_code.empty()) summary["rejected_by_code"] = st.rejected_by_code;
+  std::fprintf(stderr, "%s\n", summary.dump().c_str());
   if (args.count > 0 && received < args.count && timed_out) {
     std::fprintf(stderr, "gatewayctl subscribe: timed out after %ld of %ld messages\n", received,
                  args.count);

@@ -101,6 +101,13 @@ inline std::vector<int> valuesIn(const std::filesystem::path& out, int64_t base_
   return values;
 }
 
+// gatewayctl subscribe's last line on stderr: {"report":"summary",...}; null if absent.
+inline json summaryIn(const std::string& err) {
+  const auto at = err.rfind("{\"report\":\"summary\"");
+  if (at == std::string::npos) return json();
+  return json::parse(err.substr(at, err.find('\n', at) - at), nullptr, false);
+}
+
 inline size_t distinct(const std::vector<int>& v) {
   return std::set<int>(v.begin(), v.end()).size();
 }
