@@ -164,6 +164,7 @@ Status ActorSubscriber::start(std::chrono::milliseconds timeout) {
     client_->set_connection_lost_handler([this](const std::string&) {
       std::lock_guard lock(watch_mutex_);
       lost_ = true;
+      connected_ = false;
       lost_at_ms_ = nowUnixMs();
       watch_->setConnected(false);
       wake_.notify_all();
@@ -177,6 +178,7 @@ Status ActorSubscriber::start(std::chrono::milliseconds timeout) {
   // Always, even when the session is present: SUBSCRIBE again replaces the subscription and
   // keeps the queue, and the broker re-sends the retained epoch KEY and status.
   GW_RETURN_IF_ERROR(subscribeAll(timeout));
+  connected_ = true;
   watch_thread_ = std::thread([this] { watchLoop(); });
   return okStatus();
 }
@@ -193,7 +195,8 @@ void ActorSubscriber::onMessage(const mqtt::const_message_ptr& msg) {
   }
   const int64_t now_ms = nowUnixMs();
   // Paho runs one client's callbacks one at a time, so the receiver needs no lock.
-  Delivery delivery{topic, receiver_.receive(msg->get_payload(), now_ms, msg->is_retained())};
+  Delivery delivery{topic, receiver_.receive(msg->get_payload(), now_ms, msg->is_retained()),
+                    msg->get_payload(), now_ms, msg->is_retained()};
   // Only what the gateway signed and sent now proves the stream alive: not a rejected forgery,
   // not a replayed duplicate, not the retained KEY the broker hands every new subscriber.
   const Verdict v = delivery.received.verdict;
@@ -264,7 +267,10 @@ void ActorSubscriber::watchLoop() {
     lock.lock();
     if (connected) {
       retrying = false;
-      if (!lost_) watch_->setConnected(true);
+      if (!lost_) {
+        watch_->setConnected(true);
+        connected_ = true;
+      }
     } else {
       if (!lost_) {
         lost_ = true;
@@ -283,6 +289,7 @@ void ActorSubscriber::stop() {
   }
   wake_.notify_all();
   if (watch_thread_.joinable()) watch_thread_.join();
+  connected_ = false;
   if (!client_) return;
   try {
     if (client_->is_connected()) client_->disconnect()->wait_for(std::chrono::seconds(2));

@@ -23,6 +23,7 @@
 // handler may call stop().
 #include <mqtt/async_client.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -30,6 +31,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "gateway/actor/envelope_receiver.h"
@@ -66,6 +68,11 @@ struct SubscriberConfig {
 struct Delivery {
   std::string topic;
   Received received;
+  // What the receiver was given, for an embedder that journals accepted envelopes to restore
+  // its receiver after a restart (the actor service's ReceiverStore). Valid during the call.
+  std::string_view payload;
+  int64_t now_ms = 0;
+  bool retained = false;
 };
 
 class ActorSubscriber {
@@ -95,6 +102,8 @@ class ActorSubscriber {
   // Whether the broker still had a session for this client id at start() (persistent sessions
   // only): false at a first start, but after an earlier run it means what was queued is lost.
   bool sessionPresentAtStart() const { return session_present_at_start_; }
+  // Whether the broker connection is up now; any thread.
+  bool connected() const { return connected_.load(); }
 
  private:
   Status checkSettings() const;
@@ -113,6 +122,7 @@ class ActorSubscriber {
   EnvelopeReceiver receiver_;
   std::unique_ptr<mqtt::async_client> client_;
   bool session_present_at_start_ = false;
+  std::atomic<bool> connected_{false};
 
   // Shared between Paho's threads, the watch thread and stop().
   std::mutex watch_mutex_;

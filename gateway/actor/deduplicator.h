@@ -6,13 +6,17 @@
 // Per (gateway, stream) it keeps the highest sequence seen and a sliding window of the `window`
 // sequences below it (an anti-replay window as in IPsec/DTLS): O(1) per message, bounded memory.
 // Anything older than the window cannot be told apart from a replay and is refused as kTooOld.
-// In memory; an actor that restarts relies on its broker session not re-delivering old messages.
+// In memory; an actor that must survive restarts saves and restores it (save()/restore(),
+// receiver_state.cc), as the actor service does.
 #include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "gateway/core/status.h"
+#include "gateway/v1/actor_state.pb.h"
 
 namespace gw::actor {
 
@@ -26,6 +30,11 @@ class Deduplicator {
   DedupVerdict check(std::string_view gateway_id, std::string_view stream, uint64_t sequence);
 
   size_t streams() const { return streams_.size(); }
+
+  // The windows as a proto, and back (receiver_state.cc). restore() refuses a state saved with
+  // another window size, naming both.
+  void save(google::protobuf::RepeatedPtrField<gateway::v1::DedupStreamState>* out) const;
+  Status restore(const google::protobuf::RepeatedPtrField<gateway::v1::DedupStreamState>& in);
 
  private:
   struct StreamState {

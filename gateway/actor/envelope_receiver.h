@@ -14,8 +14,10 @@
 #include <vector>
 
 #include "gateway/actor/deduplicator.h"
+#include "gateway/core/status.h"
 #include "gateway/crypto/envelope_format.h"
 #include "gateway/crypto/key_file.h"
+#include "gateway/v1/actor_state.pb.h"
 #include "gateway/v1/data.pb.h"
 #include "gateway/v1/envelope.pb.h"
 
@@ -93,6 +95,14 @@ class EnvelopeReceiver {
   Received receive(std::string_view payload, int64_t now_ms, bool retained = false);
 
   const ReceiverStats& stats() const { return stats_; }
+  void resetStats() { stats_ = {}; }
+
+  // Everything receive() decides by, for an actor that must survive restarts: epoch keys, chain
+  // digests, sequence tracking and open gaps, the replay windows (receiver_state.cc). Not the
+  // stats. restore() replaces the state; the pinned gateways must be the same (a stream of an
+  // unpinned gateway is skipped: its key is no longer trusted).
+  gateway::v1::ReceiverState saveState() const;
+  Status restoreState(const gateway::v1::ReceiverState& state);
 
  private:
   struct Epoch {
