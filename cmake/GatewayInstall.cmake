@@ -3,7 +3,7 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS gatewayd gatewayctl RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS gatewayd gatewayctl lantaarn-actor RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 # The vision models with their licences and provenance, where gatewayd looks for them: relative
 # to its own binary (GW_INSTALL_MODELSDIR, cmake/GatewayOptions.cmake; gateway/vision/model_files.h).
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/gateway/vision/models/ DESTINATION ${GW_INSTALL_MODELSDIR}
@@ -34,6 +34,13 @@ install(FILES ${PROJECT_SOURCE_DIR}/deploy/systemd/lantaarn-gatewayd.service
         DESTINATION ${GW_INSTALL_UNITDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/deploy/systemd/lantaarn.sysusers
         DESTINATION ${GW_INSTALL_SYSUSERSDIR} RENAME lantaarn.conf)
+# The actor's receiving service (docs/ACTORS.md section 7): its unit, its user, an example.
+install(FILES ${PROJECT_SOURCE_DIR}/deploy/systemd/lantaarn-actor.service
+        DESTINATION ${GW_INSTALL_UNITDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/deploy/systemd/lantaarn-actor.sysusers
+        DESTINATION ${GW_INSTALL_SYSUSERSDIR} RENAME lantaarn-actor.conf)
+install(FILES ${PROJECT_SOURCE_DIR}/deploy/actor/actor.yaml
+        DESTINATION /etc/lantaarn-actor/examples)
 install(FILES ${PROJECT_SOURCE_DIR}/policies/examples/edge-site.yaml
         DESTINATION ${GW_INSTALL_SYSCONFDIR}/examples)
 # Empty until the operator puts the site's policy and the actors' public keys there.
@@ -41,4 +48,5 @@ install(DIRECTORY DESTINATION ${GW_INSTALL_SYSCONFDIR}/policy.d)
 install(DIRECTORY DESTINATION ${GW_INSTALL_SYSCONFDIR}/keys)
 install(FILES ${PROJECT_SOURCE_DIR}/docs/DEPLOY.md ${PROJECT_SOURCE_DIR}/docs/POLICY.md
               ${PROJECT_SOURCE_DIR}/docs/TOPICS.md ${PROJECT_SOURCE_DIR}/docs/KEYS.md
+              ${PROJECT_SOURCE_DIR}/docs/ACTORS.md
         DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/lantaarn)

@@ -29,6 +29,9 @@ declare -A may_include=(
   [ops]="core pipeline"
   # The actor's receiving library reuses the envelope format.
   [actor]="core pipeline crypto"
+  # lantaarn-actor, the actor's receiving service: the actor library, the outbox as its spool and
+  # the config loader's YAML mapping.
+  [actor_service]="core pipeline crypto actor outbox config"
   # config sits above the stages: it runs their policy checks and builds their typed options.
   [config]="core pipeline vision $stages"
   # app wires the daemon; everything but the operator tool.

@@ -17,6 +17,7 @@ packages=(
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libsystemd-dev libgoogle-perftools-dev
   mosquitto mosquitto-clients openssl
+  libxml2-utils
   chromium chromium-driver
   python3
 )

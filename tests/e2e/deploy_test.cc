@@ -42,24 +42,57 @@ Ran run(const std::vector<std::string>& argv, const fs::path& scratch, const std
   return {ChildProcess::exitCode(*status), child.readStdout(), child.readStderr()};
 }
 
-const fs::path kUnit = gw::testing::sourceDir() / "deploy/systemd/lantaarn-gatewayd.service";
+// Verifies `unit` (deploy/systemd/<unit>) with ExecStart pointed at the binary just built, and
+// returns the unit's text; any warning of systemd's is a failure.
+std::string verifiedUnit(const TempDir& dir, const std::string& name, const std::string& binary,
+                         const std::string& analyze) {
+  std::string unit = gw::testing::readWholeFile(gw::testing::sourceDir() / "deploy/systemd" / name);
+  const std::string installed = "/usr/bin/" + binary;
+  // verify checks that ExecStart (and ExecStartPre) exist: point them at the binary just built.
+  for (auto at = unit.find(installed); at != std::string::npos; at = unit.find(installed, at)) {
+    unit.replace(at, installed.size(), gw::testing::appBinary(binary));
+  }
+  std::ofstream(dir / name) << unit;
+  Ran verify = run({analyze, "verify", "--man=no", (dir / name).string()}, dir.path(), "verify");
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  // Unknown keys and bad values are only warnings to systemd: treat any as a failure.
+  EXPECT_EQ(verify.err.find(name), std::string::npos) << verify.err;
+  return unit;
+}
+
+// systemd-analyze security's overall exposure (lower is better; <= 2 is "OK").
+double exposure(const TempDir& dir, const std::string& name, const std::string& analyze) {
+  Ran security = run({analyze, "security", "--offline=yes", "--no-pager", (dir / name).string()},
+                     dir.path(), "security");
+  const std::string all = security.out + security.err;
+  const auto level = all.find("Overall exposure level for ");
+  const auto colon = all.find(": ", level);
+  if (level == std::string::npos || colon == std::string::npos) {
+    ADD_FAILURE() << all;
+    return 10;
+  }
+  return std::stod(all.substr(colon + 2));
+}
+
+TEST(SystemdUnitTest, TheActorServiceUnitVerifiesAndIsHardened) {
+  const std::string analyze = findProgram("systemd-analyze");
+  if (analyze.empty()) GTEST_SKIP() << "systemd-analyze is not installed";
+  TempDir dir;
+  const std::string unit = verifiedUnit(dir, "lantaarn-actor.service", "lantaarn-actor", analyze);
+  for (const char* line :
+       {"User=lantaarn-actor", "StateDirectory=lantaarn-actor", "ProtectSystem=strict",
+        "NoNewPrivileges=yes", "Restart=always", "--check"}) {
+    EXPECT_NE(unit.find(line), std::string::npos) << line;
+  }
+  EXPECT_NE(unit.find("\nCapabilityBoundingSet=\n"), std::string::npos) << "not empty";
+  EXPECT_LT(exposure(dir, "lantaarn-actor.service", analyze), 2.0);
+}
 
 TEST(SystemdUnitTest, VerifiesWithoutAnyWarningAndIsHardened) {
   const std::string analyze = findProgram("systemd-analyze");
   if (analyze.empty()) GTEST_SKIP() << "systemd-analyze is not installed";
   TempDir dir;
-  // verify checks that ExecStart exists: point it at the binary just built.
-  std::string unit = gw::testing::readWholeFile(kUnit);
-  const std::string installed = "/usr/bin/gatewayd";
-  const auto exec = unit.find(installed);
-  ASSERT_NE(exec, std::string::npos);
-  unit.replace(exec, installed.size(), gw::testing::appBinary("gatewayd"));
-  std::ofstream(dir / "lantaarn-gatewayd.service") << unit;
-  Ran verify = run({analyze, "verify", "--man=no", (dir / "lantaarn-gatewayd.service").string()},
-                   dir.path(), "verify");
-  EXPECT_EQ(verify.exit_code, 0) << verify.err;
-  // Unknown keys and bad values are only warnings to systemd: treat any as a failure.
-  EXPECT_EQ(verify.err.find("lantaarn-gatewayd.service"), std::string::npos) << verify.err;
+  const std::string unit = verifiedUnit(dir, "lantaarn-gatewayd.service", "gatewayd", analyze);
 
   for (const char* line : {"Type=notify", "WatchdogSec=", "User=lantaarn",
                            "StateDirectory=lantaarn", "ProtectSystem=strict", "NoNewPrivileges=yes",
@@ -67,17 +100,7 @@ TEST(SystemdUnitTest, VerifiesWithoutAnyWarningAndIsHardened) {
     EXPECT_NE(unit.find(line), std::string::npos) << line;
   }
   EXPECT_NE(unit.find("\nCapabilityBoundingSet=\n"), std::string::npos) << "not empty";
-
-  Ran security = run({analyze, "security", "--offline=yes", "--no-pager",
-                      (dir / "lantaarn-gatewayd.service").string()},
-                     dir.path(), "security");
-  const std::string all = security.out + security.err;
-  const auto level = all.find("Overall exposure level for ");
-  ASSERT_NE(level, std::string::npos) << all;
-  const auto colon = all.find(": ", level);
-  ASSERT_NE(colon, std::string::npos) << all;
-  EXPECT_LT(std::stod(all.substr(colon + 2)), 2.0)
-      << all;  // systemd calls <= 2 "OK"; unhardened is 9.6
+  EXPECT_LT(exposure(dir, "lantaarn-gatewayd.service", analyze), 2.0);
 }
 
 // A notify socket like systemd's: a datagram socket gatewayd finds through NOTIFY_SOCKET.
@@ -189,7 +212,9 @@ TEST(DebianPackageTest, CpackBuildsADebThatRunsFromAScratchRoot) {
        {"usr/bin/gatewayd", "usr/bin/gatewayctl", "usr/include/lantaarn/gw_detector_api.h",
         "usr/include/lantaarn/lantaarn_detector.hpp", "etc/lantaarn/examples/edge-site.yaml",
         "lib/systemd/system/lantaarn-gatewayd.service", "usr/lib/sysusers.d/lantaarn.conf",
-        "usr/share/doc/lantaarn/DEPLOY.md"}) {
+        "usr/share/doc/lantaarn/DEPLOY.md", "usr/bin/lantaarn-actor",
+        "lib/systemd/system/lantaarn-actor.service", "usr/lib/sysusers.d/lantaarn-actor.conf",
+        "etc/lantaarn-actor/examples/actor.yaml", "usr/share/doc/lantaarn/ACTORS.md"}) {
     EXPECT_TRUE(fs::exists(root / file)) << file;
   }
   // The vision models, byte for byte as shipped, with their licences and provenance.
