@@ -42,7 +42,8 @@ std::string_view asView(const Digest& digest);
 // False unless `bytes` is exactly kDigestBytes long.
 bool toDigest(std::string_view bytes, Digest* out);
 
-// An envelope split into its parts, the header already parsed. Checks sizes and the version only;
+// An envelope split into its parts, the header already parsed. Checks sizes, the version, the
+// kind and that the payload and the header bytes are the canonical encoding of their fields;
 // authentication is the receiver's job.
 struct ParsedEnvelope {
   gateway::v1::Envelope envelope;

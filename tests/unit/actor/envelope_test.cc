@@ -338,6 +338,47 @@ TEST(MultiSiteReceiverTest, OneReceiverFollowsEachPinnedGatewaysStreamAndBindsIt
   EXPECT_EQ(receiver.receive(forged[0].payload, kNow).reason.rfind("wrong_site", 0), 0u);
 }
 
+TEST_F(EnvelopeTest, ANonCanonicalCopyIsMalformedAndDoesNotShadowTheGenuineOne) {
+  auto e = seal("police", 2);
+  for (auto& cp : checkpoint()) e.push_back(std::move(cp));
+  ASSERT_EQ(e.size(), 4u);  // KEY, DATA, DATA, CHECKPOINT
+  EnvelopeReceiver receiver(as(police_));
+  // Re-encodings a broker could make without any key: each is the same fields in other bytes.
+  auto variants = [](const std::string& payload) {
+    gateway::v1::Envelope env;
+    EXPECT_TRUE(env.ParseFromString(payload));
+    std::vector<std::string> out;
+    out.push_back(payload + std::string("\x20\x01", 2));  // unknown field 4, varint 1
+    gateway::v1::Envelope header_only;  // the header field twice: the parser keeps the last
+    header_only.set_header(env.header());
+    out.push_back(payload + header_only.SerializeAsString());
+    std::string header_padded = env.header() + std::string("\x78\x00", 2);  // unknown field 15
+    gateway::v1::Envelope padded = env;
+    padded.set_header(header_padded);
+    out.push_back(padded.SerializeAsString());
+    // The body field first: protobuf reads the same message from fields in any order.
+    gateway::v1::Envelope body_only;
+    body_only.set_body(env.body());
+    gateway::v1::Envelope rest = env;
+    rest.clear_body();
+    out.push_back(body_only.SerializeAsString() + rest.SerializeAsString());
+    return out;
+  };
+  for (const auto& genuine : e) {
+    for (const auto& copy : variants(genuine.payload)) {
+      ASSERT_NE(copy, genuine.payload);
+      auto r = receiver.receive(copy, kNow);
+      ASSERT_EQ(r.verdict, Verdict::kRejected);
+      EXPECT_EQ(r.reason.rfind("malformed: ", 0), 0u) << r.reason;
+    }
+    // The genuine envelope still counts: the copies left no trace in the replay window.
+    auto r = receiver.receive(genuine.payload, kNow);
+    EXPECT_NE(r.verdict, Verdict::kRejected) << r.reason;
+    EXPECT_NE(r.verdict, Verdict::kDuplicate);
+  }
+  EXPECT_EQ(receiver.stats().checkpoints_verified, 1u);
+}
+
 TEST_F(EnvelopeTest, StaleAndFutureMessagesAreRefusedWhenAsked) {
   auto e = seal("police", 2);
   actor::ReceiverOptions options;
