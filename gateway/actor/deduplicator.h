@@ -14,13 +14,15 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/crypto/envelope_format.h"
+
 namespace gw::actor {
 
 enum class DedupVerdict { kNew, kDuplicate, kTooOld };
 
 class Deduplicator {
  public:
-  explicit Deduplicator(uint64_t window = 65536);
+  explicit Deduplicator(uint64_t window = crypto::kReplayWindow);
 
   // Records the message and says whether it is new. Never fails.
   DedupVerdict check(std::string_view gateway_id, std::string_view stream, uint64_t sequence);

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "gateway/actor/envelope_receiver.h"
 #include "gateway/crypto/gateway_sealer.h"
@@ -417,7 +418,7 @@ TEST(StreamPositionsTest, NoSequenceIsUsedTwiceAcrossCrashesAndCleanStops) {
       ASSERT_TRUE(sealer->close().ok());
     }
   };
-  run(250, false, gateway::v1::EPOCH_START_GATEWAY_START);  // crashes: no close()
+  run(250, false, gateway::v1::EPOCH_START_FIRST_START);  // crashes: no close()
   run(10, true, gateway::v1::EPOCH_START_UNCLEAN_START);
   const uint64_t after_clean = *used.rbegin();
   run(10, true, gateway::v1::EPOCH_START_GATEWAY_START);
@@ -459,6 +460,82 @@ TEST_F(EnvelopeTest, AnUncleanRestartIsReportedAsUnaccountedNotAsLoss) {
   EXPECT_EQ(key.reports[0].type, Report::Type::kUnaccounted);
   EXPECT_EQ(receiver.stats().missing, 0u);
   EXPECT_EQ(receiver.receive(out[1].payload, kNow).verdict, Verdict::kMessage);
+}
+
+TEST_F(EnvelopeTest, AStatelessRestartIsAStreamRestartNotAGapOf10To15) {
+  EnvelopeReceiver receiver(as(police_));
+  uint64_t first_run_key = 0;
+  for (int run = 0; run < 2; ++run) {
+    // No positions file: each run numbers its stream from the clock.
+    auto sealer = openSealer(identity_);
+    sealer->setActors({{"police", crypto::publicHalf(police_)}});
+    std::vector<SealedEnvelope> out;
+    for (int i = 0; i < 3; ++i)
+      ASSERT_TRUE(sealer->seal("police", reading("police", i), kNow, &out).ok());
+    auto key = crypto::parseEnvelope(out[0].payload);
+    ASSERT_TRUE(key.ok());
+    EXPECT_EQ(key->header.epoch_start(), gateway::v1::EPOCH_START_NO_STATE);
+    EXPECT_EQ(key->header.previous_sequence(), 0u);
+    auto r = receiver.receive(out[0].payload, kNow);
+    ASSERT_EQ(r.verdict, Verdict::kKey) << r.reason;
+    if (run == 0) {
+      first_run_key = out[0].sequence;
+      EXPECT_TRUE(r.reports.empty());
+    } else {
+      ASSERT_GT(out[0].sequence, first_run_key + 3);  // the clock moved on
+      ASSERT_EQ(r.reports.size(), 1u);
+      EXPECT_EQ(r.reports[0].type, Report::Type::kStreamRestart);
+      EXPECT_EQ(r.reports[0].from, out[0].sequence);
+      EXPECT_EQ(r.reports[0].missing, 0u);
+    }
+    for (size_t i = 1; i < out.size(); ++i) {
+      auto m = receiver.receive(out[i].payload, kNow);
+      EXPECT_EQ(m.verdict, Verdict::kMessage) << m.reason;
+      EXPECT_TRUE(m.reports.empty());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  }
+  EXPECT_EQ(receiver.stats().gaps, 0u);
+  EXPECT_EQ(receiver.stats().missing, 0u);
+  EXPECT_EQ(receiver.stats().stream_restarts, 1u);
+}
+
+// The outbox re-sends what it held at a crash with the old numbers, possibly after the new run's
+// envelopes: with the reservation at half the replay window they are still accepted after 32,000
+// envelopes of the new run overtook them (with a reservation equal to the window, none would be).
+TEST_F(EnvelopeTest, ReSendsFromBeforeACrashStayInsideTheReplayWindow) {
+  static_assert(crypto::kSequenceReservation * 2 <= crypto::kReplayWindow);
+  gw::testing::TempDir dir;
+  crypto::SealerOptions options;
+  options.positions_file = dir / "streams";  // default reservation
+  EnvelopeReceiver receiver(as(police_));
+  std::vector<SealedEnvelope> before;
+  {
+    auto first = openSealer(identity_, options);
+    first->setActors({{"police", crypto::publicHalf(police_)}});
+    for (int i = 0; i < 10; ++i)
+      ASSERT_TRUE(first->seal("police", reading("police", i), kNow, &before).ok());
+  }  // no close(): a crash; the last 5 were still in the outbox
+  for (size_t i = 0; i < 6; ++i) {
+    ASSERT_NE(receiver.receive(before[i].payload, kNow).verdict, Verdict::kRejected);
+  }
+  auto second = openSealer(identity_, options);
+  second->setActors({{"police", crypto::publicHalf(police_)}});
+  std::vector<SealedEnvelope> after;
+  constexpr int kOvertaking = 32'000;
+  for (int i = 0; i < kOvertaking; ++i)
+    ASSERT_TRUE(second->seal("police", reading("police", i), kNow, &after).ok());
+  const uint64_t jump = after[0].sequence - before.back().sequence;
+  EXPECT_LE(jump, crypto::kSequenceReservation + 8) << "the reservation decides the jump";
+  for (const auto& e : after) {
+    ASSERT_NE(receiver.receive(e.payload, kNow).verdict, Verdict::kRejected);
+  }
+  for (size_t i = 6; i < before.size(); ++i) {
+    auto r = receiver.receive(before[i].payload, kNow);
+    EXPECT_EQ(r.verdict, Verdict::kMessage)
+        << "sequence " << before[i].sequence << ": " << r.reason;
+  }
+  EXPECT_EQ(receiver.stats().rejected, 0u);
 }
 
 }  // namespace
