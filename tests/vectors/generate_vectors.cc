@@ -196,7 +196,8 @@ std::string dataWith(const std::string& payload, const std::string& plain,
 
 std::string messageJson(const gateway::v1::ActorMessage& m) { return actor::toJson(m); }
 
-json step(const std::string& payload, const std::string& expect, json extra = json::object()) {
+json step(const std::string& payload, const std::string& expect,
+          const json& extra = json::object()) {
   json s{{"payload_hex", hex(payload)}, {"expect", expect}};
   s.update(extra);
   return s;
@@ -225,8 +226,8 @@ int main() {
   const int64_t now = vectors::kSealedAtMs + 2000;
 
   json cases = json::array();
-  auto add = [&](const char* name, const char* description, const char* receiver, json steps,
-                 json options = json::object()) {
+  auto add = [&](const char* name, const char* description, const char* receiver, const json& steps,
+                 const json& options = json::object()) {
     json c{{"name", name}, {"description", description}, {"receiver", receiver}, {"steps", steps}};
     if (!options.empty()) c["receiver_options"] = options;
     cases.push_back(c);
