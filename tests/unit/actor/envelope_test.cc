@@ -426,6 +426,35 @@ TEST(StreamPositionsTest, NoSequenceIsUsedTwiceAcrossCrashesAndCleanStops) {
   EXPECT_TRUE(used.count(after_clean + 1));
 }
 
+TEST(StreamPositionsTest, EachStartSaysWhyAndOnlyAStreamWithAPositionContinues) {
+  gw::testing::TempDir dir;
+  {
+    auto empty = crypto::StreamPositions::open(dir / "streams");
+    ASSERT_TRUE(empty.ok());
+    EXPECT_EQ((*empty)->startOf("police", false).reason, gateway::v1::EPOCH_START_FIRST_START);
+    EXPECT_EQ((*empty)->startOf("police", true).reason, gateway::v1::EPOCH_START_ACTOR_ADDED);
+    ASSERT_TRUE((*empty)->closeClean({{"police", {42, 3}}}).ok());
+  }
+  auto again = crypto::StreamPositions::open(dir / "streams");
+  ASSERT_TRUE(again.ok());
+  const auto police = (*again)->startOf("police", false);
+  EXPECT_EQ(police.reason, gateway::v1::EPOCH_START_GATEWAY_START);
+  EXPECT_EQ(police.next_sequence, 42u);
+  EXPECT_EQ(police.previous_sequence, 41u);
+  // An actor that joined the policy while gatewayd was stopped: its stream's first start.
+  const auto fire = (*again)->startOf("fire", false);
+  EXPECT_EQ(fire.reason, gateway::v1::EPOCH_START_FIRST_START);
+  EXPECT_EQ(fire.next_sequence, 1u);
+  EXPECT_EQ(fire.previous_sequence, 0u);
+
+  auto stateless = crypto::StreamPositions::open({});
+  ASSERT_TRUE(stateless.ok());
+  const auto clock = (*stateless)->startOf("police", false);
+  EXPECT_EQ(clock.reason, gateway::v1::EPOCH_START_NO_STATE);
+  EXPECT_EQ(clock.previous_sequence, 0u);
+  EXPECT_GT(clock.next_sequence, uint64_t{1'700'000'000'000} * 1000);  // from the clock
+}
+
 TEST(StreamPositionsTest, ACorruptPositionsFileIsRefusedNotGuessed) {
   gw::testing::TempDir dir;
   std::ofstream(dir / "streams") << "lantaarn-streams-v1 running\npolice twelve 3\n";
