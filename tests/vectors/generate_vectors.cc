@@ -491,13 +491,14 @@ int main() {
   const auto rw2 = rw_b.seal(1, 3);  // KEY 65538, DATA 65539
   add("replay_window_edge",
       "after KEY 65538, DATA 2 (65,536 below the highest) is replay_too_old and DATA 3 (65,535 "
-      "below) is accepted, filling the gap as late",
+      "below) is accepted, filling the gap as late; KEY 1 again is replay_too_old, not a "
+      "duplicate: the window comes first",
       "police",
       {step(rw1[0].payload, "key"),
        step(rw2[0].payload, "key", {{"reports", {report("gap", 2, 65537, 65536)}}}),
        rejected(rw1[1].payload, "replay_too_old"),
        msgOf(rw1[2].payload, rw.plain[1], {{"reports", {report("late", 3, 3, 0)}}}),
-       msgOf(rw2[1].payload, rw_b.plain[0])});
+       msgOf(rw2[1].payload, rw_b.plain[0]), rejected(rw1[0].payload, "replay_too_old")});
 
   // 21. An unclean restart: the skipped numbers are unaccounted; a re-send inside them is no
   // `late`.

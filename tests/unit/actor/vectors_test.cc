@@ -378,10 +378,11 @@ class ThirdPartyReceiver {
 
   // "" for a new sequence (recorded), else "duplicate" or "replay_too_old".
   std::string dedup(uint64_t s) {
-    if (seen_.count(s) && on("duplicate")) return "duplicate";
+    // The window first: below it, nothing is remembered, seen or not.
     if (any_ && s < highest_ && highest_ - s >= 65536 && on("replay_window")) {
       return "replay_too_old";
     }
+    if (seen_.count(s) && on("duplicate")) return "duplicate";
     seen_.insert(s);
     return "";
   }
