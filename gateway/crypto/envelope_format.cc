@@ -109,7 +109,7 @@ Result<ParsedEnvelope> parseEnvelope(std::string_view payload) {
   }
   // Before anything else looks at the fields (the de-duplication above all): a broker that
   // re-encodes a genuine envelope must not get its copy accepted and the original dropped as a
-  // duplicate of it. docs/ACTORS.md section 6, step 2.
+  // duplicate of it. docs/ACTORS.md section 6, step 1.
   if (!isCanonical(&parsed.envelope, payload)) {
     return invalidArgument("envelope is not the canonical encoding of its fields");
   }
