@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "gateway/core/status.h"
+#include "gateway/crypto/envelope_format.h"
 #include "gateway/v1/actor_state.pb.h"
 
 namespace gw::actor {
@@ -24,7 +25,7 @@ enum class DedupVerdict { kNew, kDuplicate, kTooOld };
 
 class Deduplicator {
  public:
-  explicit Deduplicator(uint64_t window = 65536);
+  explicit Deduplicator(uint64_t window = crypto::kReplayWindow);
 
   // Records the message and says whether it is new. Never fails.
   DedupVerdict check(std::string_view gateway_id, std::string_view stream, uint64_t sequence);

@@ -31,6 +31,8 @@ const char* reportName(Report::Type type) {
       return "checkpoint_incomplete";
     case Report::Type::kCheckpointMismatch:
       return "checkpoint_mismatch";
+    case Report::Type::kStreamRestart:
+      return "stream_restart";
   }
   return "unknown";
 }
@@ -217,7 +219,12 @@ void EnvelopeReceiver::track(Stream& st, const EnvelopeHeader& h, Received* r) {
     st.highest = s;
     return;
   }
-  if (s > st.highest + 1) {
+  if (s > st.highest && h.kind() == gateway::v1::ENVELOPE_KIND_KEY &&
+      h.epoch_start() == gateway::v1::EPOCH_START_NO_STATE) {
+    // A stateless gateway restarted at a number from its clock: the jump says nothing about loss.
+    ++stats_.stream_restarts;
+    r->reports.push_back({Report::Type::kStreamRestart, h.epoch(), s, s, 0});
+  } else if (s > st.highest + 1) {
     const bool across_crash = h.kind() == gateway::v1::ENVELOPE_KIND_KEY &&
                               h.epoch_start() == gateway::v1::EPOCH_START_UNCLEAN_START;
     Report report{across_crash ? Report::Type::kUnaccounted : Report::Type::kGap, h.epoch(),

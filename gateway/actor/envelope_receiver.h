@@ -33,7 +33,7 @@ struct ReceiverIdentity {
 };
 
 struct ReceiverOptions {
-  uint64_t dedup_window = 65536;    // sequences remembered below the highest (anti-replay window)
+  uint64_t dedup_window = crypto::kReplayWindow;  // anti-replay window: see kReplayWindow
   int64_t max_age_ms = 0;           // DATA sealed longer ago is refused as stale; 0: no limit
   int64_t max_future_ms = 300'000;  // DATA stamped further ahead of our clock is refused
   size_t keep_epochs = 8;           // epoch keys kept for late or re-sent envelopes
@@ -56,6 +56,9 @@ struct Report {
     kCheckpointVerified,    // [from, to] all received and matching the signed chain
     kCheckpointIncomplete,  // the gateway signed that it sent [from, to]; `missing` never came
     kCheckpointMismatch,    // what arrived does not hash to the signed chain
+    // A gateway without a state directory restarted: its stream jumps to a clock-derived
+    // sequence `from` (= `to`). Not a gap: nothing is known to be missing (missing = 0).
+    kStreamRestart,
   };
   Type type;
   uint64_t epoch = 0;
@@ -78,7 +81,7 @@ struct Received {
 
 struct ReceiverStats {
   uint64_t received = 0, messages = 0, keys = 0, checkpoints = 0, duplicates = 0, rejected = 0;
-  uint64_t gaps = 0, missing = 0, late = 0, unaccounted = 0;
+  uint64_t gaps = 0, missing = 0, late = 0, unaccounted = 0, stream_restarts = 0;
   uint64_t checkpoints_verified = 0, checkpoints_incomplete = 0, checkpoints_mismatched = 0;
   std::map<std::string, uint64_t> rejected_by_code;
 };

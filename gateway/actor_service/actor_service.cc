@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "gateway/actor/pinned_gateway_keys.h"
+#include "gateway/actor/pinned_gateways.h"
 #include "gateway/actor_service/sinks/cap_sink.h"
 #include "gateway/actor_service/sinks/json_lines_sink.h"
 #include "gateway/actor_service/sinks/mqtt_republish_sink.h"
@@ -79,10 +79,10 @@ Status ActorService::build() {
   if (Status s = crypto::initSodium(); !s.ok()) return s;
   auto key = crypto::readSecretKeyFile(config_.key_file);
   if (!key.ok()) return key.status();
-  auto pinned = actor::readPinnedGatewayKeys(config_.gateway_keys);
+  auto pinned = actor::readPinnedGateways(config_.gateway_keys);
   if (!pinned.ok()) return pinned.status();
   for (const auto& skipped : pinned->skipped) {
-    spdlog::info("{}: an actor key, not a gateway key: not pinned", skipped);
+    spdlog::info("{} (not pinned)", skipped);
   }
   std::string password;
   if (!config_.broker.password_file.empty()) {

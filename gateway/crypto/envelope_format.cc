@@ -2,6 +2,9 @@
 
 #include <sodium.h>
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -16,6 +19,24 @@ void putBigEndian(uint64_t value, int bytes, uint8_t* out) {
     out[i] = static_cast<uint8_t>(value & 0xff);
     value >>= 8;
   }
+}
+
+// True when `bytes` is exactly what serialising `message`'s known fields gives. The gateway writes
+// known fields only, in field-number order, each once, with minimal varints and proto3 defaults
+// omitted, which is protobuf's own serialisation; any other encoding of the same fields (unknown
+// fields appended, a field repeated, reordered or padded) is a copy someone else made. Parsing
+// keeps unknown fields, so they are dropped before re-serialising.
+bool isCanonical(google::protobuf::Message* message, std::string_view bytes) {
+  message->DiscardUnknownFields();
+  if (message->ByteSizeLong() != bytes.size()) return false;
+  std::string again;
+  {
+    google::protobuf::io::StringOutputStream stream(&again);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    if (!message->SerializeToCodedStream(&coded)) return false;
+  }
+  return again == bytes;
 }
 
 }  // namespace
@@ -85,6 +106,15 @@ Result<ParsedEnvelope> parseEnvelope(std::string_view payload) {
   if (parsed.envelope.header().empty()) return invalidArgument("envelope has no header");
   if (!parsed.header.ParseFromString(parsed.envelope.header())) {
     return invalidArgument("envelope header is not an EnvelopeHeader");
+  }
+  // Before anything else looks at the fields (the de-duplication above all): a broker that
+  // re-encodes a genuine envelope must not get its copy accepted and the original dropped as a
+  // duplicate of it. docs/ACTORS.md section 6, step 1.
+  if (!isCanonical(&parsed.envelope, payload)) {
+    return invalidArgument("envelope is not the canonical encoding of its fields");
+  }
+  if (!isCanonical(&parsed.header, parsed.envelope.header())) {
+    return invalidArgument("envelope header is not the canonical encoding of its fields");
   }
   if (parsed.header.version() != kEnvelopeVersion) {
     return invalidArgument("unsupported envelope version " +

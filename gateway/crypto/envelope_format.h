@@ -23,6 +23,17 @@ inline constexpr size_t kSignatureBytes = 64;
 // snapshot; 16 MiB is far above it and far below what would hurt an actor's memory).
 inline constexpr size_t kMaxEnvelopeBytes = 16u << 20;
 
+// The receiver's anti-replay window: a sequence s is accepted only while highest_seen - s is
+// below it (docs/ACTORS.md section 6).
+inline constexpr uint64_t kReplayWindow = 65536;
+// How many sequence numbers the gateway reserves ahead on disk. After a crash the stream resumes
+// at most this far (plus one seal's envelopes) above the last number used, and the outbox re-sends
+// what it still holds from before the crash with the old numbers. Half the window leaves 32,768
+// numbers of margin: those re-sends stay inside the window of a receiver that already saw the new
+// run's KEY and up to 32,768 envelopes after it (decision 1200).
+inline constexpr uint64_t kSequenceReservation = kReplayWindow / 2;
+static_assert(2 * kSequenceReservation <= kReplayWindow);
+
 using Digest = std::array<uint8_t, kDigestBytes>;
 
 // "lantaarn/v2/sign" || u32be(len(header)) || header || body
@@ -42,7 +53,8 @@ std::string_view asView(const Digest& digest);
 // False unless `bytes` is exactly kDigestBytes long.
 bool toDigest(std::string_view bytes, Digest* out);
 
-// An envelope split into its parts, the header already parsed. Checks sizes and the version only;
+// An envelope split into its parts, the header already parsed. Checks sizes, the version, the
+// kind and that the payload and the header bytes are the canonical encoding of their fields;
 // authentication is the receiver's job.
 struct ParsedEnvelope {
   gateway::v1::Envelope envelope;

@@ -22,7 +22,7 @@ struct SealerOptions {
   std::chrono::milliseconds checkpoint_interval{1000};
   std::chrono::milliseconds idle_checkpoint{std::chrono::seconds(30)};
   std::filesystem::path positions_file;  // empty: positions from the clock (docs/SECURITY.md)
-  uint64_t reserve_ahead = 65536;
+  uint64_t reserve_ahead = kSequenceReservation;  // below the replay window
 };
 
 class GatewaySealer {

@@ -57,13 +57,15 @@ StreamStart StreamPositions::startOf(const std::string& actor, bool added) const
     const auto now = static_cast<uint64_t>(nowUnixMs());
     start.next_sequence = now * 1000;
     start.next_epoch = now;
-    start.reason = gateway::v1::EPOCH_START_GATEWAY_START;
+    start.reason = gateway::v1::EPOCH_START_NO_STATE;
     return start;
   }
   auto it = start_.find(actor);
   if (it == start_.end()) {
+    // No position: this stream's first envelope ever (an empty state directory, or an actor that
+    // joined the policy while gatewayd was stopped), not a restart after a clean stop.
     start.reason =
-        added ? gateway::v1::EPOCH_START_ACTOR_ADDED : gateway::v1::EPOCH_START_GATEWAY_START;
+        added ? gateway::v1::EPOCH_START_ACTOR_ADDED : gateway::v1::EPOCH_START_FIRST_START;
     return start;
   }
   start.next_sequence = it->second.sequence;

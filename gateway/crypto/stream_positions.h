@@ -12,7 +12,9 @@
 // In a "running" file the numbers are reservation limits: none at or above them was used.
 //
 // Without a file (no --state-dir) positions come from the clock (Unix ms x 1000 for sequences,
-// Unix ms for epochs), which keeps them increasing across restarts as long as the clock does.
+// Unix ms for epochs), which keeps them increasing across restarts as long as the clock does; the
+// KEY says EPOCH_START_NO_STATE so the actor reports a restarted stream, not a gap of 10^15
+// (decision 1200). An actor without a position in the file starts at 1 (EPOCH_START_FIRST_START).
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -20,6 +22,7 @@
 #include <string>
 
 #include "gateway/core/status.h"
+#include "gateway/crypto/envelope_format.h"
 #include "gateway/crypto/stream_sealer.h"
 
 namespace gw::crypto {
@@ -27,8 +30,8 @@ namespace gw::crypto {
 class StreamPositions {
  public:
   // Reads the file if there is one, then marks it running with fresh reservations.
-  static Result<std::unique_ptr<StreamPositions>> open(std::filesystem::path file,
-                                                       uint64_t reserve_ahead = 65536);
+  static Result<std::unique_ptr<StreamPositions>> open(
+      std::filesystem::path file, uint64_t reserve_ahead = kSequenceReservation);
 
   // Where `actor`'s stream starts in this run; `added` marks an actor a reload added.
   StreamStart startOf(const std::string& actor, bool added) const;

@@ -38,7 +38,7 @@ using RandomFill = std::function<void(uint8_t*, size_t)>;
 struct StreamStart {
   uint64_t next_sequence = 1;
   uint64_t next_epoch = 1;
-  gateway::v1::EpochStart reason = gateway::v1::EPOCH_START_GATEWAY_START;
+  gateway::v1::EpochStart reason = gateway::v1::EPOCH_START_FIRST_START;  // sequence 1, epoch 1
   uint64_t previous_sequence = 0;  // see EnvelopeHeader.previous_sequence
 };
 

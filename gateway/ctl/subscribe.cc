@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gateway/actor/actor_subscriber.h"
+#include "gateway/actor/pinned_gateways.h"
 #include "gateway/core/files.h"
 #include "gateway/ctl/commands.h"
 
@@ -40,31 +41,6 @@ void printNotice(const actor::Notice& n) {
   std::fprintf(stderr, "%s\n", line.dump().c_str());
 }
 
-// The pinned gateway keys: files, or directories whose *.pub files are all gateway keys.
-Result<std::vector<crypto::IdentityPublicKey>> readGatewayKeys(
-    const std::vector<std::string>& paths) {
-  std::vector<crypto::IdentityPublicKey> keys;
-  for (const auto& path : paths) {
-    std::vector<std::filesystem::path> files;
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) {
-      for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
-        if (entry.path().extension() == ".pub") files.push_back(entry.path());
-      }
-      std::sort(files.begin(), files.end());
-      if (files.empty()) return notFound(path + ": no gateway .pub files in this directory");
-    } else {
-      files.emplace_back(path);
-    }
-    for (const auto& file : files) {
-      auto key = crypto::readIdentityPublicKeyFile(file);
-      if (!key.ok()) return key.status();
-      keys.push_back(std::move(key).value());
-    }
-  }
-  return keys;
-}
-
 }  // namespace
 
 int runSubscribe(const SubscribeArgs& args) {
@@ -73,13 +49,17 @@ int runSubscribe(const SubscribeArgs& args) {
     std::fprintf(stderr, "gatewayctl subscribe: %s\n", key.status().message().c_str());
     return 2;
   }
-  auto gateways = readGatewayKeys(args.gateway_key_files);
-  if (!gateways.ok()) {
-    std::fprintf(stderr, "gatewayctl subscribe: %s\n", gateways.status().message().c_str());
+  auto pinned_keys = actor::readPinnedGateways(args.gateway_key_files);
+  if (!pinned_keys.ok()) {
+    std::fprintf(stderr, "gatewayctl subscribe: %s\n", pinned_keys.status().message().c_str());
     return 2;
   }
+  for (const auto& note : pinned_keys->skipped) {
+    std::fprintf(stderr, "gatewayctl subscribe: %s\n", note.c_str());
+  }
   std::string pinned;
-  for (const auto& g : *gateways) pinned += (pinned.empty() ? "" : ",") + g.owner + ":" + g.key_id;
+  for (const auto& g : pinned_keys->keys)
+    pinned += (pinned.empty() ? "" : ",") + g.owner + ":" + g.key_id;
   if (key->actor != args.actor) {
     std::fprintf(
         stderr,
@@ -117,7 +97,7 @@ int runSubscribe(const SubscribeArgs& args) {
   }
   config.silence_after =
       std::chrono::milliseconds(static_cast<int64_t>(args.silence_after_s * 1000));
-  config.identity = {args.site, args.actor, *key, std::move(gateways).value()};
+  config.identity = {args.site, args.actor, *key, std::move(pinned_keys->keys)};
   config.options.max_age_ms = static_cast<int64_t>(args.max_age_s * 1000);
   config.persistent_session = args.persistent_session;
   std::map<std::string, uint64_t> notices;  // by name, for the summary
@@ -197,6 +177,7 @@ int runSubscribe(const SubscribeArgs& args) {
                                  {"missing", st.missing},
                                  {"late", st.late},
                                  {"unaccounted", st.unaccounted},
+                                 {"stream_restarts", st.stream_restarts},
                                  {"checkpoints_verified", st.checkpoints_verified},
                                  {"checkpoints_incomplete", st.checkpoints_incomplete},
                                  {"checkpoints_mismatched", st.checkpoints_mismatched},

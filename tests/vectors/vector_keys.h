@@ -41,5 +41,7 @@ inline crypto::SecretKey actorKey(const std::string& actor, uint8_t first) {
 
 inline crypto::SecretKey policeKey() { return actorKey("police", 0x21); }
 inline crypto::SecretKey ambulanceKey() { return actorKey("ambulance", 0x41); }
+// Another key pair of the police (a rotated key): envelopes sealed to it are wrong_recipient.
+inline crypto::SecretKey policeOtherKey() { return actorKey("police", 0x31); }
 
 }  // namespace gw::vectors

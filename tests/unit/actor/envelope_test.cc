@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "gateway/actor/envelope_receiver.h"
 #include "gateway/crypto/gateway_sealer.h"
@@ -338,6 +339,47 @@ TEST(MultiSiteReceiverTest, OneReceiverFollowsEachPinnedGatewaysStreamAndBindsIt
   EXPECT_EQ(receiver.receive(forged[0].payload, kNow).reason.rfind("wrong_site", 0), 0u);
 }
 
+TEST_F(EnvelopeTest, ANonCanonicalCopyIsMalformedAndDoesNotShadowTheGenuineOne) {
+  auto e = seal("police", 2);
+  for (auto& cp : checkpoint()) e.push_back(std::move(cp));
+  ASSERT_EQ(e.size(), 4u);  // KEY, DATA, DATA, CHECKPOINT
+  EnvelopeReceiver receiver(as(police_));
+  // Re-encodings a broker could make without any key: each is the same fields in other bytes.
+  auto variants = [](const std::string& payload) {
+    gateway::v1::Envelope env;
+    EXPECT_TRUE(env.ParseFromString(payload));
+    std::vector<std::string> out;
+    out.push_back(payload + std::string("\x20\x01", 2));  // unknown field 4, varint 1
+    gateway::v1::Envelope header_only;  // the header field twice: the parser keeps the last
+    header_only.set_header(env.header());
+    out.push_back(payload + header_only.SerializeAsString());
+    std::string header_padded = env.header() + std::string("\x78\x00", 2);  // unknown field 15
+    gateway::v1::Envelope padded = env;
+    padded.set_header(header_padded);
+    out.push_back(padded.SerializeAsString());
+    // The body field first: protobuf reads the same message from fields in any order.
+    gateway::v1::Envelope body_only;
+    body_only.set_body(env.body());
+    gateway::v1::Envelope rest = env;
+    rest.clear_body();
+    out.push_back(body_only.SerializeAsString() + rest.SerializeAsString());
+    return out;
+  };
+  for (const auto& genuine : e) {
+    for (const auto& copy : variants(genuine.payload)) {
+      ASSERT_NE(copy, genuine.payload);
+      auto r = receiver.receive(copy, kNow);
+      ASSERT_EQ(r.verdict, Verdict::kRejected);
+      EXPECT_EQ(r.reason.rfind("malformed: ", 0), 0u) << r.reason;
+    }
+    // The genuine envelope still counts: the copies left no trace in the replay window.
+    auto r = receiver.receive(genuine.payload, kNow);
+    EXPECT_NE(r.verdict, Verdict::kRejected) << r.reason;
+    EXPECT_NE(r.verdict, Verdict::kDuplicate);
+  }
+  EXPECT_EQ(receiver.stats().checkpoints_verified, 1u);
+}
+
 TEST_F(EnvelopeTest, StaleAndFutureMessagesAreRefusedWhenAsked) {
   auto e = seal("police", 2);
   actor::ReceiverOptions options;
@@ -376,12 +418,41 @@ TEST(StreamPositionsTest, NoSequenceIsUsedTwiceAcrossCrashesAndCleanStops) {
       ASSERT_TRUE(sealer->close().ok());
     }
   };
-  run(250, false, gateway::v1::EPOCH_START_GATEWAY_START);  // crashes: no close()
+  run(250, false, gateway::v1::EPOCH_START_FIRST_START);  // crashes: no close()
   run(10, true, gateway::v1::EPOCH_START_UNCLEAN_START);
   const uint64_t after_clean = *used.rbegin();
   run(10, true, gateway::v1::EPOCH_START_GATEWAY_START);
   // After a clean stop the stream continues without a jump: the next KEY follows directly.
   EXPECT_TRUE(used.count(after_clean + 1));
+}
+
+TEST(StreamPositionsTest, EachStartSaysWhyAndOnlyAStreamWithAPositionContinues) {
+  gw::testing::TempDir dir;
+  {
+    auto empty = crypto::StreamPositions::open(dir / "streams");
+    ASSERT_TRUE(empty.ok());
+    EXPECT_EQ((*empty)->startOf("police", false).reason, gateway::v1::EPOCH_START_FIRST_START);
+    EXPECT_EQ((*empty)->startOf("police", true).reason, gateway::v1::EPOCH_START_ACTOR_ADDED);
+    ASSERT_TRUE((*empty)->closeClean({{"police", {42, 3}}}).ok());
+  }
+  auto again = crypto::StreamPositions::open(dir / "streams");
+  ASSERT_TRUE(again.ok());
+  const auto police = (*again)->startOf("police", false);
+  EXPECT_EQ(police.reason, gateway::v1::EPOCH_START_GATEWAY_START);
+  EXPECT_EQ(police.next_sequence, 42u);
+  EXPECT_EQ(police.previous_sequence, 41u);
+  // An actor that joined the policy while gatewayd was stopped: its stream's first start.
+  const auto fire = (*again)->startOf("fire", false);
+  EXPECT_EQ(fire.reason, gateway::v1::EPOCH_START_FIRST_START);
+  EXPECT_EQ(fire.next_sequence, 1u);
+  EXPECT_EQ(fire.previous_sequence, 0u);
+
+  auto stateless = crypto::StreamPositions::open({});
+  ASSERT_TRUE(stateless.ok());
+  const auto clock = (*stateless)->startOf("police", false);
+  EXPECT_EQ(clock.reason, gateway::v1::EPOCH_START_NO_STATE);
+  EXPECT_EQ(clock.previous_sequence, 0u);
+  EXPECT_GT(clock.next_sequence, uint64_t{1'700'000'000'000} * 1000);  // from the clock
 }
 
 TEST(StreamPositionsTest, ACorruptPositionsFileIsRefusedNotGuessed) {
@@ -418,6 +489,82 @@ TEST_F(EnvelopeTest, AnUncleanRestartIsReportedAsUnaccountedNotAsLoss) {
   EXPECT_EQ(key.reports[0].type, Report::Type::kUnaccounted);
   EXPECT_EQ(receiver.stats().missing, 0u);
   EXPECT_EQ(receiver.receive(out[1].payload, kNow).verdict, Verdict::kMessage);
+}
+
+TEST_F(EnvelopeTest, AStatelessRestartIsAStreamRestartNotAGapOf10To15) {
+  EnvelopeReceiver receiver(as(police_));
+  uint64_t first_run_key = 0;
+  for (int run = 0; run < 2; ++run) {
+    // No positions file: each run numbers its stream from the clock.
+    auto sealer = openSealer(identity_);
+    sealer->setActors({{"police", crypto::publicHalf(police_)}});
+    std::vector<SealedEnvelope> out;
+    for (int i = 0; i < 3; ++i)
+      ASSERT_TRUE(sealer->seal("police", reading("police", i), kNow, &out).ok());
+    auto key = crypto::parseEnvelope(out[0].payload);
+    ASSERT_TRUE(key.ok());
+    EXPECT_EQ(key->header.epoch_start(), gateway::v1::EPOCH_START_NO_STATE);
+    EXPECT_EQ(key->header.previous_sequence(), 0u);
+    auto r = receiver.receive(out[0].payload, kNow);
+    ASSERT_EQ(r.verdict, Verdict::kKey) << r.reason;
+    if (run == 0) {
+      first_run_key = out[0].sequence;
+      EXPECT_TRUE(r.reports.empty());
+    } else {
+      ASSERT_GT(out[0].sequence, first_run_key + 3);  // the clock moved on
+      ASSERT_EQ(r.reports.size(), 1u);
+      EXPECT_EQ(r.reports[0].type, Report::Type::kStreamRestart);
+      EXPECT_EQ(r.reports[0].from, out[0].sequence);
+      EXPECT_EQ(r.reports[0].missing, 0u);
+    }
+    for (size_t i = 1; i < out.size(); ++i) {
+      auto m = receiver.receive(out[i].payload, kNow);
+      EXPECT_EQ(m.verdict, Verdict::kMessage) << m.reason;
+      EXPECT_TRUE(m.reports.empty());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  }
+  EXPECT_EQ(receiver.stats().gaps, 0u);
+  EXPECT_EQ(receiver.stats().missing, 0u);
+  EXPECT_EQ(receiver.stats().stream_restarts, 1u);
+}
+
+// The outbox re-sends what it held at a crash with the old numbers, possibly after the new run's
+// envelopes: with the reservation at half the replay window they are still accepted after 32,000
+// envelopes of the new run overtook them (with a reservation equal to the window, none would be).
+TEST_F(EnvelopeTest, ReSendsFromBeforeACrashStayInsideTheReplayWindow) {
+  static_assert(crypto::kSequenceReservation * 2 <= crypto::kReplayWindow);
+  gw::testing::TempDir dir;
+  crypto::SealerOptions options;
+  options.positions_file = dir / "streams";  // default reservation
+  EnvelopeReceiver receiver(as(police_));
+  std::vector<SealedEnvelope> before;
+  {
+    auto first = openSealer(identity_, options);
+    first->setActors({{"police", crypto::publicHalf(police_)}});
+    for (int i = 0; i < 10; ++i)
+      ASSERT_TRUE(first->seal("police", reading("police", i), kNow, &before).ok());
+  }  // no close(): a crash; the last 5 were still in the outbox
+  for (size_t i = 0; i < 6; ++i) {
+    ASSERT_NE(receiver.receive(before[i].payload, kNow).verdict, Verdict::kRejected);
+  }
+  auto second = openSealer(identity_, options);
+  second->setActors({{"police", crypto::publicHalf(police_)}});
+  std::vector<SealedEnvelope> after;
+  constexpr int kOvertaking = 32'000;
+  for (int i = 0; i < kOvertaking; ++i)
+    ASSERT_TRUE(second->seal("police", reading("police", i), kNow, &after).ok());
+  const uint64_t jump = after[0].sequence - before.back().sequence;
+  EXPECT_LE(jump, crypto::kSequenceReservation + 8) << "the reservation decides the jump";
+  for (const auto& e : after) {
+    ASSERT_NE(receiver.receive(e.payload, kNow).verdict, Verdict::kRejected);
+  }
+  for (size_t i = 6; i < before.size(); ++i) {
+    auto r = receiver.receive(before[i].payload, kNow);
+    EXPECT_EQ(r.verdict, Verdict::kMessage)
+        << "sequence " << before[i].sequence << ": " << r.reason;
+  }
+  EXPECT_EQ(receiver.stats().rejected, 0u);
 }
 
 }  // namespace

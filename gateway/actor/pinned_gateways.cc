@@ -1,12 +1,12 @@
-#include "gateway/actor/pinned_gateway_keys.h"
+#include "gateway/actor/pinned_gateways.h"
 
 #include <algorithm>
 #include <filesystem>
 
 namespace gw::actor {
 
-Result<PinnedGatewayKeys> readPinnedGatewayKeys(const std::vector<std::string>& paths) {
-  PinnedGatewayKeys out;
+Result<PinnedGateways> readPinnedGateways(const std::vector<std::string>& paths) {
+  PinnedGateways out;
   for (const auto& path : paths) {
     std::error_code ec;
     if (!std::filesystem::is_directory(path, ec)) {
@@ -27,7 +27,7 @@ Result<PinnedGatewayKeys> readPinnedGatewayKeys(const std::vector<std::string>& 
         out.keys.push_back(std::move(key).value());
         ++found;
       } else if (crypto::readPublicKeyFile(file).ok()) {
-        out.skipped.push_back(file.string());
+        out.skipped.push_back(file.string() + ": an actor's public key, not a gateway's: skipped");
       } else {
         return key.status();
       }
