@@ -68,17 +68,24 @@ class Receiver {
  public:
   Receiver(const std::string& url, const crypto::SecretKey& key,
            const crypto::IdentityPublicKey& gateway)
-      : subscriber_({url, "", "", {"site", key.actor, key, {gateway}}, {}},
-                    [this](const actor::Delivery& d) {
-                      if (d.received.verdict == actor::Verdict::kMessage) {
-                        arrivals.add(static_cast<int>(d.received.message.measurement().value()));
-                      }
-                    }) {}
+      : subscriber_(config(url, key, gateway), [this](const actor::Delivery& d) {
+          if (d.received.verdict == actor::Verdict::kMessage) {
+            arrivals.add(static_cast<int>(d.received.message.measurement().value()));
+          }
+        }) {}
   Status start() { return subscriber_.start(std::chrono::seconds(10)); }
 
   Arrivals arrivals;
 
  private:
+  static actor::SubscriberConfig config(const std::string& url, const crypto::SecretKey& key,
+                                        const crypto::IdentityPublicKey& gateway) {
+    actor::SubscriberConfig c;
+    c.broker_url = url;
+    c.identity = {"site", key.actor, key, {gateway}};
+    return c;
+  }
+
   actor::ActorSubscriber subscriber_;
 };
 

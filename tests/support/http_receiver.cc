@@ -4,6 +4,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -73,6 +75,9 @@ void HttpReceiver::start() {
   const tcp::endpoint endpoint(boost::asio::ip::make_address("127.0.0.1"),
                                static_cast<uint16_t>(port_));
   acceptor_->open(endpoint.protocol());
+  // Not inherited by the brokers and tools the test starts later: a child holding the
+  // listening socket would keep the port taken after stop().
+  ::fcntl(acceptor_->native_handle(), F_SETFD, FD_CLOEXEC);
   acceptor_->set_option(tcp::acceptor::reuse_address(true));
   acceptor_->bind(endpoint);
   acceptor_->listen();
