@@ -10,6 +10,8 @@ find_package(nlohmann_json 3.11 REQUIRED)
 find_package(OpenCV 4.6 REQUIRED COMPONENTS core imgproc imgcodecs videoio video objdetect dnn)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium>=1.0.18)
+# libpq, for lantaarn-actor's PostgreSQL sink only (gw_actor_service links it, gatewayd does not).
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 # Cameras are decoded with FFmpeg directly and snapshots encoded with TurboJPEG, so that gatewayd
 # links neither OpenCV's videoio nor its imgcodecs (decision 1003); tests still use both.
 # libavdevice is only dlopen()ed, for V4L2 cameras; its headers give the library's major version.

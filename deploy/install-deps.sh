@@ -18,6 +18,7 @@ packages=(
   libsystemd-dev libgoogle-perftools-dev
   mosquitto mosquitto-clients openssl
   libxml2-utils
+  libpq-dev postgresql postgresql-15-postgis-3
   chromium chromium-driver
   python3
 )
@@ -41,3 +42,4 @@ export DEBIAN_FRONTEND=noninteractive
 as_root apt-get update -q
 as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
 # The Debian mosquitto package enables a system broker; tests and the demo start their own.
+# The postgresql package starts a cluster on port 5432; the PostgreSQL sink's test starts its own.

@@ -6,6 +6,7 @@
 #include "gateway/actor_service/sinks/cap_sink.h"
 #include "gateway/actor_service/sinks/json_lines_sink.h"
 #include "gateway/actor_service/sinks/mqtt_republish_sink.h"
+#include "gateway/actor_service/sinks/postgres_sink.h"
 #include "gateway/actor_service/sinks/webhook_sink.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/files.h"
@@ -52,6 +53,17 @@ Result<std::unique_ptr<Sink>> makeSink(const SinkSettings& s, const fs::path& st
       }
       return std::unique_ptr<Sink>(std::make_unique<MqttRepublishSink>(
           s.broker, s.topic_prefix, std::move(password), s.timeout));
+    }
+    case SinkType::kPostgres: {
+      PostgresSinkOptions o;
+      o.conninfo = s.conninfo;
+      o.table_prefix = s.table_prefix;
+      if (!s.password_file.empty()) {
+        auto read = readSecretFile(s.password_file);
+        if (!read.ok()) return read.status();
+        o.password = std::move(read).value();
+      }
+      return std::unique_ptr<Sink>(std::make_unique<PostgresSink>(std::move(o)));
     }
   }
   return invalidArgument("unknown sink type");

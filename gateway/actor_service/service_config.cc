@@ -1,10 +1,12 @@
 #include "gateway/actor_service/service_config.h"
 
+#include <libpq-fe.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <set>
 
+#include "gateway/actor_service/sinks/postgres_schema.h"
 #include "gateway/config/yaml_to_proto.h"
 #include "gateway/core/durations.h"
 #include "gateway/core/listen_address.h"
@@ -121,6 +123,41 @@ void checkNames(const google::protobuf::RepeatedPtrField<std::string>& values,
   }
 }
 
+// The connection string is parsed by libpq here, so a typo is reported at its line rather than
+// as a sink that never connects; a password in it is refused, since the config file is not the
+// place for secrets (password_file is).
+void resolvePostgres(const gateway::v1::PostgresSink& in, const std::string& prefix,
+                     const fs::path& base, const Checker& check, SinkSettings* out) {
+  out->conninfo = in.conninfo();
+  out->password_file = resolvePath(in.password_file(), base);
+  if (!in.table_prefix().empty()) out->table_prefix = in.table_prefix();
+  check.required(out->conninfo, prefix + ".conninfo");
+  if (!out->conninfo.empty()) {
+    char* error = nullptr;
+    PQconninfoOption* options = PQconninfoParse(out->conninfo.c_str(), &error);
+    if (options == nullptr) {
+      std::string message = error != nullptr ? error : "cannot be parsed (out of memory)";
+      while (!message.empty() && message.back() == '\n') message.pop_back();
+      // Not echoed: a malformed string may still hold a password.
+      check.error(prefix + ".conninfo", "is not a libpq connection string: " + message);
+    } else {
+      for (const PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+        if (std::string_view(o->keyword) == "password" && o->val != nullptr) {
+          check.error(prefix + ".conninfo", "holds a password: put it in password_file");
+        }
+      }
+      PQconninfoFree(options);
+    }
+    PQfreemem(error);
+  }
+  if (!validTablePrefix(out->table_prefix)) {
+    check.error(prefix + ".table_prefix",
+                "'" + out->table_prefix +
+                    "' is not a lower-case letter or _ followed by lower-case letters, digits "
+                    "and _ (at most 40)");
+  }
+}
+
 SinkSettings resolveSink(const gateway::v1::ActorSink& in, const std::string& prefix,
                          const fs::path& base, const Checker& check) {
   SinkSettings out;
@@ -142,11 +179,12 @@ SinkSettings resolveSink(const gateway::v1::ActorSink& in, const std::string& pr
   if (out.retry_max < out.retry_min) {
     check.error(prefix + ".retry_max", "is below retry_min");
   }
-  const int kinds =
-      int{in.has_json_lines()} + int{in.has_webhook()} + int{in.has_cap()} + int{in.has_mqtt()};
+  const int kinds = int{in.has_json_lines()} + int{in.has_webhook()} + int{in.has_cap()} +
+                    int{in.has_mqtt()} + int{in.has_postgres()};
   if (kinds != 1) {
-    check.error(prefix, "a sink is exactly one of json_lines, webhook, cap, mqtt (found " +
-                            std::to_string(kinds) + ")");
+    check.error(prefix,
+                "a sink is exactly one of json_lines, webhook, cap, mqtt, postgres (found " +
+                    std::to_string(kinds) + ")");
     return out;
   }
   if (in.has_json_lines()) {
@@ -174,6 +212,9 @@ SinkSettings resolveSink(const gateway::v1::ActorSink& in, const std::string& pr
       check.error(prefix + ".cap.url", "'" + out.url + "' is not an http:// URL");
     }
     out.timeout = check.duration(in.cap().timeout(), prefix + ".cap.timeout", out.timeout, false);
+  } else if (in.has_postgres()) {
+    out.type = SinkType::kPostgres;
+    resolvePostgres(in.postgres(), prefix + ".postgres", base, check, &out);
   } else {
     out.type = SinkType::kMqtt;
     const auto& m = in.mqtt();

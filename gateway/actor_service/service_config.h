@@ -43,7 +43,7 @@ std::string messageKind(const gateway::v1::ActorMessage& message);
 // "alarm" for SEVERITY_ALARM, ...
 std::string severityName(gateway::v1::Severity severity);
 
-enum class SinkType { kJsonLines, kWebhook, kCap, kMqtt };
+enum class SinkType { kJsonLines, kWebhook, kCap, kMqtt, kPostgres };
 
 struct SinkSettings {
   std::string name;
@@ -58,6 +58,9 @@ struct SinkSettings {
   std::string sender;                           // CAP
   std::string topic_prefix = "lantaarn-plain";  // mqtt
   BrokerSettings broker;                        // mqtt: the actor's own broker
+  std::string conninfo;                         // postgres: libpq connection string
+  std::string password_file;                    // postgres: empty: no password
+  std::string table_prefix = "lantaarn_";       // postgres
 };
 
 struct ServiceConfig {

@@ -98,13 +98,54 @@ sinks:
   EXPECT_TRUE(has("actor.yaml:8:")) << text;   // tls with tcp://
   EXPECT_TRUE(has("actor.yaml:9:")) << text;   // silence_after: soon
   EXPECT_TRUE(has("actor.yaml:13:")) << text;  // kinds: events
-  EXPECT_TRUE(has("exactly one of json_lines, webhook, cap, mqtt (found 2)")) << text;
+  EXPECT_TRUE(has("exactly one of json_lines, webhook, cap, mqtt, postgres (found 2)")) << text;
   EXPECT_TRUE(has("actor.yaml:16:")) << text;  // dispatch defined twice
   EXPECT_TRUE(has("defined twice")) << text;
   EXPECT_TRUE(has("actor.yaml:19:")) << text;  // retry_max below retry_min
   EXPECT_TRUE(has("may hold only letters")) << text;
   EXPECT_TRUE(has("give either url")) << text;
   EXPECT_TRUE(has("webhok")) << text;  // the misspelt key, not silently ignored
+}
+
+TEST_F(ServiceConfigTest, APostgresSinkTakesAConninfoAPasswordFileAndAPrefix) {
+  std::string yaml = kGood;
+  yaml += R"(  - name: db
+    postgres: {conninfo: "host=/var/run/postgresql dbname=lantaarn", password_file: db.password}
+  - name: db2
+    postgres: {conninfo: "dbname=lantaarn", table_prefix: og12_}
+)";
+  auto loaded = load(yaml);
+  ASSERT_TRUE(loaded.config) << errors(loaded);
+  const auto& sinks = loaded.config->sinks;
+  ASSERT_EQ(sinks.size(), 5u);
+  EXPECT_EQ(sinks[3].type, SinkType::kPostgres);
+  EXPECT_EQ(sinks[3].conninfo, "host=/var/run/postgresql dbname=lantaarn");
+  EXPECT_EQ(sinks[3].password_file, (dir_.path() / "db.password").string());
+  EXPECT_EQ(sinks[3].table_prefix, "lantaarn_");
+  EXPECT_EQ(sinks[4].table_prefix, "og12_");
+  EXPECT_TRUE(sinks[4].password_file.empty());
+}
+
+TEST_F(ServiceConfigTest, APostgresSinkRefusesAPasswordInTheConninfoABadStringAndABadPrefix) {
+  std::string yaml = kGood;
+  yaml += R"(  - name: db
+    postgres: {conninfo: "dbname=lantaarn password=hunter2"}
+  - name: db2
+    postgres: {conninfo: "dbname lantaarn", table_prefix: "x; DROP"}
+  - name: db3
+    postgres: {}
+)";
+  auto loaded = load(yaml);
+  ASSERT_FALSE(loaded.config);
+  const std::string text = errors(loaded);
+  auto has = [&](const std::string& needle) { return text.find(needle) != std::string::npos; };
+  EXPECT_TRUE(has("actor.yaml:21:")) << text;
+  EXPECT_TRUE(has("holds a password: put it in password_file")) << text;
+  EXPECT_FALSE(has("hunter2")) << text;  // a secret is never echoed
+  EXPECT_TRUE(has("actor.yaml:23:")) << text;
+  EXPECT_TRUE(has("is not a libpq connection string")) << text;
+  EXPECT_TRUE(has("'x; DROP' is not a lower-case letter")) << text;
+  EXPECT_TRUE(has("sinks[5].postgres.conninfo")) << text;
 }
 
 TEST_F(ServiceConfigTest, MissingEssentialsAreNamed) {
