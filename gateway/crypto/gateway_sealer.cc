@@ -58,12 +58,20 @@ Status GatewaySealer::checkpoints(int64_t now_ms, bool flush,
                                   std::vector<std::pair<std::string, SealedEnvelope>>* out) {
   std::vector<SealedEnvelope> one;
   for (auto& [actor, stream] : streams_) {
+    if (stream->lastCheckpointMs() == 0) {
+      // A stream that has not sent anything: its idle interval starts now, so a new actor's
+      // first KEY and checkpoint come one idle interval after start, not at once.
+      stream->startIdleClock(now_ms);
+      continue;
+    }
     const int64_t since = now_ms - stream->lastCheckpointMs();
     const bool busy_due =
         stream->uncheckpointed() && (flush || since >= options_.checkpoint_interval.count());
     const bool idle_due = since >= options_.idle_checkpoint.count();
     if (!busy_due && !idle_due) continue;
-    GW_RETURN_IF_ERROR(positions_->reserve(actor, stream->nextSequence() + 1, stream->nextEpoch()));
+    // +2: a stream that has not begun an epoch sends its KEY before the checkpoint.
+    GW_RETURN_IF_ERROR(
+        positions_->reserve(actor, stream->nextSequence() + 2, stream->nextEpoch() + 1));
     one.clear();
     GW_RETURN_IF_ERROR(stream->checkpoint(now_ms, idle_due, &one));
     for (auto& envelope : one) out->emplace_back(actor, std::move(envelope));

@@ -187,7 +187,13 @@ Status ActorStreamSealer::seal(const gateway::v1::ActorMessage& message, int64_t
 
 Status ActorStreamSealer::checkpoint(int64_t now_ms, bool even_if_idle,
                                      std::vector<SealedEnvelope>* out) {
-  if (!in_epoch_) return okStatus();  // nothing sent yet: nothing to prove
+  if (!in_epoch_) {
+    if (!even_if_idle) return okStatus();  // nothing sent yet: nothing to prove
+    // An actor nothing was routed to yet still hears from the gateway every idle interval (a
+    // KEY, then checkpoints), so its silence watch can tell "nothing happened" from "nothing
+    // arrives" (issue 19).
+    GW_RETURN_IF_ERROR(beginEpoch(now_ms, out));
+  }
   if (!dirty_ && !even_if_idle) return okStatus();
   emitCheckpoint(now_ms, /*final=*/false, out);
   return okStatus();

@@ -69,6 +69,8 @@ class ActorStreamSealer {
   // True when KEY or DATA envelopes were sent since the last checkpoint.
   bool uncheckpointed() const { return dirty_; }
   int64_t lastCheckpointMs() const { return last_checkpoint_ms_; }
+  // Starts the idle-checkpoint clock of a stream that has sent nothing yet (0 until then).
+  void startIdleClock(int64_t now_ms) { last_checkpoint_ms_ = now_ms; }
   const PublicKey& actorKey() const { return actor_key_; }
 
  private:

@@ -285,6 +285,40 @@ TEST_F(EnvelopeTest, ARemovedActorGetsNoStream) {
   EXPECT_TRUE(out.empty());
 }
 
+// An actor nothing was routed to still hears from the gateway once per idle interval (its KEY,
+// then checkpoints), so a silence watch can tell a quiet stream from a dead one (issue 19).
+TEST_F(EnvelopeTest, AnActorNothingWasRoutedToHearsFromTheGatewayEveryIdleInterval) {
+  std::vector<std::pair<std::string, SealedEnvelope>> due;
+  ASSERT_TRUE(sealer_->checkpoints(kNow, false, &due).ok());
+  EXPECT_TRUE(due.empty());  // the first sweep only starts the idle clock
+  ASSERT_TRUE(sealer_->checkpoints(kNow + 29'000, false, &due).ok());
+  EXPECT_TRUE(due.empty());
+  ASSERT_TRUE(sealer_->checkpoints(kNow + 30'000, false, &due).ok());
+  std::vector<SealedEnvelope> to_ambulance;
+  for (auto& [actor, envelope] : due) {
+    if (actor == "ambulance") to_ambulance.push_back(std::move(envelope));
+  }
+  ASSERT_EQ(to_ambulance.size(), 2u);
+  EXPECT_EQ(to_ambulance[0].kind, gateway::v1::ENVELOPE_KIND_KEY);
+  EXPECT_EQ(to_ambulance[1].kind, gateway::v1::ENVELOPE_KIND_CHECKPOINT);
+  EnvelopeReceiver receiver(as(ambulance_));
+  EXPECT_EQ(receiver.receive(to_ambulance[0].payload, kNow).verdict, Verdict::kKey);
+  auto cp = receiver.receive(to_ambulance[1].payload, kNow);
+  ASSERT_EQ(cp.verdict, Verdict::kCheckpoint);
+  ASSERT_EQ(cp.reports.size(), 1u);
+  EXPECT_EQ(cp.reports[0].type, Report::Type::kCheckpointVerified);
+  // And again an idle interval later, now an ordinary idle checkpoint.
+  due.clear();
+  ASSERT_TRUE(sealer_->checkpoints(kNow + 60'000, false, &due).ok());
+  size_t later = 0;
+  for (auto& [actor, envelope] : due) {
+    if (actor != "ambulance") continue;
+    ++later;
+    EXPECT_EQ(receiver.receive(envelope.payload, kNow).verdict, Verdict::kCheckpoint);
+  }
+  EXPECT_EQ(later, 1u);
+}
+
 TEST_F(EnvelopeTest, AnotherGatewaysSignatureIsRefused) {
   auto e = seal("police", 1);
   // A second gateway that claims the first one's key id.
