@@ -121,6 +121,7 @@ Status ActorService::build() {
       std::move(sub), [this](const actor::Delivery& d) { onDelivery(d); },
       [this](const actor::Notice& n) { onNotice(n); });
 
+  had_earlier_run_ = std::filesystem::exists(config_.state_dir / "receiver.state");
   auto store = ReceiverStore::open(config_.state_dir);
   if (!store.ok()) return store.status();
   store_ = std::move(store).value();
@@ -162,6 +163,13 @@ Status ActorService::build() {
 Status ActorService::start() {
   for (auto& slot : sinks_) slot.worker->start();
   if (Status s = subscriber_->start(std::chrono::seconds(10)); !s.ok()) return s;
+  if (had_earlier_run_ && !subscriber_->sessionPresentAtStart()) {
+    // The subscriber can only tell a lost session on a reconnect; across our own restart, the
+    // state directory says whether there was a session to lose.
+    onNotice(actor::Notice{actor::Notice::Type::kSessionLost, config_.site, "", nowUnixMs(), 0,
+                           "the broker had no session for this client id at start: what it "
+                           "queued while the service was down is lost"});
+  }
   health_ = std::make_unique<HealthEndpoint>(
       config_.listen_host, config_.listen_port,
       [this](const std::string& target) { return respond(target); });

@@ -68,6 +68,7 @@ class ActorService {
   std::unique_ptr<actor::ActorSubscriber> subscriber_;
   std::unique_ptr<HealthEndpoint> health_;
   int64_t last_snapshot_ms_ = 0;  // delivery thread
+  bool had_earlier_run_ = false;  // a receiver state was on disk at start
   mutable std::mutex notices_mutex_;
   std::set<std::string> silent_;  // streams (sites) silent right now
   std::atomic<bool> started_{false};

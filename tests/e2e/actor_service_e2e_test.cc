@@ -351,6 +351,33 @@ TEST_F(ActorServiceE2eTest, ARestartedServiceRefusesReplaysAndReportsNoFalseGap)
   (*service)->stop();
 }
 
+// The broker restarted without persistence while the service was down: its session is gone, and
+// the service says so at start (the subscriber alone could not tell it from a first start).
+TEST_F(ActorServiceE2eTest, ASessionLostWhileTheServiceWasDownIsReportedAtStart) {
+  {
+    auto service = ActorService::create(config());
+    ASSERT_TRUE(service.ok()) << service.status().toString();
+    ASSERT_TRUE((*service)->start().ok());
+    EXPECT_EQ(counter(**service, "notices_total{type=\"session_lost\"}"), 0u);  // a first start
+    (*service)->stop();
+  }
+  {
+    auto service = ActorService::create(config());
+    ASSERT_TRUE(service.ok());
+    ASSERT_TRUE((*service)->start().ok());
+    EXPECT_EQ(counter(**service, "notices_total{type=\"session_lost\"}"), 0u);  // kept
+    (*service)->stop();
+  }
+  site_.reset();  // its connection would not survive the restart
+  broker_->stop();
+  broker_->start();
+  auto service = ActorService::create(config());
+  ASSERT_TRUE(service.ok());
+  ASSERT_TRUE((*service)->start().ok());
+  EXPECT_EQ(counter(**service, "notices_total{type=\"session_lost\"}"), 1u);
+  (*service)->stop();
+}
+
 TEST_F(ActorServiceE2eTest, TheBinaryRunsFromItsYamlAndStopsCleanlyOnSigterm) {
   const fs::path yaml = dir_.path() / "actor.yaml";
   std::ofstream(yaml) << "actor: ambulance\nsite: og12\nkey_file: keys/ambulance.key\n"
