@@ -231,19 +231,22 @@ TEST_F(ActorServiceE2eTest, SecuredSubscriptionDeliversToEverySinkWithHealthAndM
       [&] { return counter(**service, "reports_total{type=\"checkpoint_verified\"}") == 1; },
       std::chrono::seconds(10)));
 
-  // CAP: one alert per event (10 events, all different cameras: 10 incidents), all valid.
-  ASSERT_TRUE(waitUntil(
-      [&] {
-        return fs::exists(dir_.path() / "cap") &&
-               std::distance(fs::directory_iterator(dir_.path() / "cap"),
-                             fs::directory_iterator()) == 10;
-      },
-      std::chrono::seconds(10)));
-  for (const auto& entry : fs::directory_iterator(dir_.path() / "cap")) {
+  // CAP: one alert per event (10 events, all different cameras: 10 incidents), all valid. Only
+  // the finished *.xml files: each is written as *.xml.tmp and renamed.
+  auto alerts = [&] {
+    std::vector<fs::path> xml;
+    if (!fs::exists(dir_.path() / "cap")) return xml;
+    for (const auto& entry : fs::directory_iterator(dir_.path() / "cap")) {
+      if (entry.path().extension() == ".xml") xml.push_back(entry.path());
+    }
+    return xml;
+  };
+  ASSERT_TRUE(waitUntil([&] { return alerts().size() == 10; }, std::chrono::seconds(10)));
+  for (const auto& alert : alerts()) {
     const std::string command = "xmllint --noout --schema '" + std::string(GW_SOURCE_DIR) +
-                                "/tests/data/schemas/cap-1.2.xsd' '" + entry.path().string() +
+                                "/tests/data/schemas/cap-1.2.xsd' '" + alert.string() +
                                 "' 2>/dev/null";
-    EXPECT_EQ(std::system(command.c_str()), 0) << slurp(entry.path());
+    EXPECT_EQ(std::system(command.c_str()), 0) << slurp(alert);
   }
   // The archive has every message as a JSON line.
   ASSERT_TRUE(waitUntil(

@@ -108,7 +108,7 @@ TEST_F(RestartE2eTest, WithAStateDirASigkillIsOneBoundedUnaccountedRangeACleanRe
   EXPECT_TRUE(ofType(all, "stream_restart").empty());
   EXPECT_TRUE(ofType(all, "checkpoint_mismatch").empty());
   const std::string err = gw::testing::readWholeFile(dir_ / "municipality.err");
-  EXPECT_EQ(err.find("\"rejected\""), std::string::npos) << err.substr(0, 2000);
+  EXPECT_EQ(err.find("{\"rejected\""), std::string::npos) << err.substr(0, 2000);
   EXPECT_EQ(distinct(valuesIn(dir_ / "municipality.out", base_ms_)),
             static_cast<size_t>(3 * kPerRun / 2));
 }
@@ -134,7 +134,7 @@ TEST_F(RestartE2eTest, WithoutAStateDirARestartIsAStreamRestartNotAGap) {
   EXPECT_EQ(restarts[0]["missing"], 0);
   EXPECT_TRUE(ofType(all, "gap").empty()) << err;
   EXPECT_TRUE(ofType(all, "unaccounted").empty()) << err;
-  EXPECT_EQ(err.find("\"rejected\""), std::string::npos) << err.substr(0, 2000);
+  EXPECT_EQ(err.find("{\"rejected\""), std::string::npos) << err.substr(0, 2000);
   EXPECT_EQ(distinct(valuesIn(dir_ / "municipality.out", base_ms_)), static_cast<size_t>(kPerRun));
 }
 
