@@ -477,6 +477,12 @@ int run(const LoadOptions& o) {
     for (const auto& t : lat.readings)
       out << "reading," << t.send_us << "," << t.latency_us << "\n";
     for (const auto& t : lat.alarms) out << "alarm," << t.send_us << "," << t.latency_us << "\n";
+    if (webhook) {  // actor a0 through lantaarn-actor: to the webhook request's arrival
+      for (const auto& t : webhook->tally().reading_latency)
+        out << "webhook_reading," << t.send_us << "," << t.latency_us << "\n";
+      for (const auto& t : webhook->tally().alarm_latency)
+        out << "webhook_alarm," << t.send_us << "," << t.latency_us << "\n";
+    }
   }
 
   if (report.readings_lost != 0) {
