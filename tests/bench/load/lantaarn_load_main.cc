@@ -4,6 +4,7 @@
 // and peak memory; then, against the same broker and subscribers, a bare Paho publisher sending
 // as many pre-built messages of the same size (docs/BENCHMARKS.md). Exits 1 when anything was
 // lost, duplicated or refused, so a short run is a correctness smoke test (ctest label bench).
+// --actor-service: the first actor is the real lantaarn-actor, timed to its webhook's requests.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
