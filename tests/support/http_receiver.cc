@@ -104,7 +104,16 @@ void HttpReceiver::accept() {
 
 void HttpReceiver::record(RecordedRequest request) {
   std::lock_guard lock(mutex_);
+  if (handler_) {
+    handler_(std::move(request));
+    return;
+  }
   requests_.push_back(std::move(request));
+}
+
+void HttpReceiver::setHandler(std::function<void(RecordedRequest&&)> handler) {
+  std::lock_guard lock(mutex_);
+  handler_ = std::move(handler);
 }
 
 std::vector<RecordedRequest> HttpReceiver::requests() const {

@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -40,6 +41,10 @@ class HttpReceiver {
   void setStatus(unsigned status) { status_ = status; }
   std::vector<RecordedRequest> requests() const;
   size_t count() const;
+  // Instead of recording: hands every answered request to `handler` on the receiver's thread as
+  // it arrives, before the answer is written (a load test that times arrivals and cannot keep
+  // every request). Set it before the first request; keep it short, it holds the answer back.
+  void setHandler(std::function<void(RecordedRequest&&)> handler);
 
  private:
   friend class ReceiverSession;
@@ -50,6 +55,7 @@ class HttpReceiver {
   std::atomic<unsigned> status_{200};
   mutable std::mutex mutex_;
   std::vector<RecordedRequest> requests_;
+  std::function<void(RecordedRequest&&)> handler_;
   std::unique_ptr<boost::asio::io_context> io_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   std::thread thread_;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gateway/actor/actor_subscriber.h"
@@ -35,10 +36,29 @@ struct Latencies {
   std::vector<Timed> alarms;
 };
 
+// What one actor received, however it received it (the actor library in this process, or the
+// real lantaarn-actor's webhook): readings by source and sequence, their latency, the events.
+struct MessageTally {
+  explicit MessageTally(int sources) : seen(static_cast<size_t>(sources)) {}
+  // One decrypted message that arrived at `now_us`; returns the new distinct readings and the
+  // alarm events it brought.
+  std::pair<int64_t, int64_t> add(const gateway::v1::ActorMessage& m, int64_t now_us);
+  int64_t distinctReadings(int source) const;
+
+  ActorCount count;
+  std::vector<std::vector<uint8_t>> seen;  // [source][sequence] -> times received
+  std::vector<Timed> reading_latency;
+  std::vector<Timed> alarm_latency;
+
+ private:
+  int64_t onReading(const gateway::v1::Reading& reading, int64_t now_us);
+};
+
 class ActorTally {
  public:
-  // `sources` background sources; the alarm source is counted apart.
-  ActorTally(int actors, int sources);
+  // `sources` background sources; the alarm source is counted apart. Subscribes actors
+  // `first`..`actors`-1 (with --actor-service, actor 0 is the real lantaarn-actor's).
+  ActorTally(int actors, int sources, int first = 0);
   ~ActorTally();
 
   Status start(const std::string& broker_url, const std::filesystem::path& keys);
@@ -54,21 +74,16 @@ class ActorTally {
   // After stop().
   std::vector<ActorCount> counts() const;
   Latencies latencies() const;
-  // Readings of `source` that actor `actor` received at least once.
-  int64_t distinctReadings(int actor, int source) const;
 
  private:
   struct PerActor {
+    explicit PerActor(int sources) : tally(sources) {}
     std::unique_ptr<actor::ActorSubscriber> subscriber;
-    ActorCount count;
-    std::vector<std::vector<uint8_t>> seen;  // [source][sequence] -> times received
-    std::vector<Timed> reading_latency;
-    std::vector<Timed> alarm_latency;
+    MessageTally tally;
   };
   void onDelivery(PerActor& actor, const actor::Delivery& delivery);
-  void onReading(PerActor& actor, const gateway::v1::Reading& reading, int64_t now_us);
 
-  int sources_;
+  int first_;
   std::vector<std::unique_ptr<PerActor>> actors_;
   std::atomic<int64_t> readings_seen_{0}, events_seen_{0}, bare_seen_{0};
   std::atomic<int64_t> last_data_us_{0}, last_bare_us_{0};

@@ -4,9 +4,11 @@
 // and peak memory; then, against the same broker and subscribers, a bare Paho publisher sending
 // as many pre-built messages of the same size (docs/BENCHMARKS.md). Exits 1 when anything was
 // lost, duplicated or refused, so a short run is a correctness smoke test (ctest label bench).
+// --actor-service: the first actor is the real lantaarn-actor, timed to its webhook's requests.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iostream>
@@ -21,6 +23,7 @@
 #include "tests/bench/load/load_report.h"
 #include "tests/bench/load/process_usage.h"
 #include "tests/bench/load/sensor_feeder.h"
+#include "tests/bench/load/webhook_tally.h"
 #include "tests/support/child_process.h"
 #include "tests/support/http_get.h"
 #include "tests/support/mosquitto_broker.h"
@@ -65,6 +68,21 @@ void waitForAll(Seen seen, int64_t target, double settle) {
 
 std::string selfPath() { return std::filesystem::read_symlink("/proc/self/exe").string(); }
 
+// lantaarn-actor's configuration for actor a0 (docs/ACTORS.md section 7): its key, the pinned
+// gateway key, a persistent session, its state in the run directory, one webhook sink.
+std::string actorServiceYaml(const std::filesystem::path& run_dir, const std::string& broker_url,
+                             int listen_port, const std::string& webhook_url) {
+  const auto keys = run_dir / "keys";
+  std::string y = "actor: " + actorId(0) + "\nsite: " + kSite + "\n";
+  y += "key_file: " + (keys / (actorId(0) + ".key")).string() + "\n";
+  y += "gateway_keys: [" + (keys / "gateway.pub").string() + "]\n";
+  y += "broker:\n  url: " + broker_url + "\n  client_id: lantaarn-load-" + actorId(0) + "\n";
+  y += "state_dir: " + (run_dir / "actor-state").string() + "\n";
+  y += "listen: 127.0.0.1:" + std::to_string(listen_port) + "\n";
+  y += "sinks:\n  - name: webhook\n    webhook: {url: \"" + webhook_url + "\", timeout: 10s}\n";
+  return y;
+}
+
 int runBareChild(int argc, char** argv) {
   CLI::App cli{"bare Paho reference publisher (internal)"};
   BarePlan plan;
@@ -101,6 +119,11 @@ int run(const LoadOptions& o) {
     std::cerr << "--cameras needs --camera-file (make one with make_bench_video)\n";
     return 2;
   }
+  if (o.actor_service && o.bare) {
+    std::cerr << "--actor-service needs --no-bare (lantaarn-actor would refuse the bare "
+                 "reference's messages as not envelopes)\n";
+    return 2;
+  }
   if (auto st = crypto::initSodium(); !st.ok()) return 2;
   gw::testing::TempDir dir;
   const auto run_dir = o.keep_dir.empty() ? dir.path() : std::filesystem::path(o.keep_dir);
@@ -128,7 +151,41 @@ int run(const LoadOptions& o) {
   const int ops_port = gw::testing::freeLoopbackPort();
   std::ofstream(run_dir / "policy.yaml") << loadPolicy(o, keys, ports, alarm_port);
 
-  ActorTally tally(o.actors, o.sensors);
+  // --actor-service: a0 is the real lantaarn-actor's, subscribed (its first session) before
+  // gatewayd publishes anything.
+  std::unique_ptr<WebhookTally> webhook;
+  std::unique_ptr<ChildProcess> actor_service;
+  std::chrono::steady_clock::time_point actor_started;
+  const int actor_port = o.actor_service ? gw::testing::freeLoopbackPort() : 0;
+  if (o.actor_service) {
+    webhook = std::make_unique<WebhookTally>(o.sensors);
+    std::ofstream(run_dir / "actor.yaml")
+        << actorServiceYaml(run_dir, broker_url, actor_port, webhook->url());
+    actor_started = std::chrono::steady_clock::now();
+    actor_service = std::make_unique<ChildProcess>(ChildProcess::Options{
+        {o.actor_binary.empty() ? (gw::testing::binaryDir() / "bin/lantaarn-actor").string()
+                                : o.actor_binary,
+         "--config", (run_dir / "actor.yaml").string(), "--log-level", "warn"},
+        {},
+        run_dir / "actor.out",
+        run_dir / "actor.err"});
+    if (!gw::testing::waitUntil(
+            [&] {
+              auto reply = gw::testing::httpGet(actor_port, "/healthz");
+              return reply && reply->status == 200;
+            },
+            std::chrono::seconds(30))) {
+      std::cerr << "lantaarn-actor did not become healthy:\n" << actor_service->readStderr();
+      return 2;
+    }
+  }
+  auto drainWebhook = [&] {
+    if (webhook) webhook->drain();
+  };
+  auto webhookReadings = [&] { return webhook ? webhook->readingsSeen() : 0; };
+  auto webhookEvents = [&] { return webhook ? webhook->eventsSeen() : 0; };
+
+  ActorTally tally(o.actors, o.sensors, o.actor_service ? 1 : 0);
   if (auto st = tally.start(broker_url, keys); !st.ok()) {
     std::cerr << "actors: " << st.message() << "\n";
     return 2;
@@ -199,12 +256,16 @@ int run(const LoadOptions& o) {
       SensorFeeder warm(FeedPlan{"tcp", {alarm_port}, "water_level", 2000, 0, 20, 2});
       warm.start();
       warm.join();
-      if (!gw::testing::waitUntil([&] { return tally.eventsSeen() >= 2; },
-                                  std::chrono::seconds(30))) {
+      if (!gw::testing::waitUntil(
+              [&] {
+                drainWebhook();
+                return tally.eventsSeen() + webhookEvents() >= 2;
+              },
+              std::chrono::seconds(30))) {
         std::cerr << "the warm-up alarms did not arrive:\n" << gatewayd.readStderr();
         return 2;
       }
-      warmup_events = tally.eventsSeen();
+      warmup_events = tally.eventsSeen() + webhookEvents();
       report.warmup_alarms_ms = since(warm_at);
     }
   }
@@ -236,8 +297,12 @@ int run(const LoadOptions& o) {
   const double feed_seconds = static_cast<double>(feeder.lastSendUs() - feeder.firstSendUs()) / 1e6;
   report.offered_readings_per_s =
       feed_seconds > 0 ? static_cast<double>(report.readings_sent) / feed_seconds : 0;
-  waitForAll([&] { return tally.readingsSeen() + tally.eventsSeen(); },
-             report.readings_expected + report.alarms_sent + warmup_events, o.settle_seconds);
+  waitForAll(
+      [&] {
+        drainWebhook();
+        return tally.readingsSeen() + tally.eventsSeen() + webhookReadings() + webhookEvents();
+      },
+      report.readings_expected + report.alarms_sent + warmup_events, o.settle_seconds);
 
   report.gatewayd_wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - gatewayd_started).count();
@@ -261,12 +326,39 @@ int run(const LoadOptions& o) {
           static_cast<double>(bytes) / static_cast<double>(report.messages_published);
     }
   }
+  if (actor_service) {
+    report.actor_wall_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - actor_started).count();
+    if (auto usage = readProcessUsage(actor_service->pid())) {
+      report.actor_cpu_s = usage->cpu_seconds;
+      report.actor_user_s = usage->user_seconds;
+      report.actor_sys_s = usage->system_seconds;
+      report.actor_peak_rss_mib = static_cast<double>(usage->peak_rss_kib) / 1024.0;
+    }
+    if (auto metrics = gw::testing::httpGet(actor_port, "/metrics")) {
+      report.actor_verified = metric(metrics->body, "lantaarn_actor_messages_verified_total");
+      report.actor_delivered = metric(metrics->body, "lantaarn_actor_sink_delivered_total");
+      report.actor_retries = metric(metrics->body, "lantaarn_actor_sink_retries_total");
+      report.actor_fsyncs = metric(metrics->body, "lantaarn_actor_spool_fsyncs_total");
+      report.actor_envelope_duplicates =
+          metric(metrics->body, "lantaarn_actor_envelopes_duplicate_total");
+    }
+  }
   gatewayd.signal(SIGTERM);
   if (!gatewayd.wait(std::chrono::seconds(30))) {
     report.problems.push_back("gatewayd did not stop within 30 s of SIGTERM");
   }
+  if (actor_service) {
+    actor_service->signal(SIGTERM);
+    auto status = actor_service->wait(std::chrono::seconds(30));
+    if (!status || ChildProcess::exitCode(*status) != 0) {
+      report.problems.push_back("lantaarn-actor did not stop cleanly on SIGTERM");
+    }
+    // Anything delivered while it stopped (nothing should be: every expected reading is in).
+    drainWebhook();
+  }
 
-  const int64_t last_data_us = tally.lastDataUs();
+  const int64_t last_data_us = std::max(tally.lastDataUs(), webhook ? webhook->lastDataUs() : 0);
   report.seconds = static_cast<double>(last_data_us - feeder.firstSendUs()) / 1e6;
 
   // The reference, as many messages as the actors decrypted, of the gateway's mean size.
@@ -313,7 +405,9 @@ int run(const LoadOptions& o) {
   const auto self_after = selfUsage();
   report.load_tool_cpu_s = self_after.cpu_seconds - self_before.cpu_seconds;
 
-  for (const auto& c : tally.counts()) {
+  auto counts = tally.counts();
+  if (webhook) counts.push_back(webhook->tally().count);
+  for (const auto& c : counts) {
     report.messages_delivered += c.messages;
     report.readings_delivered += c.readings;
     report.readings_duplicated += c.duplicate_readings;
@@ -345,12 +439,51 @@ int run(const LoadOptions& o) {
   };
   split(lat.readings, &report.reading_latency, &report.reading_latency_steady);
   split(lat.alarms, &report.alarm_latency, &report.alarm_latency_steady);
+  if (webhook) {
+    const auto& w = webhook->tally();
+    split(w.reading_latency, &report.webhook_latency, &report.webhook_latency_steady);
+    std::vector<Timed> both = lat.readings;
+    both.insert(both.end(), w.reading_latency.begin(), w.reading_latency.end());
+    split(both, &report.reading_latency, &report.reading_latency_steady);
+    std::vector<Timed> alarm_times = lat.alarms;
+    alarm_times.insert(alarm_times.end(), w.alarm_latency.begin(), w.alarm_latency.end());
+    split(alarm_times, &report.alarm_latency, &report.alarm_latency_steady);
+    report.webhook_requests = webhook->requests();
+    report.webhook_duplicates = webhook->duplicateRequests();
+    report.webhook_readings = w.count.readings;
+    for (int s = 0; s < o.sensors; ++s) {
+      const auto actors = actorsOfSource(o, s);
+      if (std::find(actors.begin(), actors.end(), 0) != actors.end()) {
+        report.webhook_expected += sent[static_cast<size_t>(s)];
+      }
+    }
+    report.webhook_seconds =
+        static_cast<double>(webhook->lastDataUs() - webhook->firstDataUs()) / 1e6;
+    if (report.webhook_seconds > 0) {
+      report.webhook_messages_per_s =
+          static_cast<double>(webhook->requests() - 1) / report.webhook_seconds;
+    }
+    if (report.webhook_duplicates != 0) {
+      report.problems.push_back(std::to_string(report.webhook_duplicates) +
+                                " webhook requests repeated an Idempotency-Key");
+    }
+    if (webhook->unparsable() != 0) {
+      report.problems.push_back(std::to_string(webhook->unparsable()) +
+                                " webhook bodies were not an ActorMessage");
+    }
+  }
   if (!o.latency_file.empty()) {
     std::ofstream out(o.latency_file);
     out << "kind,send_us,latency_us\n";
     for (const auto& t : lat.readings)
       out << "reading," << t.send_us << "," << t.latency_us << "\n";
     for (const auto& t : lat.alarms) out << "alarm," << t.send_us << "," << t.latency_us << "\n";
+    if (webhook) {  // actor a0 through lantaarn-actor: to the webhook request's arrival
+      for (const auto& t : webhook->tally().reading_latency)
+        out << "webhook_reading," << t.send_us << "," << t.latency_us << "\n";
+      for (const auto& t : webhook->tally().alarm_latency)
+        out << "webhook_alarm," << t.send_us << "," << t.latency_us << "\n";
+    }
   }
 
   if (report.readings_lost != 0) {
@@ -371,6 +504,11 @@ int run(const LoadOptions& o) {
     std::cerr << "gatewayd stderr (tail):\n";
     const std::string err = gatewayd.readStderr();
     std::cerr << err.substr(err.size() > 4000 ? err.size() - 4000 : 0);
+    if (actor_service) {
+      std::cerr << "lantaarn-actor stderr (tail):\n";
+      const std::string aerr = actor_service->readStderr();
+      std::cerr << aerr.substr(aerr.size() > 4000 ? aerr.size() - 4000 : 0);
+    }
   }
   std::cout << (o.json ? renderJson(report) : renderTable(report));
   return report.problems.empty() ? 0 : 1;
@@ -412,6 +550,10 @@ int main(int argc, char** argv) {
                "Cameras without their two privacy-mask polygons (for comparison)");
   cli.add_option("--latency-file", o.latency_file, "Write every latency sample here (CSV)");
   cli.add_option("--keep-dir", o.keep_dir, "Keep the run's policy, keys and logs here");
+  cli.add_flag("--actor-service", o.actor_service,
+               "Actor a0 through the real lantaarn-actor and its webhook sink (needs --no-bare)");
+  cli.add_option("--actor-binary", o.actor_binary,
+                 "lantaarn-actor binary (default: the build tree's)");
   CLI11_PARSE(cli, argc, argv);
   return gw::load::run(o);
 }

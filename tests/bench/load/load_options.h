@@ -34,6 +34,10 @@ struct LoadOptions {
   std::string camera_file;   // e.g. from make_bench_video: 1280x720 25 fps H.264
   double camera_fps = 10;    // processing rate
   bool camera_masks = true;  // two privacy-mask polygons per camera, applied to every frame
+  // The first actor (a0) is received by the real lantaarn-actor binary, whose webhook sink POSTs
+  // to an HTTP receiver in this process (issue 19); the others stay in-process. No bare run.
+  bool actor_service = false;
+  std::string actor_binary;  // path; empty: the build tree's bin/lantaarn-actor
 };
 
 }  // namespace gw::load

@@ -18,6 +18,7 @@ Percentiles percentiles(std::vector<int64_t> samples_us) {
   };
   p.p50_ms = at(0.50);
   p.p99_ms = at(0.99);
+  p.p999_ms = at(0.999);
   p.max_ms = static_cast<double>(samples_us.back()) / 1000.0;
   return p;
 }
@@ -38,12 +39,17 @@ std::string num(double v, int decimals = 0) {
 
 std::string latency(const Percentiles& p) {
   if (p.count == 0) return "-";
-  return "p50 " + num(p.p50_ms, 2) + " ms, p99 " + num(p.p99_ms, 2) + " ms, max " +
-         num(p.max_ms, 2) + " ms (" + std::to_string(p.count) + ")";
+  return "p50 " + num(p.p50_ms, 2) + " ms, p99 " + num(p.p99_ms, 2) + " ms, p99.9 " +
+         num(p.p999_ms, 2) + " ms, max " + num(p.max_ms, 2) + " ms (" + std::to_string(p.count) +
+         ")";
 }
 
 nlohmann::json latencyJson(const Percentiles& p) {
-  return {{"count", p.count}, {"p50_ms", p.p50_ms}, {"p99_ms", p.p99_ms}, {"max_ms", p.max_ms}};
+  return {{"count", p.count},
+          {"p50_ms", p.p50_ms},
+          {"p99_ms", p.p99_ms},
+          {"p999_ms", p.p999_ms},
+          {"max_ms", p.max_ms}};
 }
 
 }  // namespace
@@ -109,6 +115,32 @@ std::string renderTable(const LoadReport& r) {
                   std::to_string(r.camera_events) + ")");
   }
   t += line("gatewayd peak RSS", num(r.gatewayd_peak_rss_mib, 1) + " MiB");
+  if (o.actor_service) {
+    t += "  actor a0 through lantaarn-actor -> webhook (sent to request arrived):\n";
+    t += line("webhook readings / expected",
+              std::to_string(r.webhook_readings) + " / " + std::to_string(r.webhook_expected));
+    t += line("webhook requests / duplicate keys",
+              std::to_string(r.webhook_requests) + " / " + std::to_string(r.webhook_duplicates));
+    t += line("webhook requests/s (first to last)",
+              num(r.webhook_messages_per_s) + " over " + num(r.webhook_seconds, 2) + " s");
+    t += line("webhook latency", latency(r.webhook_latency));
+    t += line("  after the first second", latency(r.webhook_latency_steady));
+    t +=
+        line("lantaarn-actor CPU (user+sys)",
+             num(r.actor_cpu_s, 2) + " s (" + num(r.actor_user_s, 2) + " + " +
+                 num(r.actor_sys_s, 2) + "), " +
+                 (r.webhook_requests > 0
+                      ? num(r.actor_cpu_s * 1e6 / static_cast<double>(r.webhook_requests), 1)
+                      : std::string("-")) +
+                 " us/message, " + num(r.actor_wall_s > 0 ? r.actor_cpu_s / r.actor_wall_s : 0, 3) +
+                 " cores over " + num(r.actor_wall_s, 1) + " s");
+    t += line("lantaarn-actor peak RSS", num(r.actor_peak_rss_mib, 1) + " MiB");
+    t += line("lantaarn-actor verified / delivered",
+              std::to_string(r.actor_verified) + " / " + std::to_string(r.actor_delivered) +
+                  " (retries " + std::to_string(r.actor_retries) + ", envelope dups " +
+                  std::to_string(r.actor_envelope_duplicates) + ", spool fsyncs " +
+                  std::to_string(r.actor_fsyncs) + ")");
+  }
   t += line("load tool CPU (actors, feeders)", num(r.load_tool_cpu_s, 2) + " s");
   if (r.bare_run) {
     t += line("bare Paho: messages x size",
@@ -184,6 +216,26 @@ std::string renderJson(const LoadReport& r) {
                         {"peak_rss_mib", r.gatewayd_peak_rss_mib},
                         {"wall_s", r.gatewayd_wall_s}}},
                       {"load_tool_cpu_s", r.load_tool_cpu_s},
+                      {"actor_service",
+                       {{"enabled", o.actor_service},
+                        {"webhook_latency", latencyJson(r.webhook_latency)},
+                        {"webhook_latency_steady", latencyJson(r.webhook_latency_steady)},
+                        {"webhook_requests", r.webhook_requests},
+                        {"webhook_duplicates", r.webhook_duplicates},
+                        {"webhook_readings", r.webhook_readings},
+                        {"webhook_expected", r.webhook_expected},
+                        {"webhook_seconds", r.webhook_seconds},
+                        {"webhook_messages_per_s", r.webhook_messages_per_s},
+                        {"cpu_s", r.actor_cpu_s},
+                        {"user_s", r.actor_user_s},
+                        {"sys_s", r.actor_sys_s},
+                        {"peak_rss_mib", r.actor_peak_rss_mib},
+                        {"wall_s", r.actor_wall_s},
+                        {"verified", r.actor_verified},
+                        {"delivered", r.actor_delivered},
+                        {"retries", r.actor_retries},
+                        {"spool_fsyncs", r.actor_fsyncs},
+                        {"envelope_duplicates", r.actor_envelope_duplicates}}},
                       {"problems", r.problems}};
   if (r.bare_run) {
     j["bare"] = {{"messages", r.bare_messages},

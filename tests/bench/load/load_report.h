@@ -10,7 +10,7 @@ namespace gw::load {
 
 struct Percentiles {
   int64_t count = 0;
-  double p50_ms = 0, p99_ms = 0, max_ms = 0;
+  double p50_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
 };
 Percentiles percentiles(std::vector<int64_t> samples_us);
 
@@ -44,6 +44,17 @@ struct LoadReport {
   // From gatewayd's own metrics.
   int64_t readings_accepted = 0, readings_dropped = 0, messages_published = 0;
   double mean_payload_bytes = 0;
+  // --actor-service: actor a0 through lantaarn-actor and its webhook, from the reading's send
+  // time to the webhook request's arrival.
+  Percentiles webhook_latency, webhook_latency_steady;
+  int64_t webhook_requests = 0, webhook_duplicates = 0;  // duplicates: by Idempotency-Key
+  int64_t webhook_readings = 0, webhook_expected = 0;
+  double webhook_seconds = 0, webhook_messages_per_s = 0;  // first to last request
+  double actor_cpu_s = 0, actor_user_s = 0, actor_sys_s = 0, actor_peak_rss_mib = 0;
+  double actor_wall_s = 0;
+  // From lantaarn-actor's /metrics.
+  int64_t actor_verified = 0, actor_delivered = 0, actor_retries = 0, actor_fsyncs = 0;
+  int64_t actor_envelope_duplicates = 0;
   // The bare Paho reference.
   bool bare_run = false;
   int64_t bare_messages = 0, bare_delivered = 0;
