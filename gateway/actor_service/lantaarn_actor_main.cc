@@ -15,9 +15,7 @@ namespace {
 volatile std::sig_atomic_t g_stop = 0;
 void onSignal(int) { g_stop = 1; }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"lantaarn-actor: receive, verify and hand on a Lantaarn actor's data"};
   std::string config_file;
   bool check_only = false;
@@ -68,4 +66,17 @@ int main(int argc, char** argv) {
   spdlog::info("lantaarn-actor: stopping");
   (*service)->stop();
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "lantaarn-actor: unexpected error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "lantaarn-actor: unexpected error\n");
+  }
+  return 70;
 }

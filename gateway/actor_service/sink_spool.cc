@@ -13,7 +13,8 @@ pipeline::Priority priorityOf(const gateway::v1::ActorMessage& message) {
 
 }  // namespace
 
-Result<std::unique_ptr<SinkSpool>> SinkSpool::open(SpoolOptions options, Counters& counters) {
+Result<std::unique_ptr<SinkSpool>> SinkSpool::open(const SpoolOptions& options,
+                                                   Counters& counters) {
   outbox::SegmentOutboxOptions o;
   o.dir = options.dir;
   o.fsync = outbox::FsyncPolicy::kGroupCommit;

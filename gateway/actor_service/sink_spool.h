@@ -34,7 +34,7 @@ class SinkSpool {
     gateway::v1::SpooledMessage message;
   };
 
-  static Result<std::unique_ptr<SinkSpool>> open(SpoolOptions options, Counters& counters);
+  static Result<std::unique_ptr<SinkSpool>> open(const SpoolOptions& options, Counters& counters);
 
   // Writes the message (write(), fsync at the group commit before the sink sees it).
   // ResourceExhausted when the spool is full of more urgent messages.

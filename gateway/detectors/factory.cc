@@ -83,7 +83,7 @@ Result<DetectorPtr> builtin(const gateway::v1::Detector& config, gw_detector_plu
                             const pb::Message& settings, const HostContext& host) {
   auto params = paramsOf(settings);
   addBudget(config, &params);
-  auto detector = PluginDetector::builtin(config.id(), init, std::move(params), host);
+  auto detector = PluginDetector::builtin(config.id(), init, params, host);
   if (!detector.ok()) return detector.status();
   return DetectorPtr(std::move(detector).value());
 }
