@@ -30,7 +30,7 @@ if [ -n "${CI:-}" ] && [ -z "${LANTAARN_TEST_PRESET:-}" ]; then
     actor_subscriber_tls_test actor_session_e2e_test actor_service_e2e_test
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp" \
     ctest --preset tsan -j "$jobs" --timeout 300 \
-    -R "PublisherBrokerTest|FileReplaySourceTest|MemoryOutboxTest|GatewayE2eTest|ListenerTest|CameraSourceTest|OpsE2eTest|PublisherTlsTest|PublisherPasswordTest|PublisherMqttVersionTest|VideoDecoderTest|PrivacyE2eTest|ActorSubscriberTlsTest|ActorSessionE2eTest|ActorServiceE2eTest" \
+    -R "PublisherBrokerTest|FileReplaySourceTest|LatestFrameSlotTest|MemoryOutboxTest|GatewayE2eTest|ListenerTest|CameraSourceTest|OpsE2eTest|PublisherTlsTest|PublisherPasswordTest|PublisherMqttVersionTest|VideoDecoderTest|PrivacyE2eTest|ActorSubscriberTlsTest|ActorSessionE2eTest|ActorServiceE2eTest" \
     -E "ActorServiceE2eTest.Slow"
 fi
 

@@ -16,10 +16,29 @@ bool LatestFrameSlot::put(FramePtr frame) {
   return replaced;
 }
 
+bool LatestFrameSlot::putWhenTaken(FramePtr frame, const std::atomic<bool>& stop,
+                                   std::chrono::milliseconds patience) {
+  {
+    std::unique_lock lock(mutex_);
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    // Short waits so that `stop`, which nobody signals through this condition, is seen soon.
+    while (frame_ != nullptr && !closed_ && !stop.load() &&
+           std::chrono::steady_clock::now() < deadline) {
+      taken_.wait_for(lock, std::chrono::milliseconds(50));
+    }
+  }
+  return put(std::move(frame));
+}
+
 FramePtr LatestFrameSlot::take(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mutex_);
-  ready_.wait_for(lock, timeout, [this] { return frame_ != nullptr || closed_; });
-  return std::move(frame_);
+  FramePtr frame;
+  {
+    std::unique_lock lock(mutex_);
+    ready_.wait_for(lock, timeout, [this] { return frame_ != nullptr || closed_; });
+    frame = std::move(frame_);
+  }
+  if (frame) taken_.notify_all();
+  return frame;
 }
 
 void LatestFrameSlot::close() {
@@ -28,6 +47,7 @@ void LatestFrameSlot::close() {
     closed_ = true;
   }
   ready_.notify_all();
+  taken_.notify_all();
 }
 
 bool LatestFrameSlot::closed() const {

@@ -8,6 +8,11 @@
 namespace gw::sources {
 namespace {
 
+// How long a file played at full speed waits for a detector to take its previous frame: far
+// above any detector's call (its budget), short enough that a detector that stopped taking does
+// not stall the camera.
+constexpr std::chrono::milliseconds kFullSpeedPatience{10'000};
+
 // Sleeps up to `d`, waking early when `stopping` is set.
 void interruptibleSleep(std::chrono::milliseconds d, const std::atomic<bool>& stopping) {
   const auto until = std::chrono::steady_clock::now() + d;
@@ -166,7 +171,12 @@ void CameraSource::run() {
       kept_counter.fetch_add(1, std::memory_order_relaxed);
       pipeline::FramePtr shared = frame;
       for (auto& [name, slot] : consumers_) {
-        if (slot->put(shared)) dropped[name]->fetch_add(1, std::memory_order_relaxed);
+        // A file at full speed: every kept frame reaches the detectors, whatever the box's speed
+        // (a replay must not miss a fall because the CPU is slow); paced and live: latest wins.
+        const bool replaced = !live && !config_.realtime
+                                  ? slot->putWhenTaken(shared, stopping_, kFullSpeedPatience)
+                                  : slot->put(shared);
+        if (replaced) dropped[name]->fetch_add(1, std::memory_order_relaxed);
       }
     }
     if (stopping_) break;
