@@ -38,19 +38,16 @@ Status checkReadable(const std::string& path, const char* what) {
 
 // Paho's words for a refusal are terse ("CONNACK return code", "TCP/TLS connect failure"): say
 // what the actor should check.
-std::string connectHint(int rc, bool tls, const std::string& tls_error) {
+// OpenSSL's own words are not available: Paho 1.2's TLS error handler is called with a pointer
+// into the connect options it was given by value, gone by then (ASan: stack-use-after-scope).
+std::string connectHint(int rc, bool tls) {
   // MQTT 3.1.1 CONNACK return codes 4 and 5 (MQTT 5: 0x86, 0x87).
   if (rc == 4 || rc == 5 || rc == 0x86 || rc == 0x87) {
     return " (not authorised: check the username and the password file)";
   }
-  if (!tls_error.empty()) {
-    std::string e = tls_error;
-    while (!e.empty() && (e.back() == '\n' || e.back() == ':')) e.pop_back();
-    return " (TLS: " + e + ")";
-  }
   if (tls && rc == MQTTASYNC_FAILURE) {
-    return " (no TLS session: is the port a TLS listener, and is its certificate for the host "
-           "name in the URL?)";
+    return " (no TLS session: is the port a TLS listener, is its certificate signed by the CA "
+           "you trust (--tls-ca), and is it for the host name in the URL?)";
   }
   return "";
 }
@@ -103,13 +100,8 @@ mqtt::connect_options ActorSubscriber::connectOptions() {
   if (!config_.password.empty()) builder.password(config_.password);
   if (isTlsUrl(config_.broker_url)) {
     const TlsSettings tls = config_.tls.value_or(TlsSettings{});
-    auto ssl = mqtt::ssl_options_builder()
-                   .enable_server_cert_auth(true)
-                   .verify(tls.verify_hostname)
-                   .error_handler([this](const std::string& error) {
-                     std::lock_guard lock(watch_mutex_);
-                     tls_error_ = error;
-                   });
+    auto ssl =
+        mqtt::ssl_options_builder().enable_server_cert_auth(true).verify(tls.verify_hostname);
     if (!tls.ca_file.empty()) ssl.trust_store(tls.ca_file);
     if (!tls.cert_file.empty()) ssl.key_store(tls.cert_file);
     if (!tls.key_file.empty()) ssl.private_key(tls.key_file);
@@ -171,9 +163,8 @@ Status ActorSubscriber::start(std::chrono::milliseconds timeout) {
     });
     session_present_at_start_ = connectOnce(timeout);
   } catch (const mqtt::exception& e) {
-    std::lock_guard lock(watch_mutex_);
     return unavailable("cannot connect to " + config_.broker_url + ": " + e.what() +
-                       connectHint(e.get_return_code(), isTlsUrl(config_.broker_url), tls_error_));
+                       connectHint(e.get_return_code(), isTlsUrl(config_.broker_url)));
   }
   // Always, even when the session is present: SUBSCRIBE again replaces the subscription and
   // keeps the queue, and the broker re-sends the retained epoch KEY and status.

@@ -131,7 +131,6 @@ class ActorSubscriber {
   bool lost_ = false;  // the connection dropped: the watch thread reconnects
   int64_t lost_at_ms_ = 0;
   bool stopping_ = false;
-  std::string tls_error_;  // OpenSSL's last words, for the connect error
   std::thread watch_thread_;
 };
 

@@ -136,12 +136,10 @@ mqtt::connect_options MqttPublisher::connectOptions(int mqtt_version) const {
   if (!config_.password.empty()) builder.password(config_.password);
   if (isTlsUrl(config_.broker_url)) {
     const TlsConfig tls = config_.tls.value_or(TlsConfig{});
-    auto ssl = mqtt::ssl_options_builder()
-                   .enable_server_cert_auth(true)
-                   .verify(tls.verify_hostname)
-                   .error_handler([url = config_.broker_url](const std::string& error) {
-                     spdlog::warn("Publisher TLS error broker={} error=\"{}\"", url, error);
-                   });
+    auto ssl =
+        mqtt::ssl_options_builder().enable_server_cert_auth(true).verify(tls.verify_hostname);
+    // No error_handler: Paho 1.2 calls it through a pointer into the connect options it took
+    // by value, gone by the time a handshake fails (ASan: stack-use-after-scope).
     if (!tls.ca_file.empty()) ssl.trust_store(tls.ca_file);
     if (!tls.cert_file.empty()) ssl.key_store(tls.cert_file);
     if (!tls.key_file.empty()) ssl.private_key(tls.key_file);
