@@ -91,6 +91,14 @@ Status ActorSubscriber::checkSettings() const {
   return okStatus();
 }
 
+mqtt::ssl_options pahoSslOptions(const TlsSettings& tls) {
+  auto ssl = mqtt::ssl_options_builder().enable_server_cert_auth(true).verify(tls.verify_hostname);
+  if (!tls.ca_file.empty()) ssl.trust_store(tls.ca_file);
+  if (!tls.cert_file.empty()) ssl.key_store(tls.cert_file);
+  if (!tls.key_file.empty()) ssl.private_key(tls.key_file);
+  return ssl.finalize();
+}
+
 mqtt::connect_options ActorSubscriber::connectOptions() {
   auto builder = mqtt::connect_options_builder()
                      .clean_session(!config_.persistent_session)
@@ -99,13 +107,7 @@ mqtt::connect_options ActorSubscriber::connectOptions() {
   if (!config_.username.empty()) builder.user_name(config_.username);
   if (!config_.password.empty()) builder.password(config_.password);
   if (isTlsUrl(config_.broker_url)) {
-    const TlsSettings tls = config_.tls.value_or(TlsSettings{});
-    auto ssl =
-        mqtt::ssl_options_builder().enable_server_cert_auth(true).verify(tls.verify_hostname);
-    if (!tls.ca_file.empty()) ssl.trust_store(tls.ca_file);
-    if (!tls.cert_file.empty()) ssl.key_store(tls.cert_file);
-    if (!tls.key_file.empty()) ssl.private_key(tls.key_file);
-    builder.ssl(ssl.finalize());
+    builder.ssl(pahoSslOptions(config_.tls.value_or(TlsSettings{})));
   }
   return builder.finalize();
 }

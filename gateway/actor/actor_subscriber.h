@@ -48,6 +48,10 @@ struct TlsSettings {
   bool verify_hostname = true;
 };
 
+// Paho's TLS options from the settings (server certificate checked, host name as asked); shared
+// with the actor service's own MQTT connections.
+mqtt::ssl_options pahoSslOptions(const TlsSettings& tls);
+
 struct SubscriberConfig {
   std::string broker_url;  // tcp://host:port or ssl://host:port
   std::string client_id;   // default: lantaarn-actor-<site>-<actor>-<pid>

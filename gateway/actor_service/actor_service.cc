@@ -174,7 +174,6 @@ Status ActorService::start() {
       config_.listen_host, config_.listen_port,
       [this](const std::string& target) { return respond(target); });
   if (Status s = health_->start(); !s.ok()) return s;
-  started_ = true;
   spdlog::info("lantaarn-actor: actor={} site={} broker={} sinks={} health=http://{}:{}/healthz",
                config_.actor, config_.site, config_.broker.url, sinks_.size(), config_.listen_host,
                health_->port());
@@ -193,7 +192,6 @@ void ActorService::stop() {
     slot.spool->close();
     slot.worker->stop();
   }
-  started_ = false;
 }
 
 void ActorService::onDelivery(const actor::Delivery& d) {

@@ -10,7 +10,6 @@
 //
 // Threads: Paho's delivery thread (one delivery at a time: receiver, journal, spool puts), one
 // worker per sink, the health endpoint's thread.
-#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -71,7 +70,6 @@ class ActorService {
   bool had_earlier_run_ = false;  // a receiver state was on disk at start
   mutable std::mutex notices_mutex_;
   std::set<std::string> silent_;  // streams (sites) silent right now
-  std::atomic<bool> started_{false};
 };
 
 }  // namespace gw::actor_service

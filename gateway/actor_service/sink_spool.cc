@@ -98,9 +98,4 @@ int64_t SinkSpool::oldestAgeMs() const {
   return oldest;
 }
 
-uint64_t SinkSpool::recoveredRecords() const {
-  std::lock_guard lock(mutex_);
-  return outbox_->recoveredRecords();
-}
-
 }  // namespace gw::actor_service

@@ -51,7 +51,6 @@ class SinkSpool {
   size_t backlog() const;
   // How long the oldest waiting message has waited, ms (0 when none waits).
   int64_t oldestAgeMs() const;
-  uint64_t recoveredRecords() const;
 
  private:
   SinkSpool(std::unique_ptr<outbox::SegmentOutbox> outbox, std::string sink)

@@ -1,5 +1,6 @@
 #include "gateway/actor_service/sinks/mqtt_republish_sink.h"
 
+#include "gateway/actor/actor_subscriber.h"
 #include "gateway/actor_service/sinks/json_lines_sink.h"
 
 namespace gw::actor_service {
@@ -30,12 +31,8 @@ bool MqttRepublishSink::ensureConnected(std::string* error) {
     if (!broker_.username.empty()) builder.user_name(broker_.username);
     if (!password_.empty()) builder.password(password_);
     if (broker_.tls) {
-      auto ssl = mqtt::ssl_options_builder().enable_server_cert_auth(true).verify(
-          broker_.tls->verify_hostname);
-      if (!broker_.tls->ca_file.empty()) ssl.trust_store(broker_.tls->ca_file);
-      if (!broker_.tls->cert_file.empty()) ssl.key_store(broker_.tls->cert_file);
-      if (!broker_.tls->key_file.empty()) ssl.private_key(broker_.tls->key_file);
-      builder.ssl(ssl.finalize());
+      const auto& t = *broker_.tls;
+      builder.ssl(actor::pahoSslOptions({t.ca_file, t.cert_file, t.key_file, t.verify_hostname}));
     }
     if (!client_->connect(builder.finalize())->wait_for(timeout_)) {
       *error = "no connection to " + broker_.url + " within the timeout";
