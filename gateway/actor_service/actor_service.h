@@ -10,6 +10,7 @@
 //
 // Threads: Paho's delivery thread (one delivery at a time: receiver, journal, spool puts), one
 // worker per sink, the health endpoint's thread.
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -62,6 +63,12 @@ class ActorService {
 
   ServiceConfig config_;
   Counters counters_;
+  // The per-envelope counters, looked up once rather than by name on every delivery.
+  std::atomic<uint64_t>& received_ = counters_.get("envelopes_received_total");
+  std::atomic<uint64_t>& duplicates_ = counters_.get("envelopes_duplicate_total");
+  std::atomic<uint64_t>& verified_ = counters_.get("messages_verified_total");
+  std::atomic<uint64_t>& keys_ = counters_.get("epoch_keys_total");
+  std::atomic<uint64_t>& checkpoints_ = counters_.get("checkpoints_total");
   std::unique_ptr<ReceiverStore> store_;
   std::vector<SinkSlot> sinks_;
   std::unique_ptr<actor::ActorSubscriber> subscriber_;
