@@ -7,6 +7,9 @@
 #include <mutex>
 #include <vector>
 
+#include <boost/asio/ip/tcp.hpp>
+
+#include "gateway/actor_service/sinks/cap_sink.h"
 #include "gateway/actor_service/sinks/mqtt_republish_sink.h"
 #include "gateway/actor_service/sinks/webhook_sink.h"
 #include "tests/support/child_process.h"
@@ -90,6 +93,43 @@ TEST(WebhookSinkTest, ServerErrorsAreRetriedAndRefusalsAreFinal) {
             "029d0799e64e1f0f-municipality-1");
   receiver.stop();  // down: refused connections are retried too
   EXPECT_EQ(sink.deliver(reading(2, 2)).result, DeliveryOutcome::Result::kRetry);
+}
+
+TEST(WebhookSinkTest, AServerThatNeverAnswersIsATimeoutAndRetried) {
+  // Accepts connections (the kernel's backlog) but never reads or answers.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor silent(
+      io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+  const auto url =
+      parseHttpUrl("http://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/in");
+  ASSERT_TRUE(url.ok());
+  WebhookSink sink(*url, std::chrono::milliseconds(300));
+  const DeliveryOutcome outcome = sink.deliver(reading(1, 1));
+  EXPECT_EQ(outcome.result, DeliveryOutcome::Result::kRetry);
+  EXPECT_NE(outcome.detail.find("timeout"), std::string::npos) << outcome.detail;
+}
+
+TEST(CapSinkTest, AlertsArePostedAsCapXmlWithTheirIdentifierAsKey) {
+  gw::testing::HttpReceiver receiver;
+  CapSinkOptions options;
+  options.url = *parseHttpUrl(receiver.url("/cap"));
+  CapSink sink(options);
+  gateway::v1::SpooledMessage m = reading(9, 0);
+  auto* e = m.mutable_message()->mutable_event();
+  e->set_detector_id("square_falls");
+  e->set_kind("fall");
+  e->set_severity(gateway::v1::SEVERITY_ALARM);
+  e->set_source_id("cam");
+  EXPECT_EQ(sink.deliver(m).result, DeliveryOutcome::Result::kDelivered);
+  ASSERT_EQ(receiver.count(), 1u);
+  const auto request = receiver.requests()[0];
+  EXPECT_EQ(request.target, "/cap");
+  EXPECT_EQ(request.headers.at("content-type"), "application/cap+xml");
+  EXPECT_EQ(request.headers.at("idempotency-key"), "lantaarn-029d0799e64e1f0f-municipality-9");
+  EXPECT_NE(request.body.find("<msgType>Alert</msgType>"), std::string::npos) << request.body;
+  receiver.setStatus(503);  // down: retried, and the incident is not marked as sent
+  m.set_sequence(10);
+  EXPECT_EQ(sink.deliver(m).result, DeliveryOutcome::Result::kRetry);
 }
 
 }  // namespace
