@@ -47,15 +47,16 @@ std::string slurp(const fs::path& path) {
 // (KEY retained, QoS 1).
 class FakeSite {
  public:
-  FakeSite(const std::string& url, const mqtt::ssl_options& ssl,
-           const crypto::PublicKey& ambulance) {
-    auto sealer = crypto::GatewaySealer::open(identity_, kSite, {});
+  FakeSite(const std::string& url, const mqtt::ssl_options& ssl, const crypto::PublicKey& ambulance,
+           const std::string& site = kSite)
+      : site_(site), identity_(crypto::generateIdentityKey(site)) {
+    auto sealer = crypto::GatewaySealer::open(identity_, site_, {});
     if (!sealer.ok()) throw std::runtime_error(sealer.status().toString());
     sealer_ = std::move(sealer).value();
     sealer_->setActors({{"ambulance", ambulance}});
-    client_ = std::make_unique<mqtt::async_client>(url, "gateway-og12");
+    client_ = std::make_unique<mqtt::async_client>(url, "gateway-" + site_);
     auto options = mqtt::connect_options_builder()
-                       .user_name("lantaarn-gw-og12")
+                       .user_name("lantaarn-gw-" + site_)
                        .password(kGatewayPassword)
                        .ssl(ssl)
                        .finalize();
@@ -73,7 +74,7 @@ class FakeSite {
   // Seals and publishes one event (odd) or reading (even); returns the envelopes sent.
   std::vector<crypto::SealedEnvelope> send(int index) {
     gateway::v1::ActorMessage m;
-    m.set_site_id(kSite);
+    m.set_site_id(site_);
     m.set_actor_id("ambulance");
     m.set_route_id("falls");
     m.set_purpose("emergency_response");
@@ -107,11 +108,12 @@ class FakeSite {
     const char* kind = key                                               ? "key"
                        : e.kind == gateway::v1::ENVELOPE_KIND_CHECKPOINT ? "checkpoint"
                                                                          : "event";
-    client_->publish(pipeline::actorTopic(kSite, "ambulance", kind), e.payload, 1, key)->wait();
+    client_->publish(pipeline::actorTopic(site_, "ambulance", kind), e.payload, 1, key)->wait();
   }
 
  private:
-  crypto::IdentityKey identity_ = crypto::generateIdentityKey(kSite);
+  std::string site_;
+  crypto::IdentityKey identity_;
   std::unique_ptr<crypto::GatewaySealer> sealer_;
   std::unique_ptr<mqtt::async_client> client_;
 };
@@ -122,12 +124,18 @@ class ActorServiceE2eTest : public ::testing::Test {
     const auto server = pki_.issue("broker", "IP:127.0.0.1,DNS:localhost");
     const fs::path acl = dir_.path() / "acl";
     // What `gatewayctl acl export` writes for this site (gateway/config/broker_acl.cc).
+    // Two sites' gateways; the ambulance reads both (one control room serving two sites).
     std::ofstream(acl) << "user lantaarn-gw-og12\ntopic write lantaarn/v1/og12/+/#\n\n"
+                       << "user lantaarn-gw-og13\ntopic write lantaarn/v1/og13/+/#\n\n"
                        << "user ambulance\ntopic read lantaarn/v1/og12/ambulance/#\n"
-                       << "topic read lantaarn/v1/og12/_gateway/status\n";
+                       << "topic read lantaarn/v1/og12/_gateway/status\n"
+                       << "topic read lantaarn/v1/og13/ambulance/#\n"
+                       << "topic read lantaarn/v1/og13/_gateway/status\n";
     BrokerOptions options;
     options.tls = gw::testing::BrokerTls{pki_.caCert(), server.cert, server.key, false};
-    options.users = {{"lantaarn-gw-og12", kGatewayPassword}, {"ambulance", kActorPassword}};
+    options.users = {{"lantaarn-gw-og12", kGatewayPassword},
+                     {"lantaarn-gw-og13", kGatewayPassword},
+                     {"ambulance", kActorPassword}};
     options.extra_config = {"acl_file " + acl.string(), "max_queued_messages 100000"};
     broker_ = std::make_unique<MosquittoBroker>(options);
     EXPECT_TRUE(crypto::initSodium().ok());
@@ -378,6 +386,43 @@ TEST_F(ActorServiceE2eTest, ASessionLostWhileTheServiceWasDownIsReportedAtStart)
   ASSERT_TRUE(service.ok());
   ASSERT_TRUE((*service)->start().ok());
   EXPECT_EQ(counter(**service, "notices_total{type=\"session_lost\"}"), 1u);
+  (*service)->stop();
+}
+
+// One service for two sites (`site: +`, a directory of pinned gateway keys): each gateway is
+// accepted for its own site and both streams reach the sink. (A gateway speaking for another
+// site is refused by the receiver: vectors_test's wrong_site case.)
+TEST_F(ActorServiceE2eTest, OneServiceServesTwoPinnedSitesEachForItsOwnSite) {
+  FakeSite og13(broker_->url(),
+                mqtt::ssl_options_builder().trust_store(pki_.caCert().string()).finalize(),
+                crypto::publicHalf(ambulance_), "og13");
+  ASSERT_TRUE(
+      crypto::writeIdentityKeyPair(og13.identity(), dir_.path() / "gateway-box-13", "og13").ok());
+  fs::copy_file(dir_.path() / "gateway-box-13" / "og13.pub", dir_.path() / "gateways" / "og13.pub");
+  ServiceConfig c = config();
+  c.site = "+";
+  c.gateway_keys = {(dir_.path() / "gateways").string()};
+  auto service = ActorService::create(c);
+  ASSERT_TRUE(service.ok()) << service.status().toString();
+  ASSERT_TRUE((*service)->start().ok());
+  auto keys = sendMany(*site_, 0, 4);
+  for (int i = 0; i < 4; ++i) {
+    for (const auto& e : og13.send(i)) {
+      if (e.kind == gateway::v1::ENVELOPE_KIND_DATA) {
+        keys.insert(og13.identity().key_id + "-ambulance-" + std::to_string(e.sequence));
+      }
+    }
+  }
+  ASSERT_TRUE(
+      waitUntil([&] { return webhookKeys().size() >= keys.size(); }, std::chrono::seconds(20)))
+      << webhookKeys().size() << " of " << keys.size();
+  EXPECT_EQ(webhookKeys(), keys);
+  std::set<std::string> sites;
+  for (const auto& r : receiver_.requests()) {
+    sites.insert(r.body.find("\"site_id\":\"og13\"") != std::string::npos ? "og13" : "og12");
+  }
+  EXPECT_EQ(sites, (std::set<std::string>{"og12", "og13"}));
+  EXPECT_EQ(counter(**service, "envelopes_rejected_total{code=\"wrong_site\"}"), 0u);
   (*service)->stop();
 }
 
