@@ -1,5 +1,6 @@
 #include "gateway/outbox/record_codec.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -164,6 +165,39 @@ size_t decodeRecord(std::string_view data, Record& out) {
   out.message.payload.assign(body.substr(at));
   out.message.priority = static_cast<pipeline::Priority>(prio);
   out.type = type;
+  return kRecordHeaderBytes + len;
+}
+
+std::string encodeDeadLetterRecord(const DeadLetter& letter) {
+  const std::string inner = encodeMessageRecord(letter.id, letter.message);
+  std::string out;
+  beginRecord(out, RecordType::kDeadLetter, 8 + 2 + letter.reason.size() + inner.size());
+  putU64(out, static_cast<uint64_t>(letter.dead_unix_ms));
+  putU16(out, static_cast<uint16_t>(std::min<size_t>(letter.reason.size(), 0xffff)));
+  out.append(letter.reason, 0, 0xffff);
+  out += inner;
+  endRecord(out, 0);
+  return out;
+}
+
+size_t decodeDeadLetterRecord(std::string_view data, DeadLetter& out) {
+  if (data.size() < kRecordHeaderBytes) return 0;
+  const uint64_t len = getLe(data, 0, 4);
+  if (len > kMaxRecordBody || data.size() < kRecordHeaderBytes + len) return 0;
+  const std::string_view typed = data.substr(8, len + 1);
+  if (crc32c(typed) != static_cast<uint32_t>(getLe(data, 4, 4))) return 0;
+  if (static_cast<RecordType>(static_cast<uint8_t>(typed[0])) != RecordType::kDeadLetter) return 0;
+  const std::string_view body = typed.substr(1);
+  if (body.size() < 10) return 0;
+  out.dead_unix_ms = static_cast<int64_t>(getLe(body, 0, 8));
+  const size_t reason_len = getLe(body, 8, 2);
+  if (body.size() < 10 + reason_len) return 0;
+  out.reason.assign(body.substr(10, reason_len));
+  const std::string_view inner = body.substr(10 + reason_len);
+  Record record;
+  if (decodeRecord(inner, record) != inner.size() || !isMessageRecord(record.type)) return 0;
+  out.id = record.id;
+  out.message = std::move(record.message);
   return kRecordHeaderBytes + len;
 }
 

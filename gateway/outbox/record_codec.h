@@ -11,8 +11,19 @@ namespace gw::outbox {
 
 // kMessage is the first message layout (no expiry); still read, no longer written.
 // kMessageWithExpiry adds the message's expiry time (the route's ttl) after the priority.
-enum class RecordType : uint8_t { kMessage = 1, kRelease = 2, kMessageWithExpiry = 3 };
-enum class ReleaseReason : uint8_t { kAcked = 0, kEvictedTotal = 1, kEvictedActor = 2 };
+// kDeadLetter lives only in the dead-letter log (dead_letter_store.h), never in a segment.
+enum class RecordType : uint8_t {
+  kMessage = 1,
+  kRelease = 2,
+  kMessageWithExpiry = 3,
+  kDeadLetter = 4
+};
+enum class ReleaseReason : uint8_t {
+  kAcked = 0,
+  kEvictedTotal = 1,
+  kEvictedActor = 2,
+  kDeadLettered = 3
+};
 
 inline constexpr size_t kRecordHeaderBytes = 9;
 inline constexpr uint32_t kMaxRecordBody = 64u << 20;
@@ -39,6 +50,18 @@ inline bool isMessageRecord(RecordType type) {
 std::string encodeReleaseRecord(uint64_t id, ReleaseReason reason);
 // The same, appended to `out` (a batch of pending releases) without a temporary.
 void appendReleaseRecord(std::string& out, uint64_t id, ReleaseReason reason);
+// A message the broker refused for good (or whose actor was removed), kept for the operator.
+struct DeadLetter {
+  uint64_t id = 0;  // its outbox id when it was dead-lettered
+  int64_t dead_unix_ms = 0;
+  std::string reason;  // not_authorized, topic_invalid, ..., actor_removed
+  pipeline::OutboundMessage message;
+};
+// [header type 4][i64 dead_unix_ms][u16 reason_len][reason][a whole message record]
+std::string encodeDeadLetterRecord(const DeadLetter& letter);
+// Bytes used by one whole dead-letter record at the start of `data`; 0 when torn or corrupt.
+size_t decodeDeadLetterRecord(std::string_view data, DeadLetter& out);
+
 // Bytes used by one whole, checksum-valid record at the start of `data`; 0 when it is torn,
 // corrupt or malformed.
 size_t decodeRecord(std::string_view data, Record& out);

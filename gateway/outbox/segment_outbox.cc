@@ -12,6 +12,7 @@
 #include <system_error>
 #include <vector>
 
+#include "gateway/core/clock.h"
 #include "gateway/outbox/record_codec.h"
 
 namespace gw::outbox {
@@ -56,6 +57,9 @@ Result<std::unique_ptr<SegmentOutbox>> SegmentOutbox::open(SegmentOutboxOptions 
   if (ec)
     return unavailable("cannot create outbox dir " + options.dir.string() + ": " + ec.message());
   std::unique_ptr<SegmentOutbox> box(new SegmentOutbox(std::move(options), counters));
+  auto dead_letters = DeadLetterStore::open(box->opts_.dead_letter_dir);
+  if (!dead_letters.ok()) return dead_letters.status();
+  box->dead_letters_ = std::move(dead_letters).value();
   if (Status s = box->recover(); !s.ok()) return s;
   if (Status s = box->openForAppend(); !s.ok()) return s;
   return box;
@@ -74,7 +78,7 @@ Status SegmentOutbox::recover() {
     if (Status s = replaySegment(segment, seq == last_seq); !s.ok()) return s;
   }
   for (const auto& [id, held] : entries_) {
-    unsent_.insert(unsent_.end(), id);
+    waiting_.add(id, held.entry.message.topic);
     total_bytes_ += held.entry.message.payload.size();
     actor_bytes_[held.entry.message.actor_id] += held.entry.message.payload.size();
   }
@@ -278,13 +282,13 @@ bool SegmentOutbox::makeRoom(const pipeline::OutboundMessage& message, uint64_t 
     const bool actor_only = !over_total();
     // The least urgent waiting message, oldest first; never more urgent than the newcomer.
     const Held* victim = nullptr;
-    for (uint64_t id : unsent_) {
+    waiting_.forEach([&](uint64_t id) {
       const Held& held = entries_.at(id);
-      if (actor_only && held.entry.message.actor_id != message.actor_id) continue;
-      if (held.entry.message.priority < message.priority) continue;
+      if (actor_only && held.entry.message.actor_id != message.actor_id) return true;
+      if (held.entry.message.priority < message.priority) return true;
       if (!victim || held.entry.message.priority > victim->entry.message.priority) victim = &held;
-      if (victim->entry.message.priority == pipeline::Priority::kMeasurement) break;
-    }
+      return victim->entry.message.priority != pipeline::Priority::kMeasurement;
+    });
     if (!victim) return false;
     release(victim->entry.id, actor_only ? "budget_actor" : "budget_total");
   }
@@ -317,6 +321,7 @@ Status SegmentOutbox::append(pipeline::OutboundMessage message) {
   if (Status s = writeRecord(records); !s.ok()) return s;
   written_below_ = id + 1;
   if (message.priority == pipeline::Priority::kAlarm) alarm_not_durable_ = true;
+  if (written_below_ - 1 == durable_below_) group_started_ = std::chrono::steady_clock::now();
   if (Status s = maybeSync(false); !s.ok()) return s;
   ++next_id_;
   const uint64_t seq = segments_.rbegin()->first;
@@ -325,18 +330,20 @@ Status SegmentOutbox::append(pipeline::OutboundMessage message) {
       .fetch_add(1, std::memory_order_relaxed);
   total_bytes_ += bytes;
   actor_bytes_[actor] += bytes;
-  entries_.emplace(id, Held{Entry{id, std::move(message), std::chrono::steady_clock::now()}, seq});
-  unsent_.insert(id);
+  auto [it, inserted] = entries_.emplace(
+      id, Held{Entry{id, std::move(message), std::chrono::steady_clock::now()}, seq});
+  waiting_.add(id, it->second.entry.message.topic);
   return okStatus();
 }
 
 const SegmentOutbox::Entry* SegmentOutbox::takeNext() {
-  if (unsent_.empty()) return nullptr;
+  const auto front = waiting_.front();
+  if (!front) return nullptr;
   // Group commit: nothing leaves the gateway before it is durable here. Only the message handed
   // out must be: one that is already durable (a backlog, a requeued message) needs no sync, and
   // the newer appends wait for the group that the publisher reaches them with. Release records
   // alone never force a sync: they ride along with the next group.
-  const uint64_t id = *unsent_.begin();
+  const uint64_t id = *front;
   if (opts_.fsync != FsyncPolicy::kInterval && id >= durable_below_) {
     // The group is small and the link is busy: wait for it to grow. Without this, a window with
     // room (max_inflight 1000) paid one fdatasync per few readings and the pipeline thread,
@@ -344,12 +351,16 @@ const SegmentOutbox::Entry* SegmentOutbox::takeNext() {
     // calls takeNext() again, and once nothing is in flight it syncs whatever the group is, so
     // nothing waits longer than the messages already on the wire. Alarms never wait. (Waiting
     // only while half a group was in flight was tried: worse at the default window of 20.)
-    const bool defer = opts_.fsync == FsyncPolicy::kGroupCommit && !in_flight_.empty() &&
-                       written_below_ - durable_below_ < opts_.group_commit_min_messages &&
-                       !alarm_not_durable_;
+    // Never longer than group_commit_max_wait, though: a broker that delays its PUBACKs (Nagle
+    // against the client's delayed ACK) made every measurement wait ~17 ms (decision 1300); the
+    // publisher pumps again at groupDeadline().
+    const bool defer =
+        opts_.fsync == FsyncPolicy::kGroupCommit && !in_flight_.empty() &&
+        written_below_ - durable_below_ < opts_.group_commit_min_messages && !alarm_not_durable_ &&
+        std::chrono::steady_clock::now() < group_started_ + opts_.group_commit_max_wait;
     if (defer || !sync().ok()) return nullptr;
   }
-  unsent_.erase(unsent_.begin());
+  waiting_.popFront();
   in_flight_.insert(id);
   return &entries_.at(id).entry;
 }
@@ -362,13 +373,14 @@ void SegmentOutbox::release(uint64_t id, const char* reason) {
   if (acked) {
     actorCounter(acked_counters_, "outbox_acked_total", m.actor_id)
         .fetch_add(1, std::memory_order_relaxed);
-  } else {
+  } else if (std::strcmp(reason, "dead_lettered") != 0) {
     counters_.add(counterKey("outbox_evicted_total", {{"actor", m.actor_id}, {"reason", reason}}));
   }
   const ReleaseReason why =
-      acked ? ReleaseReason::kAcked
-            : (std::strcmp(reason, "budget_actor") == 0 ? ReleaseReason::kEvictedActor
-                                                        : ReleaseReason::kEvictedTotal);
+      acked                                       ? ReleaseReason::kAcked
+      : std::strcmp(reason, "dead_lettered") == 0 ? ReleaseReason::kDeadLettered
+      : std::strcmp(reason, "budget_actor") == 0  ? ReleaseReason::kEvictedActor
+                                                  : ReleaseReason::kEvictedTotal;
   if (opts_.fsync == FsyncPolicy::kEveryRecord || opts_.release_batch_bytes == 0) {
     // A release that fails to reach the disk only means a duplicate after a crash; keep going.
     if (rollIfNeeded().ok() && writeRecord(encodeReleaseRecord(id, why)).ok()) {
@@ -385,30 +397,78 @@ void SegmentOutbox::release(uint64_t id, const char* reason) {
   actor_bytes_[m.actor_id] -= m.payload.size();
   if (auto seg = segments_.find(it->second.segment_seq); seg != segments_.end()) --seg->second.live;
   in_flight_.erase(id);
-  unsent_.erase(id);
+  waiting_.remove(id, m.topic);
   entries_.erase(it);
   dropDeadSegments();
 }
 
 void SegmentOutbox::ack(uint64_t id) { release(id, "acked"); }
 
-size_t SegmentOutbox::dropUnsent(const std::string& actor) {
-  std::vector<uint64_t> victims;
-  for (uint64_t id : unsent_) {
-    auto it = entries_.find(id);
-    if (it != entries_.end() && it->second.entry.message.actor_id == actor) victims.push_back(id);
+size_t SegmentOutbox::deadLetterUnsent(const std::string& actor) {
+  std::vector<uint64_t> ids;
+  waiting_.forEach([&](uint64_t id) {
+    if (entries_.at(id).entry.message.actor_id == actor) ids.push_back(id);
+    return true;
+  });
+  return deadLetterIds(ids, "actor_removed").ok() ? ids.size() : 0;
+}
+
+Result<size_t> SegmentOutbox::deadLetterStream(const std::string& topic,
+                                               const std::string& reason) {
+  std::vector<uint64_t> ids;
+  for (const auto& [id, held] : entries_) {
+    if (held.entry.message.topic == topic) ids.push_back(id);
   }
-  // A release record per message, as for any eviction, so a restart does not resurrect them.
-  for (uint64_t id : victims) release(id, "actor_removed");
-  return victims.size();
+  GW_RETURN_IF_ERROR(deadLetterIds(ids, reason));
+  return ids.size();
+}
+
+Status SegmentOutbox::deadLetterIds(const std::vector<uint64_t>& ids, const std::string& reason) {
+  std::vector<DeadLetter> letters;
+  const int64_t now = nowUnixMs();
+  for (uint64_t id : ids) {
+    auto it = entries_.find(id);
+    if (it != entries_.end())
+      letters.push_back(DeadLetter{id, now, reason, it->second.entry.message});
+  }
+  if (letters.empty()) return okStatus();  // acknowledged after all
+  GW_RETURN_IF_ERROR(dead_letters_->add(letters));
+  const auto& first = letters.front().message;
+  spdlog::warn("Outbox dead-lettered {} message(s) actor={} topic={} reason={}", letters.size(),
+               first.actor_id, first.topic, reason);
+  for (const auto& letter : letters) {
+    counters_.add(counterKey("outbox_dead_lettered_total",
+                             {{"actor", letter.message.actor_id}, {"reason", reason}}));
+    release(letter.id, "dead_lettered");
+  }
+  return okStatus();
+}
+
+void SegmentOutbox::holdStream(const std::string& topic) {
+  waiting_.hold(topic, [this](uint64_t id) -> const std::string& {
+    return entries_.at(id).entry.message.topic;
+  });
+}
+
+Result<size_t> SegmentOutbox::requeueResends() {
+  return dead_letters_->takeResends(
+      [this](const DeadLetter& letter) { return append(letter.message); },
+      [this] { return sync(); });
+}
+
+std::optional<std::chrono::steady_clock::time_point> SegmentOutbox::groupDeadline() const {
+  if (opts_.fsync != FsyncPolicy::kGroupCommit || written_below_ == durable_below_) {
+    return std::nullopt;
+  }
+  return group_started_ + opts_.group_commit_max_wait;
 }
 
 void SegmentOutbox::requeue(uint64_t id) {
-  if (in_flight_.erase(id) > 0) unsent_.insert(id);
+  if (in_flight_.erase(id) > 0) waiting_.add(id, entries_.at(id).entry.message.topic);
 }
 
 void SegmentOutbox::requeueAllInFlight() {
-  unsent_.insert(in_flight_.begin(), in_flight_.end());
+  for (uint64_t id : in_flight_) waiting_.add(id, entries_.at(id).entry.message.topic);
   in_flight_.clear();
 }
 

@@ -16,6 +16,8 @@
 #include <string>
 
 #include "gateway/core/counters.h"
+#include "gateway/outbox/dead_letter_store.h"
+#include "gateway/outbox/waiting_queue.h"
 #include "gateway/pipeline/stage.h"
 
 namespace gw::outbox {
@@ -43,6 +45,11 @@ struct SegmentOutboxOptions {
   // smaller than this (returns nullptr; the next PUBACK asks again) instead of an fdatasync for
   // it. With nothing in flight, or for an alarm, it syncs at once. 1 disables the wait.
   uint64_t group_commit_min_messages = 64;
+  // ... but never longer than this after the group's first append: the publisher pumps again
+  // then (groupDeadline()), so a slow PUBACK never holds a measurement back (decision 1300).
+  std::chrono::microseconds group_commit_max_wait{1000};
+  // Where dead letters go (dead_letter_store.h); empty: kept in memory.
+  std::filesystem::path dead_letter_dir;
 };
 
 class SegmentOutbox : public pipeline::Outbox {
@@ -65,12 +72,29 @@ class SegmentOutbox : public pipeline::Outbox {
   void ack(uint64_t id) override;
   void requeue(uint64_t id) override;
   void requeueAllInFlight() override;
-  size_t dropUnsent(const std::string& actor) override;
+  size_t deadLetterUnsent(const std::string& actor) override;
+  void holdStream(const std::string& topic) override;
+  void resumeStream(const std::string& topic) override { waiting_.resume(topic); }
+  Status deadLetter(uint64_t id, const std::string& reason) override {
+    return deadLetterIds({id}, reason);
+  }
+  Result<size_t> deadLetterStream(const std::string& topic, const std::string& reason) override;
+  size_t deadLetters() const override { return dead_letters_->held(); }
+  Result<size_t> requeueResends() override;
+  std::optional<std::chrono::steady_clock::time_point> groupDeadline() const override;
   void forEachEntry(const std::function<void(const Entry&)>& visit) const override {
     for (const auto& [id, held] : entries_) visit(held.entry);
   }
   size_t size() const override { return entries_.size(); }
   size_t inFlight() const override { return in_flight_.size(); }
+  const Entry* entry(uint64_t id) const override {
+    auto it = entries_.find(id);
+    return it == entries_.end() ? nullptr : &it->second.entry;
+  }
+  std::optional<uint64_t> oldestInFlight() const override {
+    if (in_flight_.empty()) return std::nullopt;
+    return *in_flight_.begin();
+  }
 
   // Makes everything appended so far durable (the group commit point).
   Status sync();
@@ -100,6 +124,9 @@ class SegmentOutbox : public pipeline::Outbox {
   Status maybeSync(bool is_release);
   Status rollIfNeeded();
   void release(uint64_t id, const char* reason);
+  // Stored durably in one write first, then released: a crash in between keeps both copies
+  // (a release record may be lost), never neither.
+  Status deadLetterIds(const std::vector<uint64_t>& ids, const std::string& reason);
   bool makeRoom(const pipeline::OutboundMessage& message, uint64_t bytes);
   void dropDeadSegments();
   void countWriteError(const std::string& what, int err);
@@ -120,6 +147,7 @@ class SegmentOutbox : public pipeline::Outbox {
   uint64_t durable_below_ = 1;
   uint64_t written_below_ = 1;
   bool alarm_not_durable_ = false;  // an alarm among the appends since the last fdatasync
+  std::chrono::steady_clock::time_point group_started_{};  // first append not yet durable
   std::chrono::steady_clock::time_point last_sync_{};
   uint64_t next_id_ = 1;
   uint64_t recovered_records_ = 0;
@@ -130,8 +158,9 @@ class SegmentOutbox : public pipeline::Outbox {
   std::map<std::string, std::atomic<uint64_t>*> acked_counters_;
   std::map<uint64_t, Segment> segments_;  // by seq, oldest first
   std::map<uint64_t, Held> entries_;      // by id = append order
-  std::set<uint64_t> unsent_;
+  WaitingQueue waiting_;
   std::set<uint64_t> in_flight_;
+  std::unique_ptr<DeadLetterStore> dead_letters_;
 };
 
 }  // namespace gw::outbox

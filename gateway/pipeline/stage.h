@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,11 +75,36 @@ class Outbox : public MessageSink {
   virtual void ack(uint64_t id) = 0;
   virtual void requeue(uint64_t id) = 0;
   virtual void requeueAllInFlight() = 0;
-  // Removes, counted as evicted, every entry of `actor` not yet handed to the broker (an actor
-  // removed by a policy reload must not receive what was still queued); returns how many.
-  virtual size_t dropUnsent(const std::string& actor) = 0;
+  // Moves every entry of `actor` not yet handed to the broker to the dead-letter area, reason
+  // `actor_removed` (an actor removed by a policy reload must not receive what was still queued,
+  // but the operator may send it after all: decision 1300); returns how many.
+  virtual size_t deadLetterUnsent(const std::string& actor) = 0;
+  // Holds back every waiting entry of one stream (an MQTT topic) until resumeStream():
+  // takeNext() passes over them, so a stream the broker refuses for now never blocks the others.
+  virtual void holdStream(const std::string& topic) = 0;
+  virtual void resumeStream(const std::string& topic) = 0;
+  // Moves one entry (in flight or waiting) to the dead-letter area with `reason`, durably,
+  // counted as `outbox_dead_lettered_total{actor,reason}`; on error it stays where it was.
+  virtual Status deadLetter(uint64_t id, const std::string& reason) = 0;
+  // The same for every entry of one stream, waiting or in flight, in one durable write: a topic
+  // the broker refuses for good (not authorised) refuses all of them, and an acknowledgement of
+  // one in flight then finds nothing to release. Returns how many.
+  virtual Result<size_t> deadLetterStream(const std::string& topic, const std::string& reason) = 0;
+  // Dead letters held now: the status page and /healthz show them.
+  virtual size_t deadLetters() const = 0;
+  // Appends what the operator queued with `gatewayctl outbox resend`; returns how many.
+  virtual Result<size_t> requeueResends() = 0;
+  // When takeNext() returned null while entries wait unheld (a group commit letting its group
+  // grow), the time by which it hands them out without a PUBACK asking again.
+  virtual std::optional<std::chrono::steady_clock::time_point> groupDeadline() const {
+    return std::nullopt;
+  }
   virtual size_t size() const = 0;
   virtual size_t inFlight() const = 0;
+  // The held entry `id` (in flight or waiting), or null.
+  virtual const Entry* entry(uint64_t id) const = 0;
+  // The oldest entry in flight: after a lost connection, the one the broker may have choked on.
+  virtual std::optional<uint64_t> oldestInFlight() const = 0;
   // Visits every held entry (unsent and in flight), oldest first. For the ops endpoint's
   // per-actor depth and age, at scrape time: O(entries), never on the per-message path.
   virtual void forEachEntry(const std::function<void(const Entry&)>& visit) const = 0;

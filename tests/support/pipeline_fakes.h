@@ -31,7 +31,15 @@ class RecordingOutbox : public pipeline::Outbox {
   void ack(uint64_t) override {}
   void requeue(uint64_t) override {}
   void requeueAllInFlight() override {}
-  size_t dropUnsent(const std::string& actor) override {
+  void holdStream(const std::string&) override {}
+  void resumeStream(const std::string&) override {}
+  Status deadLetter(uint64_t, const std::string&) override { return okStatus(); }
+  size_t deadLetters() const override { return 0; }
+  Result<size_t> deadLetterStream(const std::string&, const std::string&) override {
+    return size_t{0};
+  }
+  Result<size_t> requeueResends() override { return size_t{0}; }
+  size_t deadLetterUnsent(const std::string& actor) override {
     dropped_for[actor] += 1;
     size_t n = 0;
     for (auto& m : appended) {
@@ -44,9 +52,11 @@ class RecordingOutbox : public pipeline::Outbox {
   }
   size_t size() const override { return held(); }
   size_t inFlight() const override { return 0; }
+  const Entry* entry(uint64_t) const override { return nullptr; }
+  std::optional<uint64_t> oldestInFlight() const override { return std::nullopt; }
   void forEachEntry(const std::function<void(const Entry&)>&) const override {}
 
-  // Every message appended, in order; a message dropped by dropUnsent() has an empty topic.
+  // Every message appended, in order; a message set aside by deadLetterUnsent() has an empty topic.
   std::vector<pipeline::OutboundMessage> appended;
   std::map<std::string, int> dropped_for;
 

@@ -12,8 +12,10 @@
 #include <fstream>
 #include <numeric>
 #include <random>
+#include <thread>
 #include <vector>
 
+#include "gateway/outbox/dead_letter_store.h"
 #include "gateway/outbox/record_codec.h"
 #include "tests/support/temp_dir.h"
 
@@ -480,6 +482,7 @@ TEST(SegmentOutboxTest, GroupCommitWaitsForABiggerGroupOnlyWhileMessagesAreInFli
   Counters counters;
   SegmentOutboxOptions o;
   o.group_commit_min_messages = 4;
+  o.group_commit_max_wait = std::chrono::hours(1);  // its own test below
   auto box = openBox(dir.path(), counters, o);
   auto fsyncs = [&] { return counters.value("outbox_fsyncs_total"); };
   ASSERT_TRUE(box->append(msg("m0")).ok());
@@ -516,6 +519,147 @@ TEST(SegmentOutboxTest, GroupCommitWaitsForABiggerGroupOnlyWhileMessagesAreInFli
   ASSERT_TRUE(m6);
   EXPECT_EQ(m6->message.payload, "m6");
   EXPECT_EQ(fsyncs(), 4u);
+}
+
+TEST(SegmentOutboxTest, GroupCommitWaitsNoLongerThanItsDeadline) {
+  // A broker that holds PUBACKs back (Nagle) must not hold a small group back with them: past
+  // group_commit_max_wait the group goes out without another PUBACK asking.
+  testing::TempDir dir;
+  Counters counters;
+  SegmentOutboxOptions o;
+  o.group_commit_min_messages = 64;
+  o.group_commit_max_wait = std::chrono::milliseconds(30);
+  auto box = openBox(dir.path(), counters, o);
+  ASSERT_TRUE(box->append(msg("m0")).ok());
+  ASSERT_TRUE(box->takeNext());  // nothing in flight: at once
+  EXPECT_FALSE(box->groupDeadline());
+  const auto before = std::chrono::steady_clock::now();
+  ASSERT_TRUE(box->append(msg("m1")).ok());
+  const auto deadline = box->groupDeadline();
+  ASSERT_TRUE(deadline);
+  EXPECT_GE(*deadline, before + o.group_commit_max_wait);
+  EXPECT_LE(*deadline, std::chrono::steady_clock::now() + o.group_commit_max_wait);
+  if (std::chrono::steady_clock::now() < *deadline) {
+    EXPECT_EQ(box->takeNext(), nullptr);
+  }
+  std::this_thread::sleep_until(*deadline);
+  const auto* m1 = box->takeNext();
+  ASSERT_TRUE(m1);
+  EXPECT_EQ(m1->message.payload, "m1");
+  EXPECT_FALSE(box->groupDeadline()) << "nothing left that is not durable";
+}
+
+TEST(SegmentOutboxTest, HeldStreamWaitsWhileOthersAreHandedOutThenResumesInOrder) {
+  testing::TempDir dir;
+  Counters counters;
+  auto box = openBox(dir.path(), counters);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(box->append(msg("p" + std::to_string(i), Priority::kMeasurement, "police")).ok());
+    ASSERT_TRUE(box->append(msg("a" + std::to_string(i), Priority::kMeasurement, "amb")).ok());
+  }
+  const auto* first = box->takeNext();
+  ASSERT_EQ(first->message.payload, "p0");
+  box->requeue(first->id);  // refused for now
+  box->holdStream(msg("", Priority::kMeasurement, "police").topic);
+  EXPECT_EQ(drainPayloads(*box), (std::vector<std::string>{"a0", "a1", "a2"}));
+  ASSERT_TRUE(box->append(msg("p3", Priority::kMeasurement, "police")).ok());
+  EXPECT_EQ(box->takeNext(), nullptr) << "a new message of a held stream waits with it";
+  EXPECT_EQ(box->size(), 7u);
+  box->resumeStream(msg("", Priority::kMeasurement, "police").topic);
+  EXPECT_EQ(drainPayloads(*box), (std::vector<std::string>{"p0", "p1", "p2", "p3"}));
+}
+
+TEST(SegmentOutboxTest, DeadLetterIsKeptWithItsReasonAndNeverRecoveredIntoTheOutbox) {
+  testing::TempDir dir;
+  Counters counters;
+  SegmentOutboxOptions o = noGroupWait();
+  o.dead_letter_dir = dir.path() / "dead-letter";
+  {
+    auto box = openBox(dir.path() / "outbox", counters, o);
+    ASSERT_TRUE(box->append(msg("refused", Priority::kEvent, "police")).ok());
+    ASSERT_TRUE(box->append(msg("fine", Priority::kMeasurement, "amb")).ok());
+    const auto* refused = box->takeNext();
+    ASSERT_TRUE(box->deadLetter(refused->id, "not_authorized").ok());
+    EXPECT_EQ(box->size(), 1u);
+    EXPECT_EQ(box->inFlight(), 0u);
+    EXPECT_EQ(box->deadLetters(), 1u);
+    EXPECT_EQ(counters.value(counterKey("outbox_dead_lettered_total",
+                                        {{"actor", "police"}, {"reason", "not_authorized"}})),
+              1u);
+  }
+  auto box = openBox(dir.path() / "outbox", counters, o);
+  EXPECT_EQ(drainPayloads(*box), std::vector<std::string>{"fine"});
+  EXPECT_EQ(box->deadLetters(), 1u);
+  auto letters = DeadLetterStore::list(dir.path() / "dead-letter");
+  ASSERT_TRUE(letters.ok());
+  ASSERT_EQ(letters->size(), 1u);
+  EXPECT_EQ(letters->front().reason, "not_authorized");
+  EXPECT_EQ(letters->front().message.payload, "refused");
+  EXPECT_EQ(letters->front().message.priority, Priority::kEvent);
+  EXPECT_GT(letters->front().dead_unix_ms, 0);
+}
+
+TEST(SegmentOutboxTest, RemovedActorsWaitingMessagesAreDeadLetteredAndCanBeResent) {
+  testing::TempDir dir;
+  Counters counters;
+  SegmentOutboxOptions o = noGroupWait();
+  o.dead_letter_dir = dir.path() / "dead-letter";
+  auto box = openBox(dir.path() / "outbox", counters, o);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(box->append(msg("f" + std::to_string(i), Priority::kMeasurement, "fire")).ok());
+  }
+  ASSERT_TRUE(box->append(msg("amb", Priority::kMeasurement, "amb")).ok());
+  EXPECT_EQ(box->deadLetterUnsent("fire"), 3u);
+  EXPECT_EQ(drainPayloads(*box), std::vector<std::string>{"amb"});
+  EXPECT_EQ(box->deadLetters(), 3u);
+
+  // Nothing queued yet: nothing requeued.
+  auto none = box->requeueResends();
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, 0u);
+  // gatewayctl's side picks two of them (by payload here), the outbox takes them back in order.
+  auto queued = DeadLetterStore::queueResend(dir.path() / "dead-letter", [](const DeadLetter& l) {
+    return l.reason == "actor_removed" && l.message.payload != "f1";
+  });
+  ASSERT_TRUE(queued.ok()) << queued.status().toString();
+  EXPECT_EQ(*queued, 2u);
+  EXPECT_EQ(box->deadLetters(), 1u) << "the log was rewritten without them";
+  auto resent = box->requeueResends();
+  ASSERT_TRUE(resent.ok());
+  EXPECT_EQ(*resent, 2u);
+  EXPECT_EQ(drainPayloads(*box), (std::vector<std::string>{"f0", "f2"}));
+  auto again = box->requeueResends();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, 0u) << "the resend file is gone once taken";
+}
+
+TEST(DeadLetterStoreTest, TornTailIsIgnoredAndCorruptRecordsNeverDecode) {
+  testing::TempDir dir;
+  auto store = DeadLetterStore::open(dir.path());
+  ASSERT_TRUE(store.ok());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE((*store)
+                    ->add(DeadLetter{uint64_t(i + 1), 1000 + i, "topic_invalid",
+                                     msg("p" + std::to_string(i))})
+                    .ok());
+  }
+  EXPECT_EQ((*store)->held(), 3u);
+  const auto log = dir.path() / "dead-letters.log";
+  fs::resize_file(log, fs::file_size(log) - 5);  // a crash mid-append
+  auto letters = DeadLetterStore::list(dir.path());
+  ASSERT_TRUE(letters.ok());
+  ASSERT_EQ(letters->size(), 2u);
+  EXPECT_EQ(letters->back().message.payload, "p1");
+  EXPECT_EQ((*store)->held(), 2u) << "re-read after the log changed size";
+
+  const std::string record = encodeDeadLetterRecord(DeadLetter{7, 5, "r", msg("x")});
+  DeadLetter out;
+  EXPECT_EQ(decodeDeadLetterRecord(record, out), record.size());
+  for (size_t i = 0; i < record.size(); ++i) {
+    std::string bad = record;
+    bad[i] = static_cast<char>(bad[i] ^ 0x20);
+    EXPECT_EQ(decodeDeadLetterRecord(bad, out), 0u) << "byte " << i;
+  }
 }
 
 }  // namespace
