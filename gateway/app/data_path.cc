@@ -104,10 +104,12 @@ Status DataPath::reload(config::ResolvedPolicyPtr policy) {
   policy_ = std::move(policy);
   // A removed actor's stream ends; a changed key starts a new epoch sealed to the new key.
   if (sealing_) sealing_->setActors(policy_->actor_keys);
-  // An actor the new policy removed receives nothing more, not even what was queued for it.
+  // An actor the new policy removed receives nothing more, not even what was queued for it:
+  // that goes to the dead-letter area, where the operator can still resend it (decision 1300).
   for (const auto& actor : removed) {
-    const size_t dropped = outbox_.dropUnsent(actor);
-    spdlog::info("Policy reload removed actor={} queued_messages_dropped={}", actor, dropped);
+    const size_t set_aside = outbox_.deadLetterUnsent(actor);
+    spdlog::info("Policy reload removed actor={} queued_messages_dead_lettered={}", actor,
+                 set_aside);
   }
   return okStatus();
 }

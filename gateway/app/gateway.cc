@@ -8,6 +8,7 @@
 
 #include "gateway/app/version.h"
 #include "gateway/config/policy_loader.h"
+#include "gateway/crypto/gateway_identity.h"
 #include "gateway/ops/metered_outbox.h"
 #include "gateway/ops/status_report.h"
 #include "gateway/outbox/open_outbox.h"
@@ -45,7 +46,16 @@ Status Gateway::init() {
 }
 
 Status Gateway::initOutbox() {
-  auto opened = outbox::openOutbox(initial_policy_->outbox, options_.state_dir, counters_);
+  outbox::OpenOutboxOptions how{options_.state_dir, {}, options_.quarantine_foreign_outbox};
+  if (!options_.state_dir.empty()) {
+    // The identity the sealer signs with (created here on first start, found again there).
+    const auto& policy = initial_policy_->policy;
+    auto identity = crypto::loadGatewayIdentity(policy.gateway().identity_key_file(),
+                                                policy.site().id(), options_.state_dir);
+    if (!identity.ok()) return identity.status();
+    how.owner = {policy.site().id(), identity->key_id};
+  }
+  auto opened = outbox::openOutbox(initial_policy_->outbox, how, counters_);
   if (!opened.ok()) return opened.status();
   // Counts bytes sent and acknowledged per actor for the ops endpoint (gateway/ops).
   outbox_ = std::make_unique<ops::MeteredOutbox>(std::move(opened).value(), counters_);

@@ -32,6 +32,9 @@ struct GatewayOptions {
   double replay_speed = -1;
   // --state-dir: the durable outbox lives in <state_dir>/outbox; empty keeps it in memory only.
   std::string state_dir;
+  // --quarantine-foreign-outbox: an outbox written by another site or gateway identity is moved
+  // aside instead of refusing to start (outbox/outbox_owner.h).
+  bool quarantine_foreign_outbox = false;
   // --ops-listen: HOST:PORT for the ops endpoint, overriding the policy's gateway.ops.listen;
   // "off" disables it. Dry runs never start it.
   std::string ops_listen;

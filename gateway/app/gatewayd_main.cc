@@ -35,6 +35,10 @@ int run(int argc, char** argv) {
   cli.add_option("--state-dir", state_dir,
                  "Directory for durable state (the outbox in DIR/outbox); \"\" keeps it in memory")
       ->capture_default_str();
+  bool quarantine_foreign_outbox = false;
+  cli.add_flag("--quarantine-foreign-outbox", quarantine_foreign_outbox,
+               "Move an outbox written by another site or gateway identity aside (kept, never "
+               "published) instead of refusing to start");
   CLI11_PARSE(cli, argc, argv);
   // A file size limit must surface as EFBIG (counted, reported) rather than kill the daemon.
   std::signal(SIGXFSZ, SIG_IGN);
@@ -56,6 +60,7 @@ int run(int argc, char** argv) {
   options.broker_url_override = broker;
   options.policy_path = policy_path;
   options.state_dir = state_dir;
+  options.quarantine_foreign_outbox = quarantine_foreign_outbox;
   options.ops_listen = ops_listen;
   options.drain_timeout = std::chrono::milliseconds(static_cast<int64_t>(drain_seconds * 1000));
   gw::app::Gateway gateway(loaded.policy, options);

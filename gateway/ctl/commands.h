@@ -55,6 +55,15 @@ struct RetentionStatusArgs {
   bool purge = false;  // destroy expired periods first (gatewayd does this every minute)
 };
 int runRetentionStatus(const RetentionStatusArgs& args);  // privacy.cc
+struct OutboxArgs {
+  std::string state_dir;
+  std::string actor;   // empty: every actor
+  std::string reason;  // empty: every reason
+  bool json = false;
+};
+int runOutboxDeadLetters(const OutboxArgs& args);  // outbox.cc
+int runOutboxResend(const OutboxArgs& args);
+
 int runRegisterExport(const std::string& policy_path,
                       const std::string& out_path);  // privacy.cc
 

@@ -149,7 +149,26 @@ int run(int argc, char** argv) {
       ->required();
   register_export->add_option("--policy", register_policy, "Policy file or directory")->required();
 
+  gw::ctl::OutboxArgs outbox;
+  auto* outbox_cmd = cli.add_subcommand(
+      "outbox", "What the broker refused for good (dead letters), and sending it again");
+  outbox_cmd->require_subcommand(1);
+  auto* dead_letters_cmd =
+      outbox_cmd->add_subcommand("dead-letters", "List dead letters per actor, reason and topic");
+  auto* resend_cmd = outbox_cmd->add_subcommand(
+      "resend", "Queue dead letters to be sent again (gatewayd takes them within seconds)");
+  for (auto* c : {dead_letters_cmd, resend_cmd}) {
+    c->add_option("--state-dir", outbox.state_dir, "gatewayd's --state-dir")->required();
+    c->add_option("--actor", outbox.actor, "Only this actor's");
+    c->add_option("--reason", outbox.reason,
+                  "Only this reason's (not_authorized, topic_invalid, too_large, "
+                  "payload_format_invalid, broker_disconnects, actor_removed)");
+  }
+  dead_letters_cmd->add_flag("--json", outbox.json, "One JSON array, a message each");
+
   CLI11_PARSE(cli, argc, argv);
+  if (dead_letters_cmd->parsed()) return gw::ctl::runOutboxDeadLetters(outbox);
+  if (resend_cmd->parsed()) return gw::ctl::runOutboxResend(outbox);
   if (retention_status->parsed()) return gw::ctl::runRetentionStatus(retention);
   if (register_export->parsed()) return gw::ctl::runRegisterExport(register_policy, register_out);
   if (eval_fall_cmd->parsed()) return gw::ctl::runEvalFall(eval_fall);

@@ -46,6 +46,7 @@ struct GatewayStatus {
   bool stopping = false;
   uint64_t outbox_messages = 0;
   uint64_t outbox_in_flight = 0;
+  uint64_t outbox_dead_letters = 0;  // held in the dead-letter area
   std::vector<SourceStatus> sources;
   std::vector<DetectorStatus> detectors;
   std::vector<ActorBacklog> backlog;

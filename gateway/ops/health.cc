@@ -55,6 +55,11 @@ Verdict evaluateHealth(const OpsInputs& in) {
                            "again after its cool-down)");
     }
   }
+  if (in.status->outbox_dead_letters > 0) {
+    v.notes.push_back(std::to_string(in.status->outbox_dead_letters) +
+                      " dead letter(s): messages the broker refused for good or whose actor was "
+                      "removed (gatewayctl outbox dead-letters)");
+  }
   v.ok = v.problems.empty();
   return v;
 }

@@ -31,9 +31,28 @@ class MeteredOutbox : public pipeline::Outbox {
     in_flight_.clear();
     inner_->requeueAllInFlight();
   }
-  size_t dropUnsent(const std::string& actor) override { return inner_->dropUnsent(actor); }
+  size_t deadLetterUnsent(const std::string& actor) override {
+    return inner_->deadLetterUnsent(actor);
+  }
+  void holdStream(const std::string& topic) override { inner_->holdStream(topic); }
+  void resumeStream(const std::string& topic) override { inner_->resumeStream(topic); }
+  Status deadLetter(uint64_t id, const std::string& reason) override {
+    Status s = inner_->deadLetter(id, reason);
+    if (s.ok()) in_flight_.erase(id);
+    return s;
+  }
+  Result<size_t> deadLetterStream(const std::string& topic, const std::string& reason) override {
+    return inner_->deadLetterStream(topic, reason);
+  }
+  size_t deadLetters() const override { return inner_->deadLetters(); }
+  Result<size_t> requeueResends() override { return inner_->requeueResends(); }
+  std::optional<std::chrono::steady_clock::time_point> groupDeadline() const override {
+    return inner_->groupDeadline();
+  }
   size_t size() const override { return inner_->size(); }
   size_t inFlight() const override { return inner_->inFlight(); }
+  const Entry* entry(uint64_t id) const override { return inner_->entry(id); }
+  std::optional<uint64_t> oldestInFlight() const override { return inner_->oldestInFlight(); }
   void forEachEntry(const std::function<void(const Entry&)>& visit) const override {
     inner_->forEachEntry(visit);
   }

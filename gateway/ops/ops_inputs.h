@@ -28,6 +28,8 @@ struct OpsInputs {
 struct Verdict {
   bool ok = true;
   std::vector<std::string> problems;  // one plain sentence each
+  // Worth an operator's look but no reason to restart (dead letters): listed, still 200.
+  std::vector<std::string> notes;
 };
 
 // Liveness: the pipeline thread answers, and no source or frame detector has stalled, and no

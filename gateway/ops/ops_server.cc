@@ -23,9 +23,9 @@ constexpr auto kSampleEvery = std::chrono::seconds(1);
 constexpr auto kSessionDeadline = std::chrono::seconds(10);
 
 std::string verdictBody(const Verdict& v, const char* ok_text) {
-  if (v.ok) return std::string(ok_text) + "\n";
-  std::string body;
+  std::string body = v.ok ? std::string(ok_text) + "\n" : std::string();
   for (const auto& p : v.problems) body += p + "\n";
+  for (const auto& n : v.notes) body += "note: " + n + "\n";
   return body;
 }
 }  // namespace

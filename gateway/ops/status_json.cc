@@ -58,6 +58,7 @@ json statusJson(const OpsInputs& in) {
                    {"disconnects", counter(in, "broker_disconnects_total")}};
   out["outbox"] = {{"messages", s.outbox_messages},
                    {"in_flight", s.outbox_in_flight},
+                   {"dead_letters", s.outbox_dead_letters},
                    {"accepting", s.outbox_accepting}};
 
   out["sources"] = json::array();
@@ -127,6 +128,8 @@ json statusJson(const OpsInputs& in) {
          {"oldest_age_seconds", b.oldest_age_seconds},
          {"evicted", json::object()}});
     out["actors"].back()["evicted"] = byReason(in, "outbox_evicted_total", "actor", actor);
+    out["actors"].back()["dead_lettered"] =
+        byReason(in, "outbox_dead_lettered_total", "actor", actor);
   }
 
   out["recent_events"] = json::array();

@@ -25,7 +25,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 <h1>Lantaarn gateway <span id="site"></span></h1>
 <p>Health: <span id="health"></span> · Ready: <span id="ready"></span> · Broker: <span id="broker"></span>
  · Policy version <span id="policy-version"></span> (<span id="policy-reloads"></span> reloads)
- · Outbox: <span id="outbox-messages"></span> messages, <span id="outbox-in-flight"></span> in flight</p>
+ · Outbox: <span id="outbox-messages"></span> messages, <span id="outbox-in-flight"></span> in flight,
+ <span id="outbox-dead-letters"></span> dead letters</p>
 <ul id="problems"></ul>
 <h2>Sources</h2>
 <table id="sources"><thead><tr><th>Source</th><th>Kind</th><th>State</th><th>Per second</th>
@@ -35,7 +36,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 <th>Mean latency (ms)</th><th>State</th></tr></thead><tbody></tbody></table>
 <h2>Delivery per actor</h2>
 <table id="actors"><thead><tr><th>Actor</th><th>Published</th><th>Acknowledged</th>
-<th>Bytes acknowledged</th><th>In outbox</th><th>Oldest waiting (s)</th><th>Evicted</th></tr></thead>
+<th>Bytes acknowledged</th><th>In outbox</th><th>Oldest waiting (s)</th><th>Evicted</th>
+<th>Dead-lettered</th></tr></thead>
 <tbody></tbody></table>
 <h2>Recent events</h2>
 <table id="events"><thead><tr><th>Time (UTC)</th><th>Detector</th><th>Kind</th><th>Severity</th>
@@ -81,6 +83,7 @@ function render(s) {
   text("policy-reloads", s.policy ? s.policy.reloads : "?");
   text("outbox-messages", s.outbox ? s.outbox.messages : "?");
   text("outbox-in-flight", s.outbox ? s.outbox.in_flight : "?");
+  text("outbox-dead-letters", s.outbox ? s.outbox.dead_letters : "?");
   const problems = document.getElementById("problems");
   problems.replaceChildren();
   for (const p of s.problems || []) {
@@ -97,7 +100,7 @@ function render(s) {
   fill("actors", s.actors || [], (r) => [["id", r.id], ["num published", r.published],
       ["num acknowledged", r.acknowledged], ["num bytes", r.bytes_acknowledged],
       ["num outbox", r.outbox_messages], ["num age", fmt(r.oldest_age_seconds, 1)],
-      ["evicted", reasons(r.evicted)]]);
+      ["evicted", reasons(r.evicted)], ["dead-lettered", reasons(r.dead_lettered)]]);
   fill("events", (s.recent_events || []).map((e) => Object.assign({}, e, {id: undefined})), (r) => [
       ["time", r.time_unix_ms ? new Date(r.time_unix_ms).toISOString() : ""], ["detector", r.detector],
       ["kind", r.kind], ["severity", r.severity], ["source", r.source], ["summary", r.summary]]);

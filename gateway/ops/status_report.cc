@@ -19,6 +19,7 @@ GatewayStatus reportStatus(const PipelineView& view) {
   s.outbox_accepting = outbox.hasRoom(std::max<size_t>(view.fan_out, 1));
   s.outbox_messages = outbox.size();
   s.outbox_in_flight = outbox.inFlight();
+  s.outbox_dead_letters = outbox.deadLetters();
   for (const auto& source : *view.sources) {
     const bool camera = source->kind() == pipeline::SourceKind::kCamera;
     s.sources.push_back({source->id(), camera ? "camera" : "sensor", source->finished()});

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "gateway/core/clock.h"
+#include "gateway/publisher/publish_refusal.h"
 
 namespace gw::publisher {
 
@@ -62,7 +63,9 @@ MqttPublisher::MqttPublisher(PublisherConfig config, boost::asio::any_io_executo
       retry_timer_(executor_),
       reconnect_timer_(executor_),
       backoff_(config_.reconnect_min, config_.reconnect_max),
-      window_(config_.max_inflight) {
+      window_(config_.max_inflight),
+      group_timer_(executor_),
+      resend_timer_(executor_) {
   // Shown by the metrics endpoint from the first scrape, not only after the first connect.
   counters_.get("broker_connects_total");
   counters_.get("broker_disconnects_total");
@@ -78,7 +81,26 @@ Status MqttPublisher::start() {
                config_.broker_url, config_.client_id, config_.max_inflight,
                version == MQTTVERSION_5 ? "5" : "3.1.1", isTlsUrl(config_.broker_url));
   connectNow();
+  boost::asio::post(executor_, [this] { checkResendsLater(); });
   return okStatus();
+}
+
+void MqttPublisher::checkResendsLater() {
+  resend_timer_.expires_after(config_.resend_check_interval);
+  resend_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    auto resent = outbox_.requeueResends();
+    if (!resent.ok()) {
+      spdlog::warn("Publisher cannot take the dead-letter resend spool: {}",
+                   resent.status().message());
+    } else if (*resent > 0) {
+      counters_.add("outbox_resent_total", *resent);
+      spdlog::info("Publisher requeued {} dead-lettered messages the operator asked to resend",
+                   *resent);
+      pump();
+    }
+    checkResendsLater();
+  });
 }
 
 Status MqttPublisher::replaceClient(int mqtt_version) {
@@ -216,6 +238,9 @@ void MqttPublisher::onConnectionLost(const std::string& cause) {
                config_.broker_url, cause);
   // The session is over: a late failure from it must not requeue what is requeued here.
   ++session_;
+  if (!refused_in_session_) strikeOldestInFlight();
+  refused_in_session_ = false;
+  failed_oldest_in_session_.reset();
   outbox_.requeueAllInFlight();
   // Paho keeps the publishes it had queued but not yet written when the connection dropped, and
   // writes them right after the next CONNACK, before onConnected() resends the requeued outbox:
@@ -274,7 +299,10 @@ void MqttPublisher::pump() {
   const int64_t now_ms = nowUnixMs();
   while (outbox_.inFlight() < window_) {
     const pipeline::Outbox::Entry* entry = outbox_.takeNext();
-    if (entry == nullptr) return;
+    if (entry == nullptr) {
+      pumpAtGroupDeadline();
+      return;
+    }
     if (entry->message.expires_unix_ms != 0 && entry->message.expires_unix_ms <= now_ms) {
       // Its route's ttl passed while it waited (an outage): no longer useful, not sent.
       counters_.add(counterKey("messages_expired_total", {{"actor", entry->message.actor_id}}));
@@ -305,6 +333,109 @@ std::atomic<uint64_t>& MqttPublisher::publishedCounter(const std::string& actor)
              .first;
   }
   return *it->second;
+}
+
+void MqttPublisher::pumpAtGroupDeadline() {
+  // The outbox lets a small group grow while messages are in flight; their PUBACKs would ask
+  // again, but a broker may hold PUBACKs back (Nagle): ask again at the group's deadline too.
+  const auto deadline = outbox_.groupDeadline();
+  if (!deadline || group_timer_armed_) return;
+  group_timer_armed_ = true;
+  group_timer_.expires_at(*deadline);
+  group_timer_.async_wait([this](const boost::system::error_code& ec) {
+    group_timer_armed_ = false;
+    if (!ec) pump();
+  });
+}
+
+void MqttPublisher::strikeOldestInFlight() {
+  auto oldest = outbox_.oldestInFlight();
+  if (failed_oldest_in_session_ && (!oldest || *failed_oldest_in_session_ < *oldest)) {
+    oldest = failed_oldest_in_session_;
+  }
+  failed_oldest_in_session_.reset();
+  if (!oldest) return;
+  const int strikes = ++disconnect_strikes_[*oldest];
+  if (strikes < kDisconnectStrikes) return;
+  disconnect_strikes_.erase(*oldest);
+  // requeueAllInFlight() follows; a dead letter leaves in flight and waiting alike.
+  if (Status s = outbox_.deadLetter(*oldest, "broker_disconnects"); !s.ok()) {
+    spdlog::error("Publisher cannot dead-letter message {}: {}", *oldest, s.message());
+    return;
+  }
+  spdlog::warn(
+      "Publisher: the broker dropped the connection {} times with message {} oldest in "
+      "flight; dead-lettered (reason broker_disconnects)",
+      kDisconnectStrikes, *oldest);
+}
+
+void MqttPublisher::onPublishFailed(uint64_t id, uint64_t session, int reason_code) {
+  // Only an MQTT 5 PUBACK carries a reason code; under 3.1.1 a failure is a local one.
+  const auto refusal =
+      protocol_version_ == MQTTVERSION_5 ? classifyPubackReason(reason_code) : std::nullopt;
+  const bool current = session == (session_ & 0xffff);
+  // A failure from a session that is gone: losing it already requeued everything in flight, in
+  // order, and the entry may be in flight again in the new session. Requeueing it now would
+  // send it twice and out of order. A permanent refusal still holds, whichever session it came
+  // in (Mosquitto may drop the connection right after it, and Paho may report the loss first).
+  if (!current && (!refusal || refusal->retry)) {
+    counters_.add("publish_failed_total");
+    return;
+  }
+  if (!refusal) {
+    counters_.add("publish_failed_total");
+    if (!failed_oldest_in_session_ || id < *failed_oldest_in_session_) {
+      failed_oldest_in_session_ = id;
+    }
+    outbox_.requeue(id);
+    retryLater();
+    return;
+  }
+  const pipeline::Outbox::Entry* entry = outbox_.entry(id);
+  if (entry == nullptr) return;  // dead-lettered with its stream already
+  const std::string topic = entry->message.topic;
+  if (current) refused_in_session_ = true;
+  counters_.add(counterKey("publish_refused_total",
+                           {{"actor", entry->message.actor_id}, {"reason", refusal->reason}}));
+  if (!refusal->retry) {
+    // A verdict on the topic refuses the whole stream, each refusal perhaps costing a connection:
+    // all of it goes to the dead letters at once, and later messages wait for the next probe.
+    Status s = refusal->whole_stream ? outbox_.deadLetterStream(topic, refusal->reason).status()
+                                     : outbox_.deadLetter(id, refusal->reason);
+    if (s.ok()) {
+      if (refusal->whole_stream) holdStream(topic, refusal->reason, true);
+      pump();
+      return;
+    }
+    // Cannot store them (disk): they stay, and the stream waits like a retryable refusal.
+    spdlog::error("Publisher cannot dead-letter refused messages on {}: {}", topic, s.message());
+  }
+  if (current) outbox_.requeue(id);
+  holdStream(topic, refusal->reason, false);
+  pump();
+}
+
+void MqttPublisher::holdStream(const std::string& topic, const std::string& reason,
+                               bool permanent) {
+  auto [it, fresh] = held_streams_.try_emplace(
+      topic,
+      HeldStream{std::make_unique<boost::asio::steady_timer>(executor_),
+                 ReconnectBackoff(config_.reconnect_min, permanent ? config_.refused_stream_hold_max
+                                                                   : config_.reconnect_max)});
+  HeldStream& held = it->second;
+  if (!fresh && held.timer->expiry() > std::chrono::steady_clock::now()) return;  // held already
+  outbox_.holdStream(topic);
+  const auto delay = held.backoff.next();
+  spdlog::warn(
+      "Publisher: broker refused a message on topic={} reason={}; holding that stream "
+      "for {} ms, the others flow",
+      topic, reason, delay.count());
+  held.timer->expires_after(delay);
+  held.timer->async_wait([this, topic](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    outbox_.resumeStream(topic);
+    pump();
+  });
 }
 
 void MqttPublisher::retryLater() {
@@ -345,6 +476,18 @@ void MqttPublisher::on_success(const mqtt::token& tok) {
   const uint64_t id = entryIdOf(tok);
   if (id == 0) return;  // not one of ours (no entry attached)
   boost::asio::post(executor_, [this, id] {
+    if (!held_streams_.empty()) {
+      // The stream flows again: its next refusal starts the backoff afresh. (Not while it is
+      // held: a message sent before the refusal may still be acknowledged then.)
+      if (const auto* entry = outbox_.entry(id)) {
+        auto held = held_streams_.find(entry->message.topic);
+        if (held != held_streams_.end() &&
+            held->second.timer->expiry() <= std::chrono::steady_clock::now()) {
+          held_streams_.erase(held);
+        }
+      }
+    }
+    if (!disconnect_strikes_.empty()) disconnect_strikes_.erase(id);
     outbox_.ack(id);
     pump();
   });
@@ -360,15 +503,9 @@ void MqttPublisher::on_failure(const mqtt::token& tok) {
   const uint64_t id = entryIdOf(tok);
   if (id == 0) return;
   const uint64_t session = sessionOf(tok);
-  boost::asio::post(executor_, [this, id, session] {
-    counters_.add("publish_failed_total");
-    // A failure from a session that is gone: losing it already requeued everything in flight,
-    // in order, and the entry may be in flight again in the new session. Requeueing it now would
-    // send it twice and out of order.
-    if (session != (session_ & 0xffff)) return;
-    outbox_.requeue(id);
-    retryLater();
-  });
+  const int reason_code = static_cast<int>(tok.get_reason_code());
+  boost::asio::post(
+      executor_, [this, id, session, reason_code] { onPublishFailed(id, session, reason_code); });
 }
 
 void MqttPublisher::stop(std::chrono::milliseconds timeout) {
@@ -378,6 +515,9 @@ void MqttPublisher::stop(std::chrono::milliseconds timeout) {
   boost::asio::post(executor_, [this] {
     retry_timer_.cancel();
     reconnect_timer_.cancel();
+    group_timer_.cancel();
+    resend_timer_.cancel();
+    for (auto& [topic, held] : held_streams_) held.timer->cancel();
   });
   // client_ is replaced on the executor when a connection drops; replaceClient() sees
   // stopping_ under this lock and leaves it alone from here on.

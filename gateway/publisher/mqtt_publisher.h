@@ -20,6 +20,18 @@
 // (reconnect_backoff.h). At every connect a retained "online" goes to the status topic; the Last
 // Will, retained, says "offline".
 //
+// Refusals (decision 1300): a PUBACK with an MQTT 5 reason code >= 0x80 is handled per code
+// (publish_refusal.h). Retryable: the message goes back and its stream (topic) is held with its
+// own backoff (reconnect_min doubling to reconnect_max) while every other stream flows.
+// Permanent: the message and every waiting message of its stream are dead-lettered
+// (outbox/dead_letter_store.h) and the stream is held (reconnect_min doubling to
+// refused_stream_hold_max); then one message goes out as a probe. Holding matters: Mosquitto
+// 2.0.11 with `max_queued_messages 0` drops the connection after every refused publish.
+// A message that is the oldest in flight at kDisconnectStrikes lost connections in a row, with
+// no refusal in those sessions, is dead-lettered too (`broker_disconnects`): a 3.1.1 broker
+// that drops the connection on a publish it refuses would otherwise stall all.
+// Every resend_check_interval the operator's resend spool is appended to the outbox.
+//
 // Threading: Paho calls back on its own threads; every callback only post()s to the pipeline
 // executor, where all outbox and window state lives.
 #include <mqtt/async_client.h>
@@ -66,7 +78,14 @@ struct PublisherConfig {
   // status_topic, not with every data message (decision 1010): the envelope names its own format.
   std::string content_type = "application/x-protobuf; proto=gateway.v1.Envelope";
   std::string schema_version = "lantaarn/v1 envelope/2";
+  // How often the dead-letter resend spool (`gatewayctl outbox resend`) is looked at.
+  std::chrono::milliseconds resend_check_interval{2000};
+  // The longest a stream the broker refused for good waits before the next probe.
+  std::chrono::milliseconds refused_stream_hold_max{300000};
 };
+
+// Lost connections with the same message oldest in flight before it is dead-lettered.
+inline constexpr int kDisconnectStrikes = 3;
 
 // The user property keys of the birth message.
 inline constexpr std::string_view kDataContentTypeKey = "data_content_type";
@@ -113,6 +132,12 @@ class MqttPublisher : public pipeline::OutboxDrain, private mqtt::iaction_listen
   mqtt::message_ptr dataMessage(const pipeline::OutboundMessage& m, int64_t now_ms) const;
   void retryLater();
   void connectLater();
+  void onPublishFailed(uint64_t id, uint64_t session, int reason_code);
+  // A retryable refusal: the message waits, its stream is held until its own backoff ends.
+  void holdStream(const std::string& topic, const std::string& reason, bool permanent);
+  void strikeOldestInFlight();
+  void checkResendsLater();
+  void pumpAtGroupDeadline();
 
   // messages_published_total{actor} by actor, looked up once per actor (executor only).
   std::atomic<uint64_t>& publishedCounter(const std::string& actor);
@@ -133,6 +158,19 @@ class MqttPublisher : public pipeline::OutboxDrain, private mqtt::iaction_listen
   std::atomic<uint32_t> window_;
   std::atomic<int> protocol_version_{0};
   bool retry_scheduled_ = false;
+  struct HeldStream {
+    std::unique_ptr<boost::asio::steady_timer> timer;
+    ReconnectBackoff backoff;
+  };
+  std::map<std::string, HeldStream> held_streams_;  // by topic (executor only)
+  std::map<uint64_t, int> disconnect_strikes_;      // entry id -> lost connections (executor)
+  bool refused_in_session_ = false;  // a loss right after a refusal is the broker's reaction
+  // Paho fails what was in flight just before it reports the lost connection: the oldest of
+  // those is the suspect then (the strike), not what is still marked in flight.
+  std::optional<uint64_t> failed_oldest_in_session_;
+  boost::asio::steady_timer group_timer_;
+  bool group_timer_armed_ = false;
+  boost::asio::steady_timer resend_timer_;
   bool pump_posted_ = false;  // a pumpSoon() handler is queued
   std::atomic<bool> stopping_{false};
   std::map<std::string, std::atomic<uint64_t>*>

@@ -114,12 +114,14 @@ inline size_t distinct(const std::vector<int>& v) {
 
 class BrokerOutageE2eTest : public ::testing::Test {
  protected:
-  BrokerOutageE2eTest() : broker_(options()) {
+  explicit BrokerOutageE2eTest(std::vector<std::string> broker_config = {})
+      : broker_(options(std::move(broker_config))) {
     writeTestKeys(dir_ / "keys", {"municipality", "rijkswaterstaat"});
   }
-  static gw::testing::BrokerOptions options() {
+  static gw::testing::BrokerOptions options(std::vector<std::string> extra_config) {
     gw::testing::BrokerOptions o;
     o.persistence = true;  // subscriber sessions and their queues survive the broker's restart
+    o.extra_config = std::move(extra_config);
     return o;
   }
 

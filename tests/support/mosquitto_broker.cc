@@ -129,4 +129,8 @@ void MosquittoBroker::thaw() {
   if (process_) process_->signal(SIGCONT);
 }
 
+void MosquittoBroker::reload() {
+  if (process_) process_->signal(SIGHUP);
+}
+
 }  // namespace gw::testing

@@ -61,6 +61,8 @@ class MosquittoBroker {
   // stop() works on a frozen broker too.
   void freeze();
   void thaw();
+  // SIGHUP: mosquitto re-reads its ACL and password files (an operator fixing an ACL).
+  void reload();
 
  private:
   void writePasswordFile();
