@@ -94,8 +94,8 @@ Status appendDurably(const fs::path& path, const std::string& bytes) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      const Status s = errno == ENOSPC ? resourceExhausted(osError("disk full writing", path))
-                                       : unavailable(osError("cannot write", path));
+      Status s = errno == ENOSPC ? resourceExhausted(osError("disk full writing", path))
+                                 : unavailable(osError("cannot write", path));
       ::close(fd);
       return s;
     }
