@@ -44,6 +44,10 @@ inline constexpr uint32_t kMqttMaxMessageBytes = 64 * 1024;  // a TTN uplink is 
 inline constexpr uint32_t kMaxConnections = 64;
 inline constexpr std::string_view kHttpPath = "/data/v1/push";
 inline constexpr std::string_view kMqttSourceClientIdPrefix = "lantaarn-src-";  // + site-source
+// sources[].sensor.mqtt: what the source holds itself, and what it asks of the broker.
+inline constexpr uint32_t kMqttIntakeBuffer = 100'000;  // messages; a 50k-reading burst fits
+inline constexpr uint32_t kMqttReceiveMaximum = 100;
+inline constexpr std::string_view kMqttSessionExpiry = "1d";  // a gatewayd outage, with margin
 inline constexpr uint32_t kMaxFutureSeconds = 300;
 inline constexpr uint32_t kMaxAgeSeconds = 7 * 24 * 3600;
 inline constexpr double kBurst = 100;

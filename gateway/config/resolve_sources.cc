@@ -5,8 +5,10 @@
 
 #include "gateway/config/defaults.h"
 #include "gateway/config/resolve_sections.h"
+#include "gateway/config/setting_values.h"
 #include "gateway/core/files.h"
 #include "gateway/privacy/privacy_mask.h"
+#include "gateway/publisher/mqtt_publisher.h"
 #include "gateway/sources/sensor/formats/time_parse.h"
 #include "gateway/sources/source_rules.h"
 
@@ -45,6 +47,36 @@ sources::ListenerConfig resolveListener(const std::string& id, SensorSource* sen
   config.guard = resolveLimits(sensor, defaults::kMaxMessageBytes);
   config.max_message_bytes = sensor->limits().max_message_bytes();
   return config;
+}
+
+// What the MQTT source holds itself and asks of its broker: protocol, intake buffer, Receive
+// Maximum and session expiry. The rules (source_rules.cc) already checked the values as written.
+void resolveMqttSession(MqttSubscribe* mqtt, const std::string& path,
+                        sources::MqttSourceConfig& config, Checker& check) {
+  if (mqtt->mqtt_version().empty()) mqtt->set_mqtt_version(std::string(defaults::kMqttVersion));
+  switch (
+      publisher::parseMqttVersion(mqtt->mqtt_version()).value_or(publisher::MqttVersion::kAuto)) {
+    case publisher::MqttVersion::kAuto:
+      config.protocol = sources::MqttProtocol::kAuto;
+      break;
+    case publisher::MqttVersion::kV5:
+      config.protocol = sources::MqttProtocol::kV5;
+      break;
+    case publisher::MqttVersion::kV311:
+      config.protocol = sources::MqttProtocol::kV311;
+      break;
+  }
+  if (mqtt->intake_buffer() == 0) mqtt->set_intake_buffer(defaults::kMqttIntakeBuffer);
+  config.intake_buffer = mqtt->intake_buffer();
+  if (mqtt->receive_maximum() == 0) mqtt->set_receive_maximum(defaults::kMqttReceiveMaximum);
+  config.receive_maximum =
+      static_cast<uint16_t>(std::min<uint32_t>(mqtt->receive_maximum(), 65535));
+  // An MQTT 5 Session Expiry Interval is 32 bits of seconds: at most about 136 years.
+  if (auto d =
+          resolveBoundedDuration(mqtt->mutable_session_expiry(), defaults::kMqttSessionExpiry, "1s",
+                                 "49710d", path + ".sensor.mqtt.session_expiry", check)) {
+    config.session_expiry = std::chrono::duration_cast<std::chrono::seconds>(*d);
+  }
 }
 
 template <typename Listen>
@@ -119,6 +151,7 @@ std::optional<sources::SourceSettings> resolveSensor(Source& source, const std::
       }
       config.guard = resolveLimits(sensor, defaults::kMqttMaxMessageBytes);
       config.max_message_bytes = sensor->limits().max_message_bytes();
+      resolveMqttSession(mqtt, path, config, check);
       return config;
     }
     case SensorSource::TRANSPORT_NOT_SET:

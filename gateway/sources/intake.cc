@@ -13,12 +13,46 @@ constexpr uint64_t kLogFirst = 5, kLogEvery = 1000;
 }  // namespace
 
 Intake::Intake(std::string source_id, GuardConfig guard, pipeline::ReadingSink& sink,
-               Counters& counters)
+               Counters& counters, SequenceLimits sequence_limits)
     : source_id_(std::move(source_id)),
       guard_(std::move(guard)),
       sink_(sink),
       counters_(counters),
-      tokens_(guard_.burst) {}
+      tokens_(guard_.burst),
+      sequences_(sequence_limits) {}
+
+bool Intake::checkNumber(const ParseOutcome& outcome) {
+  if (!outcome.number) return true;
+  const uint64_t forgotten_before = sequences_.forgotten();
+  const SequenceStep step = sequences_.observe(*outcome.number);
+  if (sequences_.forgotten() != forgotten_before) {
+    counters_.add(counterKey("sequence_devices_forgotten_total", {{"source", source_id_}}));
+  }
+  switch (step.verdict) {
+    case SequenceVerdict::kNext:
+      if (step.missing > 0) {
+        counters_.add(counterKey("readings_missing_total",
+                                 {{"source", source_id_}, {"reason", "sequence_gap"}}),
+                      step.missing);
+      }
+      return true;
+    case SequenceVerdict::kDuplicate:
+      counters_.add(
+          counterKey("readings_dropped_total", {{"source", source_id_}, {"reason", "duplicate"}}),
+          outcome.readings.size());
+      return false;
+    case SequenceVerdict::kLate:
+      counters_.add(counterKey("sequence_late_total", {{"source", source_id_}}));
+      return true;
+    case SequenceVerdict::kReset:
+      counters_.add(counterKey("sequence_resets_total", {{"source", source_id_}}));
+      return true;
+    case SequenceVerdict::kFirst:
+    case SequenceVerdict::kRepeat:
+      return true;
+  }
+  return true;
+}
 
 void Intake::reject(const std::string& reason, const std::string& detail) {
   counters_.add(counterKey("readings_dropped_total", {{"source", source_id_}, {"reason", reason}}));
@@ -63,6 +97,7 @@ bool Intake::admit(const gateway::v1::Reading& reading, int64_t now_ms) {
 }
 
 std::vector<gateway::v1::Reading> Intake::screen(const ParseOutcome& outcome, int64_t now_ms) {
+  if (!checkNumber(outcome)) return {};
   for (const auto& r : outcome.rejected) reject(r.reason, r.column + ": " + r.detail);
   std::vector<gateway::v1::Reading> admitted;
   for (const auto& reading : outcome.readings) {
@@ -83,6 +118,7 @@ IntakeResult Intake::offer(const gateway::v1::Reading& reading) {
 }
 
 IntakeResult Intake::deliver(const ParseOutcome& outcome, int64_t now_ms) {
+  if (!checkNumber(outcome)) return IntakeResult::kRejected;
   for (const auto& r : outcome.rejected) reject(r.reason, r.column + ": " + r.detail);
   IntakeResult result =
       outcome.rejected.empty() ? IntakeResult::kAccepted : IntakeResult::kRejected;

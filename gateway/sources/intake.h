@@ -1,7 +1,9 @@
 #pragma once
 // Where every live source (UDP, TCP, HTTP, MQTT) hands over what it parsed: rejected values are
 // counted per source and reason and logged at a limited rate; accepted readings pass the source's
-// guard (known sensor ids, plausible timestamps, a rate limit) and go to the pipeline.
+// guard (known sensor ids, plausible timestamps, a rate limit) and go to the pipeline. A numbered
+// message (ParseOutcome::number) first passes the sequence check: gaps, resets and late messages
+// are counted, and a duplicate is dropped whole (sequence_gaps.h).
 // Runs on the pipeline executor only.
 #include <cstdint>
 #include <set>
@@ -10,6 +12,7 @@
 #include "gateway/core/counters.h"
 #include "gateway/pipeline/stage.h"
 #include "gateway/sources/sensor/formats/parse_outcome.h"
+#include "gateway/sources/sequence_gaps.h"
 
 namespace gw::sources {
 
@@ -25,7 +28,8 @@ enum class IntakeResult { kAccepted, kRejected, kPipelineFull };
 
 class Intake {
  public:
-  Intake(std::string source_id, GuardConfig guard, pipeline::ReadingSink& sink, Counters& counters);
+  Intake(std::string source_id, GuardConfig guard, pipeline::ReadingSink& sink, Counters& counters,
+         SequenceLimits sequence_limits = {});
 
   // Counts outcome.rejected, then guards and offers each reading. kPipelineFull when the sink
   // pushed back on at least one reading (it was counted as dropped: `pipeline_full`); callers
@@ -45,6 +49,8 @@ class Intake {
 
  private:
   bool admit(const gateway::v1::Reading& reading, int64_t now_ms);
+  // False for a duplicate message, whose readings are counted dropped (`duplicate`).
+  bool checkNumber(const ParseOutcome& outcome);
 
   std::string source_id_;
   GuardConfig guard_;
@@ -53,6 +59,7 @@ class Intake {
   uint64_t logged_ = 0;
   double tokens_;
   int64_t last_refill_ms_ = 0;
+  SequenceGaps sequences_;
 };
 
 }  // namespace gw::sources

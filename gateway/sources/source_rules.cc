@@ -82,6 +82,15 @@ void checkSensor(const SensorSource& sensor, const std::string& path, ProblemSin
         check.fail(path + ".mqtt.broker_url", "broker_url is required");
       if (sensor.mqtt().topics_size() == 0)
         check.fail(path + ".mqtt.topics", "at least one topic is required");
+      if (const auto& v = sensor.mqtt().mqtt_version();
+          !v.empty() && v != "auto" && v != "5" && v != "3.1.1") {
+        check.fail(path + ".mqtt.mqtt_version",
+                   "'" + v + "' is not an MQTT version (expected auto, 5 or 3.1.1)");
+      }
+      if (sensor.mqtt().receive_maximum() > 65535) {
+        check.fail(path + ".mqtt.receive_maximum",
+                   "receive_maximum is at most 65535 (MQTT 5 gives it 16 bits)");
+      }
       break;
     case SensorSource::TRANSPORT_NOT_SET:
       break;

@@ -1,5 +1,5 @@
-// The UDP, TCP and HTTP sources on loopback, fed with real sensor data, malformed input of every
-// kind, and a pipeline that pushes back.
+// The UDP, TCP, HTTP and MQTT sources on loopback (MQTT through a real Mosquitto), fed with real
+// sensor data, malformed input of every kind, and a pipeline that pushes back.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -11,6 +11,8 @@
 #include <fstream>
 #include <future>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -331,6 +333,237 @@ TEST(MqttSubscriptionSourceTest, TtnV3UplinksFromASensorBroker) {
   device_side.disconnect()->wait();
   source.stop();
 }
+
+uint64_t count(const Counters& counters, const std::string& name, const std::string& source) {
+  return counters.value(counterKey(name, {{"source", source}}));
+}
+
+// A source of numbered JSON readings on `sensors/+/reading`.
+MqttSourceConfig jsonSource(const std::string& id, const std::string& url) {
+  MqttSourceConfig config;
+  config.source_id = id;
+  config.broker_url = url;
+  config.client_id = "lantaarn-test-" + id;
+  config.topics = {"sensors/+/reading"};
+  config.format = MqttPayloadFormat::kJsonReading;
+  config.reconnect_min = std::chrono::milliseconds(100);
+  return config;
+}
+
+// Publishes readings seq = first..last of sensor wl-1 at QoS 1, each acknowledged by the broker
+// before the next (so they reach the broker in order). The value is the seq, to check each one.
+// False when an acknowledgement does not come within 10 s.
+bool publishReadings(const std::string& url, int first, int last) {
+  mqtt::async_client device_side(url, "sensor-stand-in");
+  if (!device_side.connect()->wait_for(std::chrono::seconds(10))) return false;
+  const std::string now = std::to_string(nowUnixMs());
+  for (int seq = first; seq <= last; ++seq) {
+    const std::string s = std::to_string(seq);
+    auto token = device_side.publish("sensors/wl-1/reading",
+                                     R"({"sensor":"wl-1","quantity":"co","unit":"ug/m3","value":)" +
+                                         s + R"(,"time_ms":)" + now + R"(,"seq":)" + s + "}",
+                                     1, false);
+    if (!token->wait_for(std::chrono::seconds(10))) return false;
+  }
+  device_side.disconnect()->wait_for(std::chrono::seconds(10));
+  return true;
+}
+
+// The seq of every reading the sink got, each at most once.
+std::set<int> seqsOnce(Sink& sink) {
+  std::set<int> seen;
+  for (const auto& r : sink.readings()) {
+    EXPECT_TRUE(seen.insert(static_cast<int>(r.value())).second) << "twice: " << r.value();
+  }
+  return seen;
+}
+
+std::set<int> range(int first, int last) {
+  std::set<int> out;
+  for (int i = first; i <= last; ++i) out.insert(i);
+  return out;
+}
+
+TEST(MqttSubscriptionSourceTest, ABurstIntoAFullPipelineIsHeldNotDropped) {
+  // While the source is away the broker queues for its session: without limit, as the helper
+  // configures it and docs/DEPLOY.md asks of a sensor broker.
+  gw::testing::MosquittoBroker broker;
+  Pipeline pipeline;
+  Sink sink;
+  Counters counters;
+  auto config = jsonSource("burst", broker.url());
+  config.intake_buffer = 500;  // a twelfth of the burst: the source has to leave and come back
+  MqttSubscriptionSource source(config, pipeline.io.get_executor(), sink, counters);
+  sink.full = true;
+  source.start();
+  ASSERT_TRUE(waitUntil([&] { return source.subscribed(); }, std::chrono::seconds(15)));
+
+  constexpr int kReadings = 6000;
+  ASSERT_TRUE(publishReadings(broker.url(), 1, kReadings));
+  // The pipeline stayed full through the whole burst: the intake filled and the source paused.
+  ASSERT_TRUE(waitUntil([&] { return count(counters, "source_intake_pauses_total", "burst") > 0; },
+                        std::chrono::seconds(15)));
+  EXPECT_GT(sink.refused, 0);
+  sink.full = false;
+  ASSERT_TRUE(waitUntil([&] { return sink.size() >= kReadings; }, std::chrono::seconds(60)))
+      << sink.size() << " of " << kReadings;
+  EXPECT_EQ(seqsOnce(sink), range(1, kReadings));
+  EXPECT_EQ(dropped(counters, "burst", "pipeline_full"), 0u);
+  EXPECT_EQ(counters.value(counterKey("readings_missing_total",
+                                      {{"source", "burst"}, {"reason", "sequence_gap"}})),
+            0u);
+  EXPECT_EQ(count(counters, "source_intake_enqueued_total", "burst"),
+            count(counters, "source_intake_dequeued_total", "burst"));
+  pipeline.stop(source);
+}
+
+TEST(MqttSubscriptionSourceTest, AFullIntakeLeavesPahoFreeForTheOtherClients) {
+  // Paho runs every client's callbacks in a process on one thread, under one lock: a source that
+  // waited there for room would stall gatewayd's publisher, whose acknowledgements are what makes
+  // room. Here the only way to release the pipeline is another client's callback.
+  gw::testing::MosquittoBroker broker;
+  Pipeline pipeline;
+  Sink sink;
+  Counters counters;
+  auto config = jsonSource("shared", broker.url());
+  config.intake_buffer = 100;
+  MqttSubscriptionSource source(config, pipeline.io.get_executor(), sink, counters);
+  sink.full = true;
+  source.start();
+  ASSERT_TRUE(waitUntil([&] { return source.subscribed(); }, std::chrono::seconds(15)));
+  mqtt::async_client other(broker.url(), "other-client-in-this-process");
+  other.set_message_callback([&](const mqtt::const_message_ptr&) { sink.full = false; });
+  other.connect()->wait();
+  other.subscribe("control/release", 1)->wait();
+
+  ASSERT_TRUE(publishReadings(broker.url(), 1, 1000));
+  ASSERT_TRUE(waitUntil([&] { return count(counters, "source_intake_pauses_total", "shared") > 0; },
+                        std::chrono::seconds(15)));
+  ASSERT_TRUE(other.publish("control/release", std::string("go"), 1, false)
+                  ->wait_for(std::chrono::seconds(10)));
+  ASSERT_TRUE(waitUntil([&] { return sink.size() >= 1000; }, std::chrono::seconds(30)))
+      << sink.size();
+  EXPECT_EQ(seqsOnce(sink), range(1, 1000));
+  other.disconnect()->wait();
+  pipeline.stop(source);
+}
+
+// A TTN uplink of the sample device with `f_cnt` and `received_at` of its own.
+std::string uplinkWith(const nlohmann::json& sample, int f_cnt, const std::string& received_at) {
+  auto uplink = sample;
+  uplink["uplink_message"]["f_cnt"] = f_cnt;
+  uplink["received_at"] = received_at;
+  return uplink.dump();
+}
+
+TEST(MqttSubscriptionSourceTest, UplinkCounterGapsAndRedeliveriesAreCountedPerDevice) {
+  gw::testing::MosquittoBroker broker;
+  Pipeline pipeline;
+  Sink sink;
+  Counters counters;
+  MqttSourceConfig config;
+  config.source_id = "ttn";
+  config.broker_url = broker.url();
+  config.client_id = "lantaarn-test-ttn-gaps";
+  config.topics = {"v3/particulatematter@ttn/devices/+/up"};
+  config.ttn.lpp_analog_channels = {{1, "pm10"}, {2, "pm2_5"}};
+  config.guard.max_age_ms = 20LL * 365 * 24 * 3600 * 1000;  // the sample uplink is from 2021
+  MqttSubscriptionSource source(config, pipeline.io.get_executor(), sink, counters);
+  source.start();
+  ASSERT_TRUE(waitUntil([&] { return source.subscribed(); }, std::chrono::seconds(15)));
+
+  const auto text = readFile(gw::testing::testData("payloads/ttnv3_mqtt_message.json"));
+  ASSERT_TRUE(text.ok());
+  const auto sample = nlohmann::json::parse(*text);
+  const std::string topic = "v3/particulatematter@ttn/devices/fijnstofmeter/up";
+  mqtt::async_client device_side(broker.url(), "ttn-stand-in");
+  device_side.connect()->wait();
+  auto send = [&](const std::string& payload) {
+    device_side.publish(topic, payload, 1, false)->wait();
+  };
+  send(uplinkWith(sample, 1, "2021-02-04T22:10:00Z"));
+  send(uplinkWith(sample, 2, "2021-02-04T22:11:00Z"));
+  const std::string fifth = uplinkWith(sample, 5, "2021-02-04T22:14:00Z");  // 3 and 4 lost
+  send(fifth);
+  send(fifth);  // the same uplink again, as a QoS 1 redelivery brings it
+  send(uplinkWith(sample, 1, "2021-02-05T08:00:00Z"));  // the device rejoined: a new count
+  send(uplinkWith(sample, 2, "2021-02-05T08:01:00Z"));
+
+  constexpr size_t kPerUplink = 5;  // readings in the sample's Cayenne LPP payload
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        return sink.size() == 5 * kPerUplink && dropped(counters, "ttn", "duplicate") == kPerUplink;
+      },
+      std::chrono::seconds(10)))
+      << sink.size() << " readings, duplicates dropped " << dropped(counters, "ttn", "duplicate");
+  EXPECT_EQ(counters.value(counterKey("readings_missing_total",
+                                      {{"source", "ttn"}, {"reason", "sequence_gap"}})),
+            2u);
+  EXPECT_EQ(count(counters, "sequence_resets_total", "ttn"), 1u);
+  device_side.disconnect()->wait();
+  pipeline.stop(source);
+}
+
+// Each test runs over MQTT 5 (clean start off and a Session Expiry Interval) and 3.1.1 (clean
+// session off).
+class MqttSourceSessionTest : public ::testing::TestWithParam<MqttProtocol> {};
+
+TEST_P(MqttSourceSessionTest, ReadingsPublishedWhileGatewaydIsAwayArriveWhenItComesBack) {
+  gw::testing::BrokerOptions options;
+  options.persistence = true;
+  gw::testing::MosquittoBroker broker(options);
+  Pipeline pipeline;
+  Sink sink;
+  Counters counters;
+  auto config = jsonSource("away", broker.url());
+  config.protocol = GetParam();
+  {
+    MqttSubscriptionSource first(config, pipeline.io.get_executor(), sink, counters);
+    first.start();
+    ASSERT_TRUE(waitUntil([&] { return first.subscribed(); }, std::chrono::seconds(15)));
+    ASSERT_TRUE(publishReadings(broker.url(), 1, 50));
+    ASSERT_TRUE(waitUntil([&] { return sink.size() == 50; }, std::chrono::seconds(10)));
+    pipeline.stop(first);
+  }  // gatewayd is gone; the sensors are not
+  ASSERT_TRUE(publishReadings(broker.url(), 51, 350));
+  broker.stop();  // and the broker restarts meanwhile: its persistence keeps our session
+  broker.start();
+  MqttSubscriptionSource second(config, pipeline.io.get_executor(), sink, counters);
+  second.start();
+  ASSERT_TRUE(waitUntil([&] { return sink.size() >= 350; }, std::chrono::seconds(20)))
+      << sink.size();
+  EXPECT_EQ(seqsOnce(sink), range(1, 350));
+  EXPECT_EQ(count(counters, "source_sessions_lost_total", "away"), 0u);
+  pipeline.stop(second);
+}
+
+TEST_P(MqttSourceSessionTest, ABrokerThatForgotOurSessionIsCounted) {
+  gw::testing::MosquittoBroker broker;  // no persistence: a restart forgets every session
+  Pipeline pipeline;
+  Sink sink;
+  Counters counters;
+  auto config = jsonSource("forgotten", broker.url());
+  config.protocol = GetParam();
+  MqttSubscriptionSource source(config, pipeline.io.get_executor(), sink, counters);
+  source.start();
+  ASSERT_TRUE(waitUntil([&] { return source.subscribed(); }, std::chrono::seconds(15)));
+  broker.stop();
+  broker.start();
+  ASSERT_TRUE(
+      waitUntil([&] { return count(counters, "source_sessions_lost_total", "forgotten") == 1; },
+                std::chrono::seconds(20)));
+  // It subscribed again on the new session: readings flow.
+  ASSERT_TRUE(waitUntil([&] { return source.subscribed(); }, std::chrono::seconds(15)));
+  ASSERT_TRUE(publishReadings(broker.url(), 1, 3));
+  EXPECT_TRUE(waitUntil([&] { return sink.size() == 3; }, std::chrono::seconds(10)));
+  pipeline.stop(source);
+}
+
+INSTANTIATE_TEST_SUITE_P(Protocols, MqttSourceSessionTest,
+                         ::testing::Values(MqttProtocol::kV5, MqttProtocol::kV311),
+                         [](const auto& param_info) {
+                           return param_info.param == MqttProtocol::kV5 ? "Mqtt5" : "Mqtt311";
+                         });
 
 }  // namespace
 }  // namespace gw::sources

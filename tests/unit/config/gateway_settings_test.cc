@@ -119,6 +119,57 @@ TEST_F(GatewaySettingsTest, BadSettingsAreEachReportedAtTheirKey) {
   EXPECT_NE(text.find("policy.yaml:5:"), std::string::npos) << "password_file's line\n" << text;
 }
 
+// A policy whose one source is an MQTT subscription with `mqtt_extra` in its mqtt section.
+std::string mqttPolicy(const std::string& mqtt_extra) {
+  return "site: {id: s}\n"
+         "actors:\n"
+         "  - {id: fire, public_key_file: fire.pub, purposes: [rescue]}\n"
+         "sources:\n"
+         "  - {id: ttn, sensor: {format: ttn_v3_uplink, mqtt: {broker_url: 'tcp://127.0.0.1:1884', "
+         "topics: ['v3/a@ttn/devices/+/up']" +
+         mqtt_extra +
+         "}}}\n"
+         "routes:\n"
+         "  - {to: fire, purpose: rescue, from: {measurements: [pm10]}}\n";
+}
+
+TEST_F(GatewaySettingsTest, MqttSourceSessionDefaultsAndLimits) {
+  auto r = load(mqttPolicy(""));
+  ASSERT_TRUE(r.ok()) << errors(r);
+  const auto& written = r.policy->policy.sources(0).sensor().mqtt();
+  EXPECT_EQ(written.client_id(), "lantaarn-src-s-ttn");
+  EXPECT_EQ(written.mqtt_version(), "auto");
+  EXPECT_EQ(written.intake_buffer(), 100'000u);
+  EXPECT_EQ(written.receive_maximum(), 100u);
+  EXPECT_EQ(written.session_expiry(), "1d");
+  ASSERT_EQ(r.policy->sources.size(), 1u);
+  const auto& mqtt = std::get<sources::MqttSourceConfig>(r.policy->sources[0]);
+  EXPECT_EQ(mqtt.protocol, sources::MqttProtocol::kAuto);
+  EXPECT_EQ(mqtt.intake_buffer, 100'000u);
+  EXPECT_EQ(mqtt.receive_maximum, 100);
+  EXPECT_EQ(mqtt.session_expiry, std::chrono::hours(24));
+
+  r =
+      load(mqttPolicy(", mqtt_version: '3.1.1', intake_buffer: 500, receive_maximum: 20, "
+                      "session_expiry: 7d"));
+  ASSERT_TRUE(r.ok()) << errors(r);
+  const auto& set = std::get<sources::MqttSourceConfig>(r.policy->sources[0]);
+  EXPECT_EQ(set.protocol, sources::MqttProtocol::kV311);
+  EXPECT_EQ(set.intake_buffer, 500u);
+  EXPECT_EQ(set.receive_maximum, 20);
+  EXPECT_EQ(set.session_expiry, std::chrono::hours(7 * 24));
+
+  r = load(mqttPolicy(", mqtt_version: '4', receive_maximum: 70000, session_expiry: 0s"));
+  ASSERT_FALSE(r.ok());
+  const std::string text = errors(r);
+  for (const char* expected :
+       {"sources[0].sensor.mqtt.mqtt_version: '4' is not an MQTT version",
+        "sources[0].sensor.mqtt.receive_maximum: receive_maximum is at most 65535",
+        "sources[0].sensor.mqtt.session_expiry: '0s' is not a duration from 1s"}) {
+    EXPECT_NE(text.find(expected), std::string::npos) << "missing: " << expected << "\n" << text;
+  }
+}
+
 TEST(PolicyUnitsTest, SizesAndMilliseconds) {
   EXPECT_EQ(*parseByteSize("4096"), 4096u);
   EXPECT_EQ(*parseByteSize("512KiB"), 512u * 1024u);

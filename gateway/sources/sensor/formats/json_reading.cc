@@ -1,5 +1,6 @@
 #include "gateway/sources/sensor/formats/json_reading.h"
 
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "gateway/sources/sensor/formats/quantities.h"
@@ -42,6 +43,11 @@ Result<ParseOutcome> parseJsonReading(std::string_view line, const std::string& 
     base.mutable_location()->set_lon(lon->get<double>());
   }
   ParseOutcome out;
+  if (auto seq = doc.find("seq"); seq != doc.end()) {
+    if (!seq->is_number_unsigned()) return invalidArgument("'seq' is not a non-negative integer");
+    out.number = MessageNumber{base.sensor_ref(), seq->get<uint64_t>(), 64, base.observed_unix_ms(),
+                               std::hash<std::string_view>{}(line)};
+  }
   // Without a unit the value is taken to be in the quantity's canonical unit (quantities.h).
   std::string unit = text("unit");
   if (unit.empty()) {

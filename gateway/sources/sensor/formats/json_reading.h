@@ -1,7 +1,8 @@
 #pragma once
 // One reading as a JSON object, the line format of Lantaarn's UDP/TCP listeners:
 //   {"sensor":"pm-01","quantity":"pm10","unit":"ug/m3","value":12.5,"time":"2024-05-01T12:00:00Z"}
-// `time` may instead be `time_ms` (Unix milliseconds); `lat`/`lon` are optional. Units are
+// `time` may instead be `time_ms` (Unix milliseconds); `lat`/`lon` are optional; `seq`, optional,
+// is the sender's message counter per sensor (+1 per message), for gap counting. Units are
 // converted to the quantity's canonical unit (units.h); without `unit` the value is taken to be in
 // that canonical unit already.
 #include <string>

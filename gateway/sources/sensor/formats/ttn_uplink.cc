@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "gateway/sources/sensor/formats/cayenne_lpp.h"
@@ -109,6 +110,13 @@ Result<ParseOutcome> parseTtnUplink(std::string_view text, const std::string& so
   base.set_observed_unix_ms(*when);
 
   ParseOutcome out;
+  // LoRaWAN's uplink frame counter, 32 bits in TTN v3. TTN leaves out fields that are 0, so the
+  // first uplink after a join carries none: such an uplink is simply not numbered.
+  if (auto f_cnt = uplink->find("f_cnt");
+      f_cnt != uplink->end() && f_cnt->is_number_unsigned() && !base.sensor_ref().empty()) {
+    out.number = MessageNumber{base.sensor_ref(), f_cnt->get<uint64_t>(), 32,
+                               base.observed_unix_ms(), std::hash<std::string_view>{}(text)};
+  }
   if (auto decoded = uplink->find("decoded_payload");
       decoded != uplink->end() && decoded->is_object()) {
     fromDecodedPayload(*decoded, base, mapping, &out);

@@ -2,7 +2,8 @@
 // The Things Network v3 uplink message (the JSON TTN publishes on
 // v3/<app>@ttn/devices/<device>/up). Readings come from `uplink_message.decoded_payload` when the
 // application has a payload formatter, otherwise from `uplink_message.frm_payload` decoded as
-// Cayenne LPP. The device id becomes the reading's sensor_ref; `received_at` its time.
+// Cayenne LPP. The device id becomes the reading's sensor_ref; `received_at` its time;
+// `uplink_message.f_cnt` the message's number (ParseOutcome::number).
 #include <map>
 #include <string>
 #include <string_view>
