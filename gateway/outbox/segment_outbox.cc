@@ -12,7 +12,6 @@
 #include <system_error>
 #include <vector>
 
-#include "gateway/core/clock.h"
 #include "gateway/outbox/record_codec.h"
 
 namespace gw::outbox {
@@ -40,7 +39,7 @@ bool parseSegmentName(const std::string& name, uint64_t& seq) {
 }  // namespace
 
 SegmentOutbox::SegmentOutbox(SegmentOutboxOptions options, Counters& counters)
-    : opts_(std::move(options)), counters_(counters) {}
+    : StreamedOutbox(counters), opts_(std::move(options)) {}
 
 SegmentOutbox::~SegmentOutbox() {
   if (fd_ >= 0) {
@@ -78,7 +77,7 @@ Status SegmentOutbox::recover() {
     if (Status s = replaySegment(segment, seq == last_seq); !s.ok()) return s;
   }
   for (const auto& [id, held] : entries_) {
-    waiting_.add(id, held.entry.message.topic);
+    enqueue(id, held.entry.message.topic);
     total_bytes_ += held.entry.message.payload.size();
     actor_bytes_[held.entry.message.actor_id] += held.entry.message.payload.size();
   }
@@ -282,7 +281,7 @@ bool SegmentOutbox::makeRoom(const pipeline::OutboundMessage& message, uint64_t 
     const bool actor_only = !over_total();
     // The least urgent waiting message, oldest first; never more urgent than the newcomer.
     const Held* victim = nullptr;
-    waiting_.forEach([&](uint64_t id) {
+    waiting().forEach([&](uint64_t id) {
       const Held& held = entries_.at(id);
       if (actor_only && held.entry.message.actor_id != message.actor_id) return true;
       if (held.entry.message.priority < message.priority) return true;
@@ -332,12 +331,12 @@ Status SegmentOutbox::append(pipeline::OutboundMessage message) {
   actor_bytes_[actor] += bytes;
   auto [it, inserted] = entries_.emplace(
       id, Held{Entry{id, std::move(message), std::chrono::steady_clock::now()}, seq});
-  waiting_.add(id, it->second.entry.message.topic);
+  enqueue(id, it->second.entry.message.topic);
   return okStatus();
 }
 
 const SegmentOutbox::Entry* SegmentOutbox::takeNext() {
-  const auto front = waiting_.front();
+  const auto front = nextReady();
   if (!front) return nullptr;
   // Group commit: nothing leaves the gateway before it is durable here. Only the message handed
   // out must be: one that is already durable (a backlog, a requeued message) needs no sync, and
@@ -355,13 +354,12 @@ const SegmentOutbox::Entry* SegmentOutbox::takeNext() {
     // against the client's delayed ACK) made every measurement wait ~17 ms (decision 1300); the
     // publisher pumps again at groupDeadline().
     const bool defer =
-        opts_.fsync == FsyncPolicy::kGroupCommit && !in_flight_.empty() &&
+        opts_.fsync == FsyncPolicy::kGroupCommit && anyInFlight() &&
         written_below_ - durable_below_ < opts_.group_commit_min_messages && !alarm_not_durable_ &&
         std::chrono::steady_clock::now() < group_started_ + opts_.group_commit_max_wait;
     if (defer || !sync().ok()) return nullptr;
   }
-  waiting_.popFront();
-  in_flight_.insert(id);
+  markTaken(id);
   return &entries_.at(id).entry;
 }
 
@@ -396,59 +394,12 @@ void SegmentOutbox::release(uint64_t id, const char* reason) {
   total_bytes_ -= m.payload.size();
   actor_bytes_[m.actor_id] -= m.payload.size();
   if (auto seg = segments_.find(it->second.segment_seq); seg != segments_.end()) --seg->second.live;
-  in_flight_.erase(id);
-  waiting_.remove(id, m.topic);
+  forget(id, m.topic);
   entries_.erase(it);
   dropDeadSegments();
 }
 
 void SegmentOutbox::ack(uint64_t id) { release(id, "acked"); }
-
-size_t SegmentOutbox::deadLetterUnsent(const std::string& actor) {
-  std::vector<uint64_t> ids;
-  waiting_.forEach([&](uint64_t id) {
-    if (entries_.at(id).entry.message.actor_id == actor) ids.push_back(id);
-    return true;
-  });
-  return deadLetterIds(ids, "actor_removed").ok() ? ids.size() : 0;
-}
-
-Result<size_t> SegmentOutbox::deadLetterStream(const std::string& topic,
-                                               const std::string& reason) {
-  std::vector<uint64_t> ids;
-  for (const auto& [id, held] : entries_) {
-    if (held.entry.message.topic == topic) ids.push_back(id);
-  }
-  GW_RETURN_IF_ERROR(deadLetterIds(ids, reason));
-  return ids.size();
-}
-
-Status SegmentOutbox::deadLetterIds(const std::vector<uint64_t>& ids, const std::string& reason) {
-  std::vector<DeadLetter> letters;
-  const int64_t now = nowUnixMs();
-  for (uint64_t id : ids) {
-    auto it = entries_.find(id);
-    if (it != entries_.end())
-      letters.push_back(DeadLetter{id, now, reason, it->second.entry.message});
-  }
-  if (letters.empty()) return okStatus();  // acknowledged after all
-  GW_RETURN_IF_ERROR(dead_letters_->add(letters));
-  const auto& first = letters.front().message;
-  spdlog::warn("Outbox dead-lettered {} message(s) actor={} topic={} reason={}", letters.size(),
-               first.actor_id, first.topic, reason);
-  for (const auto& letter : letters) {
-    counters_.add(counterKey("outbox_dead_lettered_total",
-                             {{"actor", letter.message.actor_id}, {"reason", reason}}));
-    release(letter.id, "dead_lettered");
-  }
-  return okStatus();
-}
-
-void SegmentOutbox::holdStream(const std::string& topic) {
-  waiting_.hold(topic, [this](uint64_t id) -> const std::string& {
-    return entries_.at(id).entry.message.topic;
-  });
-}
 
 Result<size_t> SegmentOutbox::requeueResends() {
   return dead_letters_->takeResends(
@@ -461,15 +412,6 @@ std::optional<std::chrono::steady_clock::time_point> SegmentOutbox::groupDeadlin
     return std::nullopt;
   }
   return group_started_ + opts_.group_commit_max_wait;
-}
-
-void SegmentOutbox::requeue(uint64_t id) {
-  if (in_flight_.erase(id) > 0) waiting_.add(id, entries_.at(id).entry.message.topic);
-}
-
-void SegmentOutbox::requeueAllInFlight() {
-  for (uint64_t id : in_flight_) waiting_.add(id, entries_.at(id).entry.message.topic);
-  in_flight_.clear();
 }
 
 void SegmentOutbox::dropDeadSegments() {

@@ -12,13 +12,10 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 
 #include "gateway/core/counters.h"
-#include "gateway/outbox/dead_letter_store.h"
-#include "gateway/outbox/waiting_queue.h"
-#include "gateway/pipeline/stage.h"
+#include "gateway/outbox/streamed_outbox.h"
 
 namespace gw::outbox {
 
@@ -52,7 +49,7 @@ struct SegmentOutboxOptions {
   std::filesystem::path dead_letter_dir;
 };
 
-class SegmentOutbox : public pipeline::Outbox {
+class SegmentOutbox : public StreamedOutbox {
  public:
   // Opens (creating if needed) the directory and recovers what it holds.
   // takeNext() may return nullptr while messages wait, but only while some are in flight (group
@@ -70,30 +67,15 @@ class SegmentOutbox : public pipeline::Outbox {
   }
   const Entry* takeNext() override;
   void ack(uint64_t id) override;
-  void requeue(uint64_t id) override;
-  void requeueAllInFlight() override;
-  size_t deadLetterUnsent(const std::string& actor) override;
-  void holdStream(const std::string& topic) override;
-  void resumeStream(const std::string& topic) override { waiting_.resume(topic); }
-  Status deadLetter(uint64_t id, const std::string& reason) override {
-    return deadLetterIds({id}, reason);
-  }
-  Result<size_t> deadLetterStream(const std::string& topic, const std::string& reason) override;
-  size_t deadLetters() const override { return dead_letters_->held(); }
   Result<size_t> requeueResends() override;
   std::optional<std::chrono::steady_clock::time_point> groupDeadline() const override;
   void forEachEntry(const std::function<void(const Entry&)>& visit) const override {
     for (const auto& [id, held] : entries_) visit(held.entry);
   }
   size_t size() const override { return entries_.size(); }
-  size_t inFlight() const override { return in_flight_.size(); }
   const Entry* entry(uint64_t id) const override {
     auto it = entries_.find(id);
     return it == entries_.end() ? nullptr : &it->second.entry;
-  }
-  std::optional<uint64_t> oldestInFlight() const override {
-    if (in_flight_.empty()) return std::nullopt;
-    return *in_flight_.begin();
   }
 
   // Makes everything appended so far durable (the group commit point).
@@ -124,9 +106,7 @@ class SegmentOutbox : public pipeline::Outbox {
   Status maybeSync(bool is_release);
   Status rollIfNeeded();
   void release(uint64_t id, const char* reason);
-  // Stored durably in one write first, then released: a crash in between keeps both copies
-  // (a release record may be lost), never neither.
-  Status deadLetterIds(const std::vector<uint64_t>& ids, const std::string& reason);
+  void releaseDeadLettered(uint64_t id) override { release(id, "dead_lettered"); }
   bool makeRoom(const pipeline::OutboundMessage& message, uint64_t bytes);
   void dropDeadSegments();
   void countWriteError(const std::string& what, int err);
@@ -136,7 +116,6 @@ class SegmentOutbox : public pipeline::Outbox {
                                       const char* name, const std::string& actor);
 
   SegmentOutboxOptions opts_;
-  Counters& counters_;
   int fd_ = -1;
   uint64_t fd_bytes_ = 0;
   bool dirty_ = false;            // bytes written since the last fdatasync
@@ -158,9 +137,6 @@ class SegmentOutbox : public pipeline::Outbox {
   std::map<std::string, std::atomic<uint64_t>*> acked_counters_;
   std::map<uint64_t, Segment> segments_;  // by seq, oldest first
   std::map<uint64_t, Held> entries_;      // by id = append order
-  WaitingQueue waiting_;
-  std::set<uint64_t> in_flight_;
-  std::unique_ptr<DeadLetterStore> dead_letters_;
 };
 
 }  // namespace gw::outbox
