@@ -55,13 +55,14 @@ MosquittoBroker::MosquittoBroker(BrokerOptions options)
   }
   if (!options_.users.empty()) conf << "password_file " << (dir_ / "passwd").string() << "\n";
   conf << "allow_anonymous "
-       << (options_.allow_anonymous && options_.users.empty() ? "true" : "false")
-       << "\n"
-       // Lantaarn's own guidance (shared measurements): never let the broker drop queued QoS 1
-       // messages silently, and avoid Nagle stalls on alarms.
-       << "max_queued_messages 0\n"
-       << "set_tcp_nodelay true\n"
-       << "log_dest stderr\n"
+       << (options_.allow_anonymous && options_.users.empty() ? "true" : "false") << "\n";
+  if (!options_.debian_defaults) {
+    // Lantaarn's own guidance (shared measurements): never let the broker drop queued QoS 1
+    // messages silently, and avoid Nagle stalls on alarms.
+    conf << "max_queued_messages 0\n"
+         << "set_tcp_nodelay true\n";
+  }
+  conf << "log_dest stderr\n"
        << "log_type error\nlog_type warning\nlog_type notice\n";
   if (options_.persistence) {
     conf << "persistence true\npersistence_location " << dir_.path().string() << "/\n";

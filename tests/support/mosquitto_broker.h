@@ -36,6 +36,10 @@ struct BrokerOptions {
   std::optional<BrokerTls> tls;
   // When not empty: a password_file written with mosquitto_passwd, and anonymous clients refused.
   std::vector<BrokerUser> users;
+  // Leave out Lantaarn's tuning lines (max_queued_messages 0, set_tcp_nodelay true), so the
+  // broker runs with mosquitto's own defaults as Debian ships them (Nagle on, at most 1000
+  // queued messages per client, 20 in flight): how a site's untuned broker behaves.
+  bool debian_defaults = false;
 };
 
 class MosquittoBroker {

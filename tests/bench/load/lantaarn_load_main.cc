@@ -21,6 +21,7 @@
 #include "tests/bench/load/bare_publisher.h"
 #include "tests/bench/load/load_policy.h"
 #include "tests/bench/load/load_report.h"
+#include "tests/bench/load/mqtt_feeder.h"
 #include "tests/bench/load/process_usage.h"
 #include "tests/bench/load/sensor_feeder.h"
 #include "tests/bench/load/webhook_tally.h"
@@ -45,6 +46,39 @@ int64_t metric(const std::string& text, const std::string& name) {
     sum += std::llround(std::stod(l.substr(l.rfind(' ') + 1)));
   }
   return sum;
+}
+
+// One labelled sample of a Prometheus counter: `name{...label="value"...}`.
+int64_t metricFor(const std::string& text, const std::string& name, const std::string& label,
+                  const std::string& value) {
+  int64_t sum = 0;
+  const std::string want = label + "=\"" + value + "\"";
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) {
+    if (l.rfind(name + "{", 0) != 0) continue;
+    const auto close = l.find('}');
+    if (close == std::string::npos || l.substr(0, close).find(want) == std::string::npos) continue;
+    sum += std::llround(std::stod(l.substr(l.rfind(' ') + 1)));
+  }
+  return sum;
+}
+
+// The gatewayd counters of the loss breakdown, read together.
+struct IngestCounters {
+  int64_t received = 0, accepted = 0, dropped = 0, missing = 0, pauses = 0, sessions_lost = 0;
+  IngestCounters operator-(const IngestCounters& b) const {
+    return {received - b.received, accepted - b.accepted, dropped - b.dropped,
+            missing - b.missing,   pauses - b.pauses,     sessions_lost - b.sessions_lost};
+  }
+};
+
+IngestCounters ingestCounters(const std::string& metrics) {
+  return {metric(metrics, "lantaarn_source_intake_enqueued_total"),
+          metric(metrics, "lantaarn_readings_accepted_total"),
+          metric(metrics, "lantaarn_readings_dropped_total"),
+          metric(metrics, "lantaarn_readings_missing_total"),
+          metric(metrics, "lantaarn_source_intake_pauses_total"),
+          metric(metrics, "lantaarn_source_sessions_lost_total")};
 }
 
 // Waits until `seen()` reaches `target`, or nothing moved for `settle` seconds.
@@ -107,8 +141,24 @@ int run(const LoadOptions& o) {
     std::cerr << "--sensors, --actors and --readings must be at least 1\n";
     return 2;
   }
-  if (o.transport != "tcp" && o.transport != "udp") {
-    std::cerr << "--transport must be tcp or udp\n";
+  if (o.transport != "tcp" && o.transport != "udp" && o.transport != "mqtt") {
+    std::cerr << "--transport must be tcp, udp or mqtt\n";
+    return 2;
+  }
+  if (o.broker_profile != "tuned" && o.broker_profile != "debian-default") {
+    std::cerr << "--broker-profile must be tuned or debian-default\n";
+    return 2;
+  }
+  if (o.routing != "single" && o.routing != "city") {
+    std::cerr << "--routing must be single or city\n";
+    return 2;
+  }
+  if (o.routing == "city" && o.actors != kCityActors) {
+    std::cerr << "--routing city needs --actors " << kCityActors << "\n";
+    return 2;
+  }
+  if (o.feed_window < 1) {
+    std::cerr << "--feed-window must be at least 1\n";
     return 2;
   }
   if (o.transport == "udp" && o.rate <= 0) {
@@ -139,17 +189,29 @@ int run(const LoadOptions& o) {
   std::string broker_url = o.broker_url;
   if (broker_url.empty()) {
     gw::testing::BrokerOptions bo;
-    // Receive Maximum = the window (mosquitto's default is 20), so neither side queues in Paho.
-    bo.extra_config.push_back("max_inflight_messages " + std::to_string(o.max_inflight));
+    if (o.broker_profile == "debian-default") {
+      // As Debian installs it: no tuning lines, so mosquitto's defaults (Nagle on,
+      // max_queued_messages 1000, max_inflight_messages 20).
+      bo.debian_defaults = true;
+    } else {
+      // Receive Maximum = the window (mosquitto's default is 20), so neither side queues in Paho.
+      bo.extra_config.push_back("max_inflight_messages " + std::to_string(o.max_inflight));
+    }
     broker = std::make_unique<gw::testing::MosquittoBroker>(bo);
     broker_url = broker->url();
   }
 
+  const bool mqtt_ingest = o.transport == "mqtt";
   std::vector<int> ports;
-  for (int s = 0; s < o.sensors; ++s) ports.push_back(gw::testing::freeLoopbackPort());
+  std::vector<std::string> topics, quantities;
+  for (int s = 0; s < o.sensors; ++s) {
+    if (!mqtt_ingest) ports.push_back(gw::testing::freeLoopbackPort());
+    quantities.push_back(quantityOfSource(o, s));
+    topics.push_back(sensorTopic(sourceId(s), quantities.back()));
+  }
   const int alarm_port = o.alarm_rate > 0 ? gw::testing::freeLoopbackPort() : 0;
   const int ops_port = gw::testing::freeLoopbackPort();
-  std::ofstream(run_dir / "policy.yaml") << loadPolicy(o, keys, ports, alarm_port);
+  std::ofstream(run_dir / "policy.yaml") << loadPolicy(o, keys, ports, alarm_port, broker_url);
 
   // --actor-service: a0 is the real lantaarn-actor's, subscribed (its first session) before
   // gatewayd publishes anything.
@@ -229,6 +291,56 @@ int run(const LoadOptions& o) {
 
   LoadReport report;
   report.options = o;
+  // mqtt: gatewayd is ready before its MQTT sources have subscribed, and the broker drops what
+  // is published to a topic nobody subscribes to. A probe reading per source (a quantity no
+  // route takes) until each source has received one; the counters then are the baseline.
+  IngestCounters ingest_before;
+  if (mqtt_ingest) {
+    MqttFeed probe(
+        MqttFeedConfig{broker_url, "lantaarn-load-probe", 10, o.mqtt_version != "3.1.1"});
+    if (auto error = probe.connect(); !error.empty()) {
+      std::cerr << error << "\n";
+      return 2;
+    }
+    std::vector<char> subscribed(static_cast<size_t>(o.sensors), 0);
+    int64_t probes = 0;
+    const bool all = gw::testing::waitUntil(
+        [&] {
+          auto reply = gw::testing::httpGet(ops_port, "/metrics");
+          bool done = true;
+          for (int s = 0; s < o.sensors; ++s) {
+            auto& ok = subscribed[static_cast<size_t>(s)];
+            if (!ok && reply) {
+              ok = metricFor(reply->body, "lantaarn_source_intake_enqueued_total", "source",
+                             sourceId(s)) > 0;
+            }
+            if (ok) continue;
+            done = false;
+            std::string line = readingLine("temperature", 0, stampFor(wallMicros(), 10));
+            line.pop_back();
+            probe.publish(topics[static_cast<size_t>(s)], std::move(line));
+          }
+          if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          probes = reply ? ingestCounters(reply->body).received : 0;
+          return done;
+        },
+        std::chrono::seconds(30));
+    probe.finish();
+    if (!all) {
+      std::cerr << "gatewayd's MQTT sources did not subscribe:\n" << gatewayd.readStderr();
+      return 2;
+    }
+    // Every probe through the source (accepted or dropped as unrouted) before the baseline.
+    gw::testing::waitUntil(
+        [&] {
+          auto reply = gw::testing::httpGet(ops_port, "/metrics");
+          if (!reply) return false;
+          ingest_before = ingestCounters(reply->body);
+          return ingest_before.received >= probes &&
+                 ingest_before.accepted + ingest_before.dropped >= ingest_before.received;
+        },
+        std::chrono::seconds(10));
+  }
   int64_t warmup_events = 0;
   if (o.warmup) {
     const auto ready_at = std::chrono::steady_clock::now();
@@ -253,7 +365,7 @@ int run(const LoadOptions& o) {
       // feed's first reading raises an event as every later one does. Their events make the
       // first epoch key of the alarm actor and the first retention period of the route.
       const auto warm_at = std::chrono::steady_clock::now();
-      SensorFeeder warm(FeedPlan{"tcp", {alarm_port}, "water_level", 2000, 0, 20, 2});
+      SensorFeeder warm(socketPlan("tcp", {alarm_port}, "water_level", 2000, 0, 20, 2));
       warm.start();
       warm.join();
       if (!gw::testing::waitUntil(
@@ -276,10 +388,16 @@ int run(const LoadOptions& o) {
     // Alternating 2000 and 0 cm around the 1000 cm threshold: every reading crosses it, so every
     // one raises an event (exceeded, cleared, ...).
     alarms = std::make_unique<SensorFeeder>(
-        FeedPlan{"tcp", {alarm_port}, "water_level", 2000, 0, o.alarm_rate, 0});
+        socketPlan("tcp", {alarm_port}, "water_level", 2000, 0, o.alarm_rate, 0));
     alarms->start();
   }
-  SensorFeeder feeder(FeedPlan{o.transport, ports, "pm10", 10, -1, o.rate, o.readings});
+  FeedPlan plan = socketPlan(o.transport, ports, "pm10", 10, -1, o.rate, o.readings);
+  plan.broker_url = broker_url;
+  plan.topics = topics;
+  plan.window = o.feed_window;
+  plan.mqtt5 = o.mqtt_version != "3.1.1";
+  plan.quantities = quantities;
+  SensorFeeder feeder(std::move(plan));
   const auto self_before = selfUsage();
   feeder.start();
   feeder.join();
@@ -313,8 +431,17 @@ int run(const LoadOptions& o) {
     report.gatewayd_peak_rss_mib = static_cast<double>(usage->peak_rss_kib) / 1024.0;
   }
   if (auto metrics = gw::testing::httpGet(ops_port, "/metrics")) {
-    report.readings_accepted = metric(metrics->body, "lantaarn_readings_accepted_total");
-    report.readings_dropped = metric(metrics->body, "lantaarn_readings_dropped_total");
+    const IngestCounters ingest = ingestCounters(metrics->body) - ingest_before;
+    report.readings_accepted = ingest.accepted;
+    report.readings_dropped = ingest.dropped;
+    report.readings_missing = ingest.missing;
+    report.source_intake_pauses = ingest.pauses;
+    report.source_sessions_lost = ingest.sessions_lost;
+    if (mqtt_ingest) {
+      report.source_received = ingest.received;
+      report.feeder_acked = feeder.acked();
+      report.feeder_failed = feeder.failed();
+    }
     report.messages_published = metric(metrics->body, "lantaarn_messages_published_total");
     const int64_t bytes = metric(metrics->body, "lantaarn_bytes_sent_total");
     report.frames_decoded = metric(metrics->body, "lantaarn_frames_decoded_total");
@@ -419,6 +546,29 @@ int run(const LoadOptions& o) {
   }
   report.alarm_events -= warmup_events;
   report.readings_lost = report.readings_expected - report.readings_delivered;
+  if (report.readings_sent > 0) {
+    report.fan_out =
+        static_cast<double>(report.readings_expected) / static_cast<double>(report.readings_sent);
+  }
+  {
+    // Per actor: tally.counts() holds actors first..actors-1, then (--actor-service) a0's webhook.
+    const auto actor_counts = tally.counts();
+    for (int a = 0; a < o.actors; ++a) {
+      ActorLoss loss{actorId(a), 0, 0};
+      for (int s = 0; s < o.sensors; ++s) {
+        const auto actors = actorsOfSource(o, s);
+        if (std::find(actors.begin(), actors.end(), a) != actors.end())
+          loss.expected += sent[static_cast<size_t>(s)];
+      }
+      const int first = o.actor_service ? 1 : 0;
+      if (a >= first) {
+        loss.delivered = actor_counts[static_cast<size_t>(a - first)].readings;
+      } else if (webhook) {
+        loss.delivered = webhook->tally().count.readings;
+      }
+      report.per_actor.push_back(loss);
+    }
+  }
   if (report.seconds > 0) {
     report.readings_per_s = static_cast<double>(report.readings_delivered) / report.seconds;
     report.messages_per_s = static_cast<double>(report.messages_delivered) / report.seconds;
@@ -524,9 +674,25 @@ int main(int argc, char** argv) {
   gw::load::LoadOptions o;
   CLI::App cli{"Load test of gatewayd through a real Mosquitto (docs/BENCHMARKS.md)"};
   cli.add_option("--sensors", o.sensors, "Background sensors, one source and connection each");
-  cli.add_option("--transport", o.transport, "tcp or udp");
-  cli.add_option("--rate", o.rate, "Background readings/s in total (0: as fast as TCP accepts)");
+  cli.add_option("--transport", o.transport,
+                 "tcp or udp (json_reading lines to a listener per sensor), or mqtt (one JSON "
+                 "reading per QoS 1 PUBLISH on sensors/<source>/<quantity>, an MQTT source per "
+                 "sensor in gatewayd)");
+  cli.add_option("--rate", o.rate,
+                 "Background readings/s in total (0: as fast as TCP or the MQTT window accepts)");
   cli.add_option("--readings", o.readings, "Background readings in total");
+  int64_t burst = 0;
+  cli.add_option("--burst", burst,
+                 "N readings flat out: shorthand for --readings N --rate 0 (mqtt or tcp)");
+  cli.add_option("--feed-window", o.feed_window,
+                 "mqtt: the feeder's QoS 1 PUBLISHes awaiting a PUBACK");
+  cli.add_option("--broker-profile", o.broker_profile,
+                 "The broker started here: tuned (nodelay, max_queued_messages 0, "
+                 "max_inflight_messages = --max-inflight) or debian-default (mosquitto's "
+                 "defaults: Nagle, 1000 queued, 20 in flight)");
+  cli.add_option("--routing", o.routing,
+                 "single (source s to actor s % actors) or city (6 actors, 5 quantities, 2.8 "
+                 "messages per reading with sensors a multiple of 5; needs --actors 6)");
   cli.add_option("--actors", o.actors, "Actors, subscribed with the actor library");
   cli.add_option("--batch", o.batch, "Route batch max_readings (0: no batching)");
   cli.add_option("--linger", o.linger, "Route batch linger");
@@ -555,5 +721,9 @@ int main(int argc, char** argv) {
   cli.add_option("--actor-binary", o.actor_binary,
                  "lantaarn-actor binary (default: the build tree's)");
   CLI11_PARSE(cli, argc, argv);
+  if (burst > 0) {
+    o.readings = burst;
+    o.rate = 0;
+  }
   return gw::load::run(o);
 }

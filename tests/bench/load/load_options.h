@@ -8,9 +8,19 @@ namespace gw::load {
 
 struct LoadOptions {
   int sensors = 4;  // background sensors, each a source of its own with one connection
-  std::string transport = "tcp";       // tcp or udp (json_reading lines)
-  double rate = 0;                     // background readings/s in total; 0: as fast as TCP accepts
-  int64_t readings = 20000;            // background readings in total
+  // tcp or udp: json_reading lines to a listener per sensor; mqtt: one JSON reading per QoS 1
+  // PUBLISH on sensors/<source>/<quantity>, which an MQTT source per sensor subscribes to.
+  std::string transport = "tcp";
+  double rate = 0;           // background readings/s in total; 0: as fast as TCP accepts
+  int64_t readings = 20000;  // background readings in total
+  int feed_window = 100;     // mqtt: the feeder's QoS 1 PUBLISHes in flight
+  // The broker lantaarn_load starts: "tuned" (nodelay, max_queued_messages 0,
+  // max_inflight_messages = --max-inflight) or "debian-default" (mosquitto's defaults: Nagle,
+  // 1000 queued messages per client, 20 in flight).
+  std::string broker_profile = "tuned";
+  // Which actors each sensor's readings go to: "single" (source s to actor s % actors) or "city"
+  // (six actors, five quantities, 2.8 messages per reading; load_policy.cc).
+  std::string routing = "single";
   int actors = 5;                      // actors subscribed with the actor library
   int batch = 0;                       // route batch.max_readings; 0: one message per reading
   std::string linger = "50ms";         // route batch.linger

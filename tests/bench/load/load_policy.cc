@@ -1,14 +1,52 @@
 #include "tests/bench/load/load_policy.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
+#include "tests/bench/load/mqtt_feeder.h"
+
 namespace gw::load {
+
+namespace {
+
+// --routing city: a city's sensor network shared by six actors. Sensor s reports the quantity of
+// row s % 5; each row goes to the actors listed (a0 environment department, a1 public health
+// service, a2 university, a3 open-data portal, a4 water board, a5 emergency services):
+//
+//   quantity     actors              fan-out
+//   pm10         a0 a1 a2 a3         4
+//   pm2_5        a0 a1 a3            3
+//   no2          a0 a2 a3            3
+//   water_level  a4 a5               2
+//   noise_level  a0 a5               2
+//
+// 14 messages per 5 readings: 2.8 per reading on average when the sensors are a multiple of 5
+// (readings are spread evenly over the sensors); the report states the fan-out of the run.
+struct CityRow {
+  const char* quantity;
+  std::vector<int> actors;
+};
+const std::vector<CityRow>& cityTable() {
+  static const std::vector<CityRow> table = {{"pm10", {0, 1, 2, 3}},
+                                             {"pm2_5", {0, 1, 3}},
+                                             {"no2", {0, 2, 3}},
+                                             {"water_level", {4, 5}},
+                                             {"noise_level", {0, 5}}};
+  return table;
+}
+
+const CityRow& cityRow(int source) {
+  return cityTable()[static_cast<size_t>(source) % cityTable().size()];
+}
+
+}  // namespace
 
 std::string actorId(int index) { return "a" + std::to_string(index); }
 std::string sourceId(int index) { return "src-" + std::to_string(index); }
 
 std::vector<int> actorsOfSource(const LoadOptions& options, int source) {
+  if (options.routing == "city") return cityRow(source).actors;
   std::vector<int> out;
   for (int a = 0; a < options.actors; ++a) {
     // Source s goes to actor s % actors; actors beyond the sources also take source a % sensors,
@@ -20,8 +58,13 @@ std::vector<int> actorsOfSource(const LoadOptions& options, int source) {
   return out;
 }
 
+std::string quantityOfSource(const LoadOptions& options, int source) {
+  return options.routing == "city" ? cityRow(source).quantity : "pm10";
+}
+
 std::string loadPolicy(const LoadOptions& options, const std::filesystem::path& keys,
-                       const std::vector<int>& source_ports, int alarm_port) {
+                       const std::vector<int>& source_ports, int alarm_port,
+                       const std::string& sensor_broker_url) {
   std::string p = std::string("site: {id: ") + kSite + "}\n";
   p += "gateway:\n";
   p += "  identity_key_file: " + (keys / "gateway.key").string() + "\n";
@@ -38,8 +81,14 @@ std::string loadPolicy(const LoadOptions& options, const std::filesystem::path& 
   }
   p += "sources:\n";
   for (int s = 0; s < options.sensors; ++s) {
-    p += "  - id: " + sourceId(s) + "\n    sensor: {format: json_reading, " + options.transport +
-         ": {port: " + std::to_string(source_ports[s]) + "}}\n";
+    p += "  - id: " + sourceId(s) + "\n    sensor: {format: json_reading, ";
+    if (options.transport == "mqtt") {
+      p += "mqtt: {broker_url: \"" + sensor_broker_url + "\", topics: [\"" +
+           sensorTopic(sourceId(s), quantityOfSource(options, s)) + "\"], mqtt_version: \"" +
+           options.mqtt_version + "\"}}\n";
+    } else {
+      p += options.transport + ": {port: " + std::to_string(source_ports[s]) + "}}\n";
+    }
   }
   if (alarm_port > 0) {
     p += std::string("  - id: ") + kAlarmSource +
@@ -73,15 +122,22 @@ std::string loadPolicy(const LoadOptions& options, const std::filesystem::path& 
   p += "routes:\n";
   for (int a = 0; a < options.actors; ++a) {
     std::string sources;
+    std::vector<std::string> quantities;
     for (int s = 0; s < options.sensors; ++s) {
       const auto actors = actorsOfSource(options, s);
-      for (int x : actors) {
-        if (x == a) sources += (sources.empty() ? "" : ", ") + sourceId(s);
+      if (std::find(actors.begin(), actors.end(), a) == actors.end()) continue;
+      sources += (sources.empty() ? "" : ", ") + sourceId(s);
+      const std::string q = quantityOfSource(options, s);
+      if (std::find(quantities.begin(), quantities.end(), q) == quantities.end()) {
+        quantities.push_back(q);
       }
     }
+    if (sources.empty()) continue;  // city routing with fewer sensors than rows
+    std::string measurements;
+    for (const auto& q : quantities) measurements += (measurements.empty() ? "" : ", ") + q;
     p += "  - {id: r" + std::to_string(a) + ", to: " + actorId(a) +
-         ", purpose: air_quality_monitoring, from: {measurements: [pm10], sources: [" + sources +
-         "]}";
+         ", purpose: air_quality_monitoring, from: {measurements: [" + measurements +
+         "], sources: [" + sources + "]}";
     if (options.batch > 0) {
       p += ", batch: {max_readings: " + std::to_string(options.batch) +
            ", linger: " + options.linger + "}";

@@ -1,6 +1,8 @@
 #pragma once
-// The policy a load run gives gatewayd: `sensors` json_reading sources on their own ports, each
-// routed to one actor (round robin, so every actor gets at least one source), and, when alarms
+// The policy a load run gives gatewayd: `sensors` json_reading sources on their own ports (or,
+// with transport mqtt, each an MQTT source subscribed to its sensor's topic), each routed to one
+// actor (round robin, so every actor gets at least one source) or, with routing city, by
+// quantity to a realistic table of six actors; and, when alarms
 // are asked for, an alarm source whose threshold detector raises an event per reading, routed
 // to the first actor at priority alarm. Also the encoding of the send time into a reading, which
 // is how latency is measured from reading to decrypted message.
@@ -21,9 +23,14 @@ inline constexpr const char* kAlarmSource = "alarm-src";
 
 // The actors whose routes cover background source `source`.
 std::vector<int> actorsOfSource(const LoadOptions& options, int source);
+// The quantity background source `source` reports (pm10, or the city table's).
+std::string quantityOfSource(const LoadOptions& options, int source);
+inline constexpr int kCityActors = 6;
 
+// `sensor_broker_url`: the broker the MQTT sources subscribe at (transport mqtt).
 std::string loadPolicy(const LoadOptions& options, const std::filesystem::path& keys,
-                       const std::vector<int>& source_ports, int alarm_port);
+                       const std::vector<int>& source_ports, int alarm_port,
+                       const std::string& sensor_broker_url = {});
 
 // A reading carries its send time (wall clock, µs) as observed_unix_ms (the milliseconds) and the
 // fraction of its value (the microseconds within the millisecond, in thousandths), so that

@@ -57,7 +57,8 @@ nlohmann::json latencyJson(const Percentiles& p) {
 std::string renderTable(const LoadReport& r) {
   const auto& o = r.options;
   std::string t = "lantaarn_load: " + std::to_string(o.sensors) + " " + o.transport + " sensors, " +
-                  std::to_string(o.actors) + " actors, batch " +
+                  std::to_string(o.actors) + " actors (routing " + o.routing + "), broker " +
+                  (o.broker_url.empty() ? o.broker_profile : o.broker_url) + ", batch " +
                   (o.batch > 0 ? std::to_string(o.batch) + "/" + o.linger : "off") + ", outbox " +
                   o.fsync + ", max_inflight " + std::to_string(o.max_inflight) +
                   (o.warmup ? "" : ", no warm-up (the clock starts with gatewayd ready)") + "\n";
@@ -74,6 +75,29 @@ std::string renderTable(const LoadReport& r) {
             std::to_string(r.readings_delivered) + " / " + std::to_string(r.readings_expected));
   t += line("lost / duplicated readings",
             std::to_string(r.readings_lost) + " / " + std::to_string(r.readings_duplicated));
+  t += "  where readings were lost, stage by stage:\n";
+  if (r.feeder_acked >= 0) {
+    t += line("  feeder sent / PUBACKed / failed", std::to_string(r.readings_sent) + " / " +
+                                                       std::to_string(r.feeder_acked) + " / " +
+                                                       std::to_string(r.feeder_failed));
+  }
+  if (r.source_received >= 0) {
+    t += line("  broker -> gatewayd sources",
+              std::to_string(r.source_received) + " received (lost at the broker: " +
+                  std::to_string(r.feeder_acked - r.source_received) + ", intake pauses " +
+                  std::to_string(r.source_intake_pauses) + ", sessions lost " +
+                  std::to_string(r.source_sessions_lost) + ")");
+  }
+  t += line("  gw accepted / dropped / missing", std::to_string(r.readings_accepted) + " / " +
+                                                     std::to_string(r.readings_dropped) + " / " +
+                                                     std::to_string(r.readings_missing) + " (of " +
+                                                     std::to_string(r.readings_sent) + " sent)");
+  t += line("  actors: messages per reading", num(r.fan_out, 2));
+  for (const auto& a : r.per_actor) {
+    t += line(("  actor " + a.actor + " delivered / due").c_str(),
+              std::to_string(a.delivered) + " / " + std::to_string(a.expected) + " (lost " +
+                  std::to_string(a.expected - a.delivered) + ")");
+  }
   t += line("delivered readings/s", num(r.readings_per_s));
   t += line("delivered messages/s", num(r.messages_per_s) + " (" +
                                         std::to_string(r.messages_delivered) + " in " +
@@ -165,6 +189,10 @@ std::string renderJson(const LoadReport& r) {
   nlohmann::json j = {{"config",
                        {{"sensors", o.sensors},
                         {"transport", o.transport},
+                        {"feed_window", o.feed_window},
+                        {"broker_profile", o.broker_url.empty() ? o.broker_profile : "external"},
+                        {"routing", o.routing},
+                        {"mqtt_version", o.mqtt_version},
                         {"rate", o.rate},
                         {"readings", o.readings},
                         {"actors", o.actors},
@@ -237,6 +265,25 @@ std::string renderJson(const LoadReport& r) {
                         {"spool_fsyncs", r.actor_fsyncs},
                         {"envelope_duplicates", r.actor_envelope_duplicates}}},
                       {"problems", r.problems}};
+  nlohmann::json per_actor = nlohmann::json::array();
+  for (const auto& a : r.per_actor) {
+    per_actor.push_back({{"actor", a.actor},
+                         {"expected", a.expected},
+                         {"delivered", a.delivered},
+                         {"lost", a.expected - a.delivered}});
+  }
+  j["loss"] = {{"sent", r.readings_sent},
+               {"feeder_acked", r.feeder_acked},
+               {"feeder_failed", r.feeder_failed},
+               {"source_received", r.source_received},
+               {"lost_at_broker", r.source_received >= 0 ? r.feeder_acked - r.source_received : 0},
+               {"source_intake_pauses", r.source_intake_pauses},
+               {"source_sessions_lost", r.source_sessions_lost},
+               {"accepted", r.readings_accepted},
+               {"dropped", r.readings_dropped},
+               {"missing", r.readings_missing},
+               {"fan_out", r.fan_out},
+               {"per_actor", per_actor}};
   if (r.bare_run) {
     j["bare"] = {{"messages", r.bare_messages},
                  {"size", r.bare_size},

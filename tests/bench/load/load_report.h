@@ -14,6 +14,12 @@ struct Percentiles {
 };
 Percentiles percentiles(std::vector<int64_t> samples_us);
 
+// What one actor was due and what it decrypted (distinct readings).
+struct ActorLoss {
+  std::string actor;
+  int64_t expected = 0, delivered = 0;
+};
+
 struct LoadReport {
   LoadOptions options;
   // Offered and delivered.
@@ -43,6 +49,14 @@ struct LoadReport {
   int64_t camera_events = 0;
   // From gatewayd's own metrics.
   int64_t readings_accepted = 0, readings_dropped = 0, messages_published = 0;
+  // Where readings went missing, stage by stage. mqtt: the feed's PUBACKs (-1 otherwise) and
+  // what gatewayd's MQTT sources took from the broker (source_intake_enqueued_total; -1
+  // otherwise). A warm-up probe per source (mqtt) is taken off all gatewayd counters.
+  int64_t feeder_acked = -1, feeder_failed = 0, source_received = -1;
+  int64_t readings_missing = 0;  // readings_missing_total (sequence gaps the sources saw)
+  int64_t source_intake_pauses = 0, source_sessions_lost = 0;
+  double fan_out = 0;  // per-actor readings expected per reading sent
+  std::vector<ActorLoss> per_actor;
   double mean_payload_bytes = 0;
   // --actor-service: actor a0 through lantaarn-actor and its webhook, from the reading's send
   // time to the webhook request's arrival.

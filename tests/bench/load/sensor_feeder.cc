@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "tests/bench/load/load_policy.h"
+#include "tests/bench/load/mqtt_feeder.h"
 
 namespace gw::load {
 
@@ -62,7 +63,28 @@ constexpr int kUnpacedChunk = 64;
 
 }  // namespace
 
-SensorFeeder::SensorFeeder(FeedPlan plan) : plan_(std::move(plan)), sent_(plan_.ports.size()) {}
+FeedPlan socketPlan(std::string transport, std::vector<int> ports, std::string quantity,
+                    double whole_value, double alt_value, double rate, int64_t count) {
+  FeedPlan plan;
+  plan.transport = std::move(transport);
+  plan.ports = std::move(ports);
+  plan.quantity = std::move(quantity);
+  plan.whole_value = whole_value;
+  plan.alt_value = alt_value;
+  plan.rate = rate;
+  plan.count = count;
+  return plan;
+}
+
+SensorFeeder::SensorFeeder(FeedPlan plan) : plan_(std::move(plan)), sent_(sensors()) {}
+
+size_t SensorFeeder::sensors() const {
+  return plan_.transport == "mqtt" ? plan_.topics.size() : plan_.ports.size();
+}
+
+std::string SensorFeeder::quantityOf(size_t sensor) const {
+  return sensor < plan_.quantities.size() ? plan_.quantities[sensor] : plan_.quantity;
+}
 
 SensorFeeder::~SensorFeeder() { stopAndJoin(); }
 
@@ -86,6 +108,10 @@ std::vector<int64_t> SensorFeeder::sentPerSensor() const {
 }
 
 void SensorFeeder::run() {
+  if (plan_.transport == "mqtt") {
+    runMqtt();
+    return;
+  }
   const size_t sensors = plan_.ports.size();
   std::vector<int> fds;
   for (int port : plan_.ports) {
@@ -128,7 +154,7 @@ void SensorFeeder::run() {
       const size_t s = static_cast<size_t>(total) % sensors;
       const int64_t seq = next_sequence[s]++;
       const bool alternate = plan_.alt_value >= 0 && seq % 2 == 1;
-      buffers[s] += readingLine(plan_.quantity, static_cast<uint64_t>(seq),
+      buffers[s] += readingLine(quantityOf(s), static_cast<uint64_t>(seq),
                                 stampFor(now_us, alternate ? plan_.alt_value : plan_.whole_value));
       ++pending[s];
       if (udp && buffers[s].size() >= kDatagramBytes) flush(s);
@@ -137,6 +163,56 @@ void SensorFeeder::run() {
     last_send_us_ = now_us;
   }
   for (int fd : fds) ::close(fd);
+}
+
+// The same pacing, one PUBLISH per reading. Each reading is stamped just before it is published
+// (after the wait for room in the window), so the latency is that of the path from the sensor's
+// publish on, not of the feeder's own queue.
+void SensorFeeder::runMqtt() {
+  const size_t sensors = plan_.topics.size();
+  MqttFeed feed(
+      MqttFeedConfig{plan_.broker_url, "lantaarn-load-feeder", plan_.window, plan_.mqtt5});
+  if (error_ = feed.connect(); !error_.empty()) return;
+  std::vector<int64_t> next_sequence(sensors, 0);
+  int64_t total = 0;
+  const auto start = std::chrono::steady_clock::now();
+  while (error_.empty() && !stop_ && (plan_.count == 0 || total < plan_.count)) {
+    int64_t due;
+    if (plan_.rate > 0) {
+      const double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      due = static_cast<int64_t>(elapsed * plan_.rate) + 1;
+      if (plan_.count > 0) due = std::min(due, plan_.count);
+      if (due <= total) {
+        std::this_thread::sleep_for(std::chrono::microseconds(1000));
+        continue;
+      }
+    } else {
+      due = total + kUnpacedChunk * static_cast<int64_t>(sensors);
+      if (plan_.count > 0) due = std::min(due, plan_.count);
+    }
+    for (; total < due && error_.empty(); ++total) {
+      const size_t s = static_cast<size_t>(total) % sensors;
+      const int64_t seq = next_sequence[s]++;
+      const bool alternate = plan_.alt_value >= 0 && seq % 2 == 1;
+      const int64_t now_us = wallMicros();
+      if (first_send_us_ == 0) first_send_us_ = now_us;
+      std::string line =
+          readingLine(quantityOf(s), static_cast<uint64_t>(seq),
+                      stampFor(now_us, alternate ? plan_.alt_value : plan_.whole_value));
+      line.pop_back();  // one reading per message: no line end
+      if (!feed.publish(plan_.topics[s], std::move(line))) {
+        error_ = feed.error();
+        break;
+      }
+      ++sent_[s];
+      last_send_us_ = now_us;
+    }
+  }
+  feed.finish();
+  acked_ = feed.acked();
+  failed_ = feed.failed();
+  if (error_.empty()) error_ = feed.error();
 }
 
 }  // namespace gw::load
