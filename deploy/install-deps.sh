@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
-  clang-14 clang-format clang-tidy libclang-rt-14-dev
+  clang-14 clang-format clang-tidy libclang-rt-14-dev lld
   libboost-dev libboost-system-dev
   libpaho-mqttpp-dev libpaho-mqtt-dev
   libopencv-dev opencv-data

@@ -11,6 +11,8 @@ cd "$root"
 "$root/deploy/install-deps.sh"
 
 jobs=$(nproc)
+# Each section says when it starts, so a slow CI run shows where its time went.
+section() { echo "== $* == (at ${SECONDS} s)"; }
 preset=${LANTAARN_TEST_PRESET:-}
 if [ -z "$preset" ]; then
   if [ -n "${CI:-}" ]; then preset=asan; else preset=dev; fi
@@ -23,24 +25,26 @@ if [ -n "${CI:-}" ] && [ -z "${LANTAARN_TEST_PRESET:-}" ]; then
   # against Paho's, lantaarn-actor's delivery thread, sink workers and health endpoint) under
   # ThreadSanitizer (its two-minute outage case only in the main suite). Runs
   # first so the main suite's ctest summary is the last thing printed.
-  echo "== ThreadSanitizer: concurrent stages =="
+  section "ThreadSanitizer: concurrent stages"
   cmake --preset tsan >/dev/null
   cmake --build --preset tsan -j "$jobs" --target publisher_integration_test sources_test outbox_test e2e_test listeners_test camera_test \
     ops_e2e_test publisher_connection_test video_decoder_test privacy_e2e_test \
-    actor_subscriber_tls_test actor_session_e2e_test actor_service_e2e_test
+    actor_subscriber_tls_test actor_session_e2e_test actor_service_e2e_test publisher_refusal_test
+  section "ThreadSanitizer: ctest"
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp" \
     ctest --preset tsan -j "$jobs" --timeout 300 \
-    -R "PublisherBrokerTest|FileReplaySourceTest|LatestFrameSlotTest|MemoryOutboxTest|GatewayE2eTest|ListenerTest|CameraSourceTest|OpsE2eTest|PublisherTlsTest|PublisherPasswordTest|PublisherMqttVersionTest|VideoDecoderTest|PrivacyE2eTest|ActorSubscriberTlsTest|ActorSessionE2eTest|ActorServiceE2eTest" \
+    -R "PublisherBrokerTest|FileReplaySourceTest|LatestFrameSlotTest|MemoryOutboxTest|GatewayE2eTest|ListenerTest|CameraSourceTest|OpsE2eTest|PublisherTlsTest|PublisherPasswordTest|PublisherMqttVersionTest|VideoDecoderTest|PrivacyE2eTest|ActorSubscriberTlsTest|ActorSessionE2eTest|ActorServiceE2eTest|PublisherRefusalTest" \
     -E "ActorServiceE2eTest.Slow"
 fi
 
-echo "== Test suite: preset $preset =="
+section "Test suite: preset $preset"
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset" -j "$jobs"
 # Layering, clang-format and clang-tidy over gateway/, with the compile database just built;
 # before ctest, so the ctest summary stays the last line.
-echo "== Lint: layering, clang-format, clang-tidy =="
+section "Lint: layering, clang-format, clang-tidy"
 LANTAARN_LINT_BUILD="build/$preset" "$root/deploy/lint.sh"
+section "ctest: preset $preset"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:suppressions=$root/tests/asan.supp"
 export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
