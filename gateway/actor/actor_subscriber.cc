@@ -16,6 +16,10 @@ namespace gw::actor {
 namespace {
 
 constexpr int kQos = 1;
+// What a broker says to a CONNECT in a version it does not speak: 3.1.1's CONNACK return code
+// "unacceptable protocol version", MQTT 5's reason code "unsupported protocol version".
+constexpr int kRefusedProtocolVersion311 = 1;
+constexpr int kUnsupportedProtocolVersion5 = 0x84;
 constexpr std::string_view kStatusSuffix = "/_gateway/status";
 
 bool isTlsUrl(const std::string& url) {
@@ -54,11 +58,19 @@ std::string connectHint(int rc, bool tls) {
 
 }  // namespace
 
+std::optional<MqttProtocol> parseMqttProtocol(std::string_view name) {
+  if (name == "auto") return MqttProtocol::kAuto;
+  if (name == "5") return MqttProtocol::kV5;
+  if (name == "3.1.1") return MqttProtocol::kV311;
+  return std::nullopt;
+}
+
 ActorSubscriber::ActorSubscriber(SubscriberConfig config, Handler handler, NoticeHandler notices)
     : config_(std::move(config)),
       handler_(std::move(handler)),
       notices_(std::move(notices)),
-      receiver_(config_.identity, config_.options) {
+      receiver_(config_.identity, config_.options),
+      mqtt_version_(config_.protocol == MqttProtocol::kV311 ? MQTTVERSION_3_1_1 : MQTTVERSION_5) {
   if (config_.client_id.empty()) {
     config_.client_id = "lantaarn-actor-" + config_.identity.site_id + "-" +
                         config_.identity.actor_id + "-" + std::to_string(::getpid());
@@ -76,6 +88,9 @@ Status ActorSubscriber::checkSettings() const {
   }
   if (!config_.password.empty() && config_.username.empty()) {
     return invalidArgument("a password needs a username");
+  }
+  if (config_.receive_maximum == 0) {
+    return invalidArgument("the receive maximum is 1 to 65535 (MQTT 5 forbids 0)");
   }
   if (config_.tls) {
     if (!isTlsUrl(url)) {
@@ -99,17 +114,51 @@ mqtt::ssl_options pahoSslOptions(const TlsSettings& tls) {
   return ssl.finalize();
 }
 
+// A Paho client speaks the one version it was created for, so a fallback makes a new one.
+void ActorSubscriber::createClient(int mqtt_version) {
+  client_ = std::make_unique<mqtt::async_client>(config_.broker_url, config_.client_id,
+                                                 mqtt::create_options(mqtt_version), nullptr);
+  mqtt_version_ = mqtt_version;
+  client_->set_message_callback([this](const mqtt::const_message_ptr& msg) { onMessage(msg); });
+  client_->set_connection_lost_handler([this](const std::string&) {
+    std::lock_guard lock(watch_mutex_);
+    lost_ = true;
+    connected_ = false;
+    lost_at_ms_ = nowUnixMs();
+    watch_->setConnected(false);
+    wake_.notify_all();
+  });
+}
+
 mqtt::connect_options ActorSubscriber::connectOptions() {
+  // The version first: Paho clears the other protocol's session flag when it is set.
   auto builder = mqtt::connect_options_builder()
-                     .clean_session(!config_.persistent_session)
+                     .mqtt_version(mqtt_version_)
                      .keep_alive_interval(std::chrono::seconds(20))
                      .connect_timeout(std::chrono::seconds(10));
+  if (mqtt_version_ == MQTTVERSION_5) {
+    builder.clean_start(!config_.persistent_session);
+  } else {
+    builder.clean_session(!config_.persistent_session);
+  }
   if (!config_.username.empty()) builder.user_name(config_.username);
   if (!config_.password.empty()) builder.password(config_.password);
   if (isTlsUrl(config_.broker_url)) {
     builder.ssl(pahoSslOptions(config_.tls.value_or(TlsSettings{})));
   }
-  return builder.finalize();
+  auto options = builder.finalize();
+  if (mqtt_version_ == MQTTVERSION_5) {
+    // Without a Session Expiry Interval an MQTT 5 session ends with the connection. Set on the
+    // finished options: Paho C++ 1.2 loses properties given to the builder (paho.mqtt.cpp #362).
+    const auto expiry =
+        config_.persistent_session
+            ? static_cast<uint32_t>(std::min<int64_t>(config_.session_expiry.count(), 0xFFFFFFFF))
+            : 0U;
+    options.set_properties(mqtt::properties{
+        {mqtt::property::SESSION_EXPIRY_INTERVAL, static_cast<int32_t>(expiry)},
+        {mqtt::property::RECEIVE_MAXIMUM, static_cast<int32_t>(config_.receive_maximum)}});
+  }
+  return options;
 }
 
 bool ActorSubscriber::connectOnce(std::chrono::milliseconds timeout) {
@@ -120,11 +169,27 @@ bool ActorSubscriber::connectOnce(std::chrono::milliseconds timeout) {
   return token->get_connect_response().is_session_present();
 }
 
+bool ActorSubscriber::connectFirst(std::chrono::milliseconds timeout) {
+  createClient(mqtt_version_);
+  try {
+    return connectOnce(timeout);
+  } catch (const mqtt::exception& e) {
+    const bool refused_version = e.get_return_code() == kRefusedProtocolVersion311 ||
+                                 e.get_return_code() == kUnsupportedProtocolVersion5 ||
+                                 e.get_reason_code() == kUnsupportedProtocolVersion5;
+    if (config_.protocol != MqttProtocol::kAuto || !refused_version) throw;
+  }
+  // A broker that predates MQTT 5. Reconnects keep to 3.1.1: a broker does not unlearn 5.
+  createClient(MQTTVERSION_3_1_1);
+  return connectOnce(timeout);
+}
+
 Status ActorSubscriber::subscribeAll(std::chrono::milliseconds timeout) {
   const auto filter =
       pipeline::actorTopicFilter(config_.identity.site_id, config_.identity.actor_id);
   try {
-    if (!client_->subscribe(filter, kQos)->wait_for(timeout)) {
+    auto token = client_->subscribe(filter, kQos);
+    if (!token->wait_for(timeout)) {
       return unavailable("subscription to " + filter + " not acknowledged within timeout");
     }
   } catch (const mqtt::exception& e) {
@@ -153,17 +218,7 @@ Status ActorSubscriber::start(std::chrono::milliseconds timeout) {
   }
   watch_ = std::make_unique<StreamWatch>(std::move(streams), config_.silence_after, nowUnixMs());
   try {
-    client_ = std::make_unique<mqtt::async_client>(config_.broker_url, config_.client_id);
-    client_->set_message_callback([this](const mqtt::const_message_ptr& msg) { onMessage(msg); });
-    client_->set_connection_lost_handler([this](const std::string&) {
-      std::lock_guard lock(watch_mutex_);
-      lost_ = true;
-      connected_ = false;
-      lost_at_ms_ = nowUnixMs();
-      watch_->setConnected(false);
-      wake_.notify_all();
-    });
-    session_present_at_start_ = connectOnce(timeout);
+    session_present_at_start_ = connectFirst(timeout);
   } catch (const mqtt::exception& e) {
     return unavailable("cannot connect to " + config_.broker_url + ": " + e.what() +
                        connectHint(e.get_return_code(), isTlsUrl(config_.broker_url)));

@@ -12,6 +12,12 @@
 // persistent session was expected, report kSessionLost: what the broker held for us is lost,
 // and shows as gaps and checkpoint_incomplete once data flows again.
 //
+// Protocol: MQTT 5 by default (3.1.1 where the broker refuses 5), announcing a Receive Maximum
+// of 65535. Mosquitto then keeps that many messages in flight to this actor; under 3.1.1 it keeps
+// 20 (its max_inflight_messages) and queues the rest behind them, where its default
+// max_queued_messages of 1000 drops a burst silently while the gateway gets its PUBACKs
+// (decision 1330). A persistent session under MQTT 5 carries a Session Expiry Interval.
+//
 // Silence: per pinned gateway, no authentic envelope for `silence_after` is reported (kSilent)
 // with the reason the gateway's retained status gives, and its return (kResumed). See
 // stream_watch.h and notice.h.
@@ -26,6 +32,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -52,6 +59,16 @@ struct TlsSettings {
 // with the actor service's own MQTT connections.
 mqtt::ssl_options pahoSslOptions(const TlsSettings& tls);
 
+enum class MqttProtocol {
+  kAuto,  // MQTT 5, or 3.1.1 when the broker refuses 5 at the first connect
+  kV5,
+  kV311,
+};
+
+// "auto", "5", "3.1.1" (gatewayctl subscribe --mqtt, the actor service's broker.mqtt_version);
+// nullopt for anything else.
+std::optional<MqttProtocol> parseMqttProtocol(std::string_view name);
+
 struct SubscriberConfig {
   std::string broker_url;  // tcp://host:port or ssl://host:port
   std::string client_id;   // default: lantaarn-actor-<site>-<actor>-<pid>
@@ -63,6 +80,11 @@ struct SubscriberConfig {
   // Clean session off, so the broker queues what arrives while this actor is away (or the broker
   // restarts); needs a stable client_id. "Nothing lost" needs it (shared/measurements.md).
   bool persistent_session = false;
+  MqttProtocol protocol = MqttProtocol::kAuto;
+  // MQTT 5 only: how many unacknowledged messages the broker may send us at once (1..65535).
+  uint16_t receive_maximum = 65535;
+  // MQTT 5 persistent sessions only: how long the broker keeps the session after we leave.
+  std::chrono::seconds session_expiry{86400};
   // 2x the gateway's idle checkpoint interval (30 s): a stream quiet for longer has stopped.
   std::chrono::milliseconds silence_after{60000};
   std::chrono::milliseconds reconnect_min{500};
@@ -108,12 +130,17 @@ class ActorSubscriber {
   bool sessionPresentAtStart() const { return session_present_at_start_; }
   // Whether the broker connection is up now; any thread.
   bool connected() const { return connected_.load(); }
+  // The protocol spoken since start(): MQTTVERSION_5 or MQTTVERSION_3_1_1.
+  int mqttVersion() const { return mqtt_version_; }
 
  private:
   Status checkSettings() const;
+  void createClient(int mqtt_version);
   mqtt::connect_options connectOptions();
   // Connects; on success says whether the broker had our session. Throws mqtt::exception.
   bool connectOnce(std::chrono::milliseconds timeout);
+  // The first connect, which may fall back from MQTT 5 to 3.1.1 (kAuto). Throws mqtt::exception.
+  bool connectFirst(std::chrono::milliseconds timeout);
   Status subscribeAll(std::chrono::milliseconds timeout);
   void onMessage(const mqtt::const_message_ptr& msg);
   void watchLoop();
@@ -125,6 +152,7 @@ class ActorSubscriber {
   NoticeHandler notices_;
   EnvelopeReceiver receiver_;
   std::unique_ptr<mqtt::async_client> client_;
+  int mqtt_version_;  // set by start(), before any other thread exists
   bool session_present_at_start_ = false;
   std::atomic<bool> connected_{false};
 

@@ -28,6 +28,8 @@ struct BrokerSettings {
   std::string password_file;  // empty: no password
   std::optional<TlsFiles> tls;
   std::chrono::milliseconds silence_after{60'000};
+  std::string mqtt_version = "auto";  // auto, 5 or 3.1.1
+  uint16_t receive_maximum = 65535;   // MQTT 5 only
 };
 
 // Which messages a sink takes. Empty lists take everything.

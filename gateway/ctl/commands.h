@@ -21,6 +21,8 @@ struct SubscribeArgs {
   double silence_after_s = 60;                 // 2x the gateway's idle checkpoint interval
   std::string client_id;                       // empty: one per process
   bool persistent_session = false;             // needs client_id
+  std::string mqtt = "auto";                   // auto, 5 or 3.1.1
+  int receive_maximum = 65535;                 // MQTT 5 only
   long count = 0;                              // 0: unlimited
   double timeout_s = 0;                        // 0: until interrupted
   double max_age_s = 0;                        // 0: no freshness limit

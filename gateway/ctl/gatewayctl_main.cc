@@ -66,6 +66,17 @@ int run(int argc, char** argv) {
   sub_cmd->add_flag("--persistent-session", sub.persistent_session,
                     "Keep the broker session (clean session off): nothing is missed while away; "
                     "needs --client-id");
+  sub_cmd
+      ->add_option("--mqtt", sub.mqtt,
+                   "MQTT version: auto (5, or 3.1.1 where the broker refuses 5), 5 or 3.1.1")
+      ->check(CLI::IsMember({"auto", "5", "3.1.1"}))
+      ->capture_default_str();
+  sub_cmd
+      ->add_option("--receive-maximum", sub.receive_maximum,
+                   "MQTT 5: messages the broker may send before our acknowledgements; Mosquitto "
+                   "queues the rest, and drops them past its max_queued_messages")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
   sub_cmd->add_flag("--json", sub.json, "Print only the JSON lines (no actor/kind prefix)");
 
   std::string policy_path;

@@ -56,6 +56,8 @@ TEST_F(ServiceConfigTest, ACompleteFileResolvesWithDefaultsAndPathsBesideIt) {
   EXPECT_EQ(c.broker.tls->ca_file, (dir_.path() / "ca.crt").string());
   EXPECT_TRUE(c.broker.tls->verify_hostname);
   EXPECT_EQ(c.broker.silence_after, std::chrono::seconds(60));
+  EXPECT_EQ(c.broker.mqtt_version, "auto");
+  EXPECT_EQ(c.broker.receive_maximum, 65535);
   EXPECT_EQ(c.listen_port, 9274);
   ASSERT_EQ(c.sinks.size(), 3u);
   EXPECT_EQ(c.sinks[0].type, SinkType::kWebhook);
@@ -105,6 +107,25 @@ sinks:
   EXPECT_TRUE(has("may hold only letters")) << text;
   EXPECT_TRUE(has("give either url")) << text;
   EXPECT_TRUE(has("webhok")) << text;  // the misspelt key, not silently ignored
+}
+
+TEST_F(ServiceConfigTest, TheBrokerProtocolAndReceiveMaximumAreCheckedAtTheirLines) {
+  std::string good = kGood;
+  good.replace(good.find("  client_id:"), 0, "  mqtt_version: \"3.1.1\"\n  receive_maximum: 500\n");
+  auto loaded = load(good);
+  ASSERT_TRUE(loaded.config) << errors(loaded);
+  EXPECT_EQ(loaded.config->broker.mqtt_version, "3.1.1");
+  EXPECT_EQ(loaded.config->broker.receive_maximum, 500);
+
+  std::string bad = kGood;
+  bad.replace(bad.find("  client_id:"), 0, "  mqtt_version: \"4\"\n  receive_maximum: 70000\n");
+  loaded = load(bad);
+  ASSERT_FALSE(loaded.config);
+  const std::string text = errors(loaded);
+  EXPECT_NE(text.find("actor.yaml:6:"), std::string::npos) << text;  // mqtt_version: "4"
+  EXPECT_NE(text.find("is not auto, 5 or 3.1.1"), std::string::npos) << text;
+  EXPECT_NE(text.find("actor.yaml:7:"), std::string::npos) << text;  // receive_maximum
+  EXPECT_NE(text.find("at most 65535"), std::string::npos) << text;
 }
 
 TEST_F(ServiceConfigTest, APostgresSinkTakesAConninfoAPasswordFileAndAPrefix) {
