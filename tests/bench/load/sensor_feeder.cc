@@ -107,6 +107,21 @@ std::vector<int64_t> SensorFeeder::sentPerSensor() const {
   return out;
 }
 
+// How many readings should be out by now: as the rate paces them, or flat out the next chunk
+// per sensor; never beyond the plan's count. At most `total` means: not yet.
+int64_t SensorFeeder::dueBy(std::chrono::steady_clock::time_point start, int64_t total,
+                            size_t sensors) const {
+  int64_t due;
+  if (plan_.rate > 0) {
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    due = static_cast<int64_t>(elapsed * plan_.rate) + 1;
+  } else {
+    due = total + kUnpacedChunk * static_cast<int64_t>(sensors);
+  }
+  return plan_.count > 0 ? std::min(due, plan_.count) : due;
+}
+
 void SensorFeeder::run() {
   if (plan_.transport == "mqtt") {
     runMqtt();
@@ -134,19 +149,10 @@ void SensorFeeder::run() {
   const auto start = std::chrono::steady_clock::now();
   while (error_.empty() && fds.size() == sensors && !stop_ &&
          (plan_.count == 0 || total < plan_.count)) {
-    int64_t due;
-    if (plan_.rate > 0) {
-      const double elapsed =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      due = static_cast<int64_t>(elapsed * plan_.rate) + 1;
-      if (plan_.count > 0) due = std::min(due, plan_.count);
-      if (due <= total) {
-        std::this_thread::sleep_for(std::chrono::microseconds(1000));
-        continue;
-      }
-    } else {
-      due = total + kUnpacedChunk * static_cast<int64_t>(sensors);
-      if (plan_.count > 0) due = std::min(due, plan_.count);
+    const int64_t due = dueBy(start, total, sensors);
+    if (due <= total) {
+      std::this_thread::sleep_for(std::chrono::microseconds(1000));
+      continue;
     }
     const int64_t now_us = wallMicros();
     if (first_send_us_ == 0) first_send_us_ = now_us;
@@ -177,19 +183,10 @@ void SensorFeeder::runMqtt() {
   int64_t total = 0;
   const auto start = std::chrono::steady_clock::now();
   while (error_.empty() && !stop_ && (plan_.count == 0 || total < plan_.count)) {
-    int64_t due;
-    if (plan_.rate > 0) {
-      const double elapsed =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      due = static_cast<int64_t>(elapsed * plan_.rate) + 1;
-      if (plan_.count > 0) due = std::min(due, plan_.count);
-      if (due <= total) {
-        std::this_thread::sleep_for(std::chrono::microseconds(1000));
-        continue;
-      }
-    } else {
-      due = total + kUnpacedChunk * static_cast<int64_t>(sensors);
-      if (plan_.count > 0) due = std::min(due, plan_.count);
+    const int64_t due = dueBy(start, total, sensors);
+    if (due <= total) {
+      std::this_thread::sleep_for(std::chrono::microseconds(1000));
+      continue;
     }
     for (; total < due && error_.empty(); ++total) {
       const size_t s = static_cast<size_t>(total) % sensors;

@@ -6,6 +6,7 @@
 // subscribe to. One thread feeds all background sensors; alarms have their own, so
 // their timing does not depend on the background's socket writes.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <thread>
@@ -53,6 +54,7 @@ class SensorFeeder {
   const std::string& error() const { return error_; }  // valid after join
 
  private:
+  int64_t dueBy(std::chrono::steady_clock::time_point start, int64_t total, size_t sensors) const;
   void run();
   void runMqtt();
   size_t sensors() const;
