@@ -34,7 +34,7 @@ if [ -n "${CI:-}" ] && [ -z "${LANTAARN_TEST_PRESET:-}" ]; then
   section "ThreadSanitizer: ctest"
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp" \
     ctest --preset tsan -j "$jobs" --timeout 300 \
-    -R "PublisherBrokerTest|FileReplaySourceTest|LatestFrameSlotTest|MemoryOutboxTest|GatewayE2eTest|ListenerTest|CameraSourceTest|OpsE2eTest|PublisherTlsTest|PublisherPasswordTest|PublisherMqttVersionTest|VideoDecoderTest|PrivacyE2eTest|ActorSubscriberTlsTest|ActorSessionE2eTest|ActorServiceE2eTest|PublisherRefusalTest|ActorSubscriberBurstTest" \
+    -R "PublisherBrokerTest|FileReplaySourceTest|LatestFrameSlotTest|MemoryOutboxTest|GatewayE2eTest|ListenerTest|CameraSourceTest|OpsE2eTest|PublisherTlsTest|PublisherPasswordTest|PublisherMqttVersionTest|VideoDecoderTest|PrivacyE2eTest|ActorSubscriberTlsTest|ActorSessionE2eTest|ActorServiceE2eTest|PublisherRefusalTest|ActorSubscriberBurstTest|ActorSubscriberFallbackTest" \
     -E "ActorServiceE2eTest.Slow"
 fi
 
