@@ -10,16 +10,13 @@
 #include <set>
 
 #include "gateway/core/clock.h"
+#include "gateway/core/mqtt_version_refusal.h"
 #include "gateway/pipeline/topics.h"
 
 namespace gw::actor {
 namespace {
 
 constexpr int kQos = 1;
-// What a broker says to a CONNECT in a version it does not speak: 3.1.1's CONNACK return code
-// "unacceptable protocol version", MQTT 5's reason code "unsupported protocol version".
-constexpr int kRefusedProtocolVersion311 = 1;
-constexpr int kUnsupportedProtocolVersion5 = 0x84;
 constexpr std::string_view kStatusSuffix = "/_gateway/status";
 
 bool isTlsUrl(const std::string& url) {
@@ -57,13 +54,6 @@ std::string connectHint(int rc, bool tls) {
 }
 
 }  // namespace
-
-std::optional<MqttProtocol> parseMqttProtocol(std::string_view name) {
-  if (name == "auto") return MqttProtocol::kAuto;
-  if (name == "5") return MqttProtocol::kV5;
-  if (name == "3.1.1") return MqttProtocol::kV311;
-  return std::nullopt;
-}
 
 ActorSubscriber::ActorSubscriber(SubscriberConfig config, Handler handler, NoticeHandler notices)
     : config_(std::move(config)),
@@ -174,10 +164,10 @@ bool ActorSubscriber::connectFirst(std::chrono::milliseconds timeout) {
   try {
     return connectOnce(timeout);
   } catch (const mqtt::exception& e) {
-    const bool refused_version = e.get_return_code() == kRefusedProtocolVersion311 ||
-                                 e.get_return_code() == kUnsupportedProtocolVersion5 ||
-                                 e.get_reason_code() == kUnsupportedProtocolVersion5;
-    if (config_.protocol != MqttProtocol::kAuto || !refused_version) throw;
+    if (config_.protocol != MqttProtocol::kAuto ||
+        !refusedProtocolVersion(e.get_return_code(), e.get_reason_code())) {
+      throw;
+    }
   }
   // A broker that predates MQTT 5. Reconnects keep to 3.1.1: a broker does not unlearn 5.
   createClient(MQTTVERSION_3_1_1);
@@ -188,8 +178,7 @@ Status ActorSubscriber::subscribeAll(std::chrono::milliseconds timeout) {
   const auto filter =
       pipeline::actorTopicFilter(config_.identity.site_id, config_.identity.actor_id);
   try {
-    auto token = client_->subscribe(filter, kQos);
-    if (!token->wait_for(timeout)) {
+    if (!client_->subscribe(filter, kQos)->wait_for(timeout)) {
       return unavailable("subscription to " + filter + " not acknowledged within timeout");
     }
   } catch (const mqtt::exception& e) {

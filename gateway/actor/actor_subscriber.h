@@ -42,6 +42,7 @@
 #include <thread>
 
 #include "gateway/actor/envelope_receiver.h"
+#include "gateway/actor/mqtt_protocol.h"
 #include "gateway/actor/notice.h"
 #include "gateway/actor/stream_watch.h"
 #include "gateway/core/status.h"
@@ -58,16 +59,6 @@ struct TlsSettings {
 // Paho's TLS options from the settings (server certificate checked, host name as asked); shared
 // with the actor service's own MQTT connections.
 mqtt::ssl_options pahoSslOptions(const TlsSettings& tls);
-
-enum class MqttProtocol {
-  kAuto,  // MQTT 5, or 3.1.1 when the broker refuses 5 at the first connect
-  kV5,
-  kV311,
-};
-
-// "auto", "5", "3.1.1" (gatewayctl subscribe --mqtt, the actor service's broker.mqtt_version);
-// nullopt for anything else.
-std::optional<MqttProtocol> parseMqttProtocol(std::string_view name);
 
 struct SubscriberConfig {
   std::string broker_url;  // tcp://host:port or ssl://host:port

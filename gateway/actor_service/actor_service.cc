@@ -116,9 +116,7 @@ Status ActorService::build() {
   sub.options.max_age_ms = config_.max_age_ms;
   sub.options.max_future_ms = config_.max_future_ms;
   sub.persistent_session = true;
-  // Validated with the config (service_config.cc).
-  sub.protocol =
-      actor::parseMqttProtocol(config_.broker.mqtt_version).value_or(actor::MqttProtocol::kAuto);
+  sub.protocol = config_.broker.protocol;
   sub.receive_maximum = config_.broker.receive_maximum;
   sub.silence_after = config_.broker.silence_after;
   subscriber_ = std::make_unique<actor::ActorSubscriber>(

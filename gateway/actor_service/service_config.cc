@@ -107,9 +107,12 @@ BrokerSettings resolveBroker(const gateway::v1::ActorBroker& in, bool has_tls,
   }
   out.silence_after =
       check.duration(in.silence_after(), prefix + ".silence_after", out.silence_after, false);
-  if (!in.mqtt_version().empty()) out.mqtt_version = in.mqtt_version();
-  if (out.mqtt_version != "auto" && out.mqtt_version != "5" && out.mqtt_version != "3.1.1") {
-    check.error(prefix + ".mqtt_version", "'" + out.mqtt_version + "' is not auto, 5 or 3.1.1");
+  if (!in.mqtt_version().empty()) {
+    if (const auto protocol = actor::parseMqttProtocol(in.mqtt_version())) {
+      out.protocol = *protocol;
+    } else {
+      check.error(prefix + ".mqtt_version", "'" + in.mqtt_version() + "' is not auto, 5 or 3.1.1");
+    }
   }
   if (in.receive_maximum() > 65535) {
     check.error(prefix + ".receive_maximum", "is at most 65535 (MQTT 5 gives it 16 bits)");

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "gateway/actor/mqtt_protocol.h"
 #include "gateway/config/config_error.h"
 #include "gateway/v1/data.pb.h"
 
@@ -28,8 +29,8 @@ struct BrokerSettings {
   std::string password_file;  // empty: no password
   std::optional<TlsFiles> tls;
   std::chrono::milliseconds silence_after{60'000};
-  std::string mqtt_version = "auto";  // auto, 5 or 3.1.1
-  uint16_t receive_maximum = 65535;   // MQTT 5 only
+  actor::MqttProtocol protocol = actor::MqttProtocol::kAuto;  // broker.mqtt_version
+  uint16_t receive_maximum = 65535;                           // MQTT 5 only
 };
 
 // Which messages a sink takes. Empty lists take everything.

@@ -100,14 +100,8 @@ int runSubscribe(const SubscribeArgs& args) {
   config.identity = {args.site, args.actor, *key, std::move(pinned_keys->keys)};
   config.options.max_age_ms = static_cast<int64_t>(args.max_age_s * 1000);
   config.persistent_session = args.persistent_session;
-  const auto protocol = actor::parseMqttProtocol(args.mqtt);
-  if (!protocol || args.receive_maximum < 1 || args.receive_maximum > 65535) {
-    std::fprintf(stderr,
-                 "gatewayctl subscribe: --mqtt is auto, 5 or 3.1.1 and "
-                 "--receive-maximum 1 to 65535\n");
-    return 2;
-  }
-  config.protocol = *protocol;
+  // Both checked by CLI11 (IsMember, Range) before we get here.
+  config.protocol = actor::parseMqttProtocol(args.mqtt).value_or(actor::MqttProtocol::kAuto);
   config.receive_maximum = static_cast<uint16_t>(args.receive_maximum);
   std::map<std::string, uint64_t> notices;  // by name, for the summary
   auto on_notice = [&](const actor::Notice& n) {

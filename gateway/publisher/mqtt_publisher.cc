@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "gateway/core/clock.h"
+#include "gateway/core/mqtt_version_refusal.h"
 #include "gateway/publisher/publish_refusal.h"
 
 namespace gw::publisher {
@@ -18,10 +19,6 @@ constexpr int kQos = 1;
 // Headroom in Paho's command buffer above our window (status messages, a disconnect).
 constexpr int kBufferHeadroom = 16;
 constexpr auto kRetryAfterReject = std::chrono::milliseconds(50);
-// CONNACK codes that mean "not this protocol version": 3.1.1's return code 1 (a broker that
-// predates MQTT 5 answers a v5 CONNECT with it) and MQTT 5's reason code 0x84.
-constexpr int kRefusedProtocolVersion311 = 1;
-constexpr int kUnsupportedProtocolVersion5 = 0x84;
 
 bool isTlsUrl(const std::string& url) {
   return url.rfind("ssl://", 0) == 0 || url.rfind("mqtts://", 0) == 0;
@@ -209,9 +206,7 @@ void MqttPublisher::onConnected(int mqtt_version, uint32_t receive_maximum) {
 void MqttPublisher::onConnectFailed(int rc, int reason_code) {
   connected_ = false;
   counters_.add("broker_connect_failures_total");
-  const bool refused_version = rc == kRefusedProtocolVersion311 ||
-                               rc == kUnsupportedProtocolVersion5 ||
-                               reason_code == kUnsupportedProtocolVersion5;
+  const bool refused_version = refusedProtocolVersion(rc, reason_code);
   if (config_.mqtt_version == MqttVersion::kAuto && client_version_ == MQTTVERSION_5 &&
       refused_version) {
     // A broker that predates MQTT 5: speak 3.1.1 to it from now on (a Paho client is created

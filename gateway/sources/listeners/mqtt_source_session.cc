@@ -5,14 +5,12 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 
+#include "gateway/core/mqtt_version_refusal.h"
+
 namespace gw::sources {
 
 namespace {
 constexpr int kQos = 1;
-// CONNACK codes that mean "not this protocol version": 3.1.1's return code 1 (a broker that
-// predates MQTT 5 answers a v5 CONNECT with it) and MQTT 5's reason code 0x84.
-constexpr int kRefusedProtocolVersion311 = 1;
-constexpr int kUnsupportedProtocolVersion5 = 0x84;
 constexpr auto kShutdownWait = std::chrono::seconds(1);
 
 const char* versionName(int mqtt_version) { return mqtt_version == MQTTVERSION_5 ? "5" : "3.1.1"; }
@@ -218,9 +216,7 @@ void MqttSourceSession::onSubscribeFailed(int rc) {
 void MqttSourceSession::onConnectFailed(int rc, int reason_code) {
   if (state_ != State::kConnecting) return;
   state_ = State::kIdle;
-  const bool refused_version = rc == kRefusedProtocolVersion311 ||
-                               rc == kUnsupportedProtocolVersion5 ||
-                               reason_code == kUnsupportedProtocolVersion5;
+  const bool refused_version = refusedProtocolVersion(rc, reason_code);
   if (config_.protocol == MqttProtocol::kAuto && mqtt_version_ == MQTTVERSION_5 &&
       refused_version) {
     // A broker that predates MQTT 5: a Paho client speaks one version, so make a new one.

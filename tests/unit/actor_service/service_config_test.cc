@@ -56,7 +56,7 @@ TEST_F(ServiceConfigTest, ACompleteFileResolvesWithDefaultsAndPathsBesideIt) {
   EXPECT_EQ(c.broker.tls->ca_file, (dir_.path() / "ca.crt").string());
   EXPECT_TRUE(c.broker.tls->verify_hostname);
   EXPECT_EQ(c.broker.silence_after, std::chrono::seconds(60));
-  EXPECT_EQ(c.broker.mqtt_version, "auto");
+  EXPECT_EQ(c.broker.protocol, actor::MqttProtocol::kAuto);
   EXPECT_EQ(c.broker.receive_maximum, 65535);
   EXPECT_EQ(c.listen_port, 9274);
   ASSERT_EQ(c.sinks.size(), 3u);
@@ -114,7 +114,7 @@ TEST_F(ServiceConfigTest, TheBrokerProtocolAndReceiveMaximumAreCheckedAtTheirLin
   good.replace(good.find("  client_id:"), 0, "  mqtt_version: \"3.1.1\"\n  receive_maximum: 500\n");
   auto loaded = load(good);
   ASSERT_TRUE(loaded.config) << errors(loaded);
-  EXPECT_EQ(loaded.config->broker.mqtt_version, "3.1.1");
+  EXPECT_EQ(loaded.config->broker.protocol, actor::MqttProtocol::kV311);
   EXPECT_EQ(loaded.config->broker.receive_maximum, 500);
 
   std::string bad = kGood;
