@@ -63,7 +63,11 @@ Status DataPath::initEnd(const config::ResolvedPolicy& policy, pipeline::OutboxD
     sealing_ = std::move(sealing).value();
     end = sealing_.get();
   }
-  batching_ = std::make_unique<router::BatchingStage>(executor_, *end);
+  // Batching under a backlog asks how many messages wait to be handed to the broker (a dry run
+  // has no outbox worth asking).
+  router::BatchingStage::WaitingProbe waiting;
+  if (!options.dry_run) waiting = [this] { return outbox_.size() - outbox_.inFlight(); };
+  batching_ = std::make_unique<router::BatchingStage>(executor_, *end, counters_, waiting);
 
   privacy::PrivacyStageOptions privacy;
   if (!options.state_dir.empty()) {
@@ -102,6 +106,7 @@ Status DataPath::reload(config::ResolvedPolicyPtr policy) {
   router_ = std::make_unique<router::Router>(config::routeTable(policy), counters_);
   fan_out_ = worstFanOut(*policy, detectors_->size());
   policy_ = std::move(policy);
+  batching_->setBacklogBatching(policy_->backlog_batching);
   // A removed actor's stream ends; a changed key starts a new epoch sealed to the new key.
   if (sealing_) sealing_->setActors(policy_->actor_keys);
   // An actor the new policy removed receives nothing more, not even what was queued for it:

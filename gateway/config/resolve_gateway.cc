@@ -12,6 +12,7 @@
 #include "gateway/outbox/outbox_rules.h"
 #include "gateway/pipeline/topics.h"
 #include "gateway/publisher/broker_rules.h"
+#include "gateway/router/route_rules.h"
 
 namespace gw::config {
 namespace {
@@ -132,6 +133,28 @@ void resolveEnvelopes(GatewaySettings* settings, crypto::SealerOptions& sealer, 
   }
 }
 
+void resolveBacklogBatching(BacklogBatching* settings, std::optional<router::BacklogBatching>& out,
+                            Checker& check) {
+  constexpr const char* kPath = "gateway.backlog_batching";
+  if (settings->mode().empty()) settings->set_mode(std::string(defaults::kBacklogBatchingMode));
+  if (settings->above() == 0) settings->set_above(defaults::kBacklogBatchingAbove);
+  if (settings->max_readings() == 0) settings->set_max_readings(defaults::kBacklogBatchMaxReadings);
+  router::BacklogBatching rule;
+  rule.above = settings->above();
+  rule.batch.max_readings = settings->max_readings();
+  if (auto d = resolveDuration(settings->mutable_linger(), defaults::kBacklogBatchLinger,
+                               std::string(kPath) + ".linger", kExpectedDuration, check)) {
+    rule.batch.linger = *d;
+  }
+  router::checkBacklogBatching(rule, kPath, check);
+  if (settings->mode() == "on") {
+    out = rule;
+  } else if (settings->mode() != "off") {
+    check.fail(std::string(kPath) + ".mode",
+               "'" + settings->mode() + "' is not a mode (expected on or off)");
+  }
+}
+
 void resolveOps(OpsSettings* settings, std::optional<ops::OpsServerOptions>& out, Checker& check) {
   ops::OpsServerOptions ops;
   if (settings->listen().empty()) settings->set_listen(std::string(defaults::kOpsListen));
@@ -170,6 +193,7 @@ void resolveGateway(ResolvedPolicy& out, Checker& check) {
                 out.publisher, check);
   resolveOutbox(settings, out.outbox, check);
   resolveEnvelopes(settings, out.sealer, check);
+  resolveBacklogBatching(settings->mutable_backlog_batching(), out.backlog_batching, check);
   resolveOps(settings->mutable_ops(), out.ops, check);
 }
 

@@ -17,6 +17,7 @@
 #include "gateway/outbox/segment_outbox.h"
 #include "gateway/pipeline/route.h"
 #include "gateway/publisher/mqtt_publisher.h"
+#include "gateway/router/backlog_batching.h"
 #include "gateway/sources/source_factory.h"
 #include "gateway/v1/policy.pb.h"
 
@@ -47,6 +48,8 @@ struct ResolvedPolicy {
   outbox::SegmentOutboxOptions outbox;
   // gateway.epochs and checkpoint_interval; the positions file comes from --state-dir.
   crypto::SealerOptions sealer;
+  // gateway.backlog_batching; nullopt when `mode: off`.
+  std::optional<router::BacklogBatching> backlog_batching;
   // gateway.ops; nullopt when `listen: off`. The version comes from the build.
   std::optional<ops::OpsServerOptions> ops;
 };

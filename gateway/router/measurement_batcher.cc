@@ -5,16 +5,22 @@
 namespace gw::router {
 
 bool MeasurementBatcher::offer(RoutedMessage& item, Clock::time_point now,
-                               std::vector<RoutedMessage>* ready) {
+                               std::vector<RoutedMessage>* ready,
+                               const pipeline::Route::Batch* backlog) {
   const auto& route = *item.route;
-  if (!route.batch || route.batch->max_readings < 2 || !item.message.has_measurement()) {
-    return false;
+  if (!item.message.has_measurement()) return false;
+  const pipeline::Route::Batch* rule = nullptr;
+  if (route.batch) {
+    rule = &*route.batch;
+  } else if (backlog != nullptr && !route.spec->never_batch()) {
+    rule = backlog;
   }
+  if (rule == nullptr || rule->max_readings < 2) return false;
   auto it = by_route_.find(route.id());
   if (it == by_route_.end()) {
     // The first reading opens the batch: its header (route, purpose, produced time) is the
     // batch's, and the linger counts from now.
-    Pending pending{std::move(item), now + route.batch->linger};
+    Pending pending{std::move(item), now + rule->linger, rule->max_readings, rule == backlog};
     gateway::v1::Reading first = std::move(*pending.batch.message.mutable_measurement());
     *pending.batch.message.mutable_measurement_batch()->add_readings() = std::move(first);
     it = by_route_.emplace(route.id(), std::move(pending)).first;
@@ -23,11 +29,34 @@ bool MeasurementBatcher::offer(RoutedMessage& item, Clock::time_point now,
         std::move(*item.message.mutable_measurement());
   }
   if (static_cast<uint32_t>(it->second.batch.message.measurement_batch().readings_size()) >=
-      route.batch->max_readings) {
-    ready->push_back(std::move(it->second.batch));
+      it->second.max_readings) {
+    release(it->second, ready);
     by_route_.erase(it);
   }
   return true;
+}
+
+void MeasurementBatcher::release(Pending& pending, std::vector<RoutedMessage>* ready) {
+  auto& message = pending.batch.message;
+  if (pending.backlog && message.measurement_batch().readings_size() == 1) {
+    // Batching under a backlog is the gateway's business: a reading that found no company goes
+    // as the message it would have been without a backlog.
+    gateway::v1::Reading only =
+        std::move(*message.mutable_measurement_batch()->mutable_readings(0));
+    *message.mutable_measurement() = std::move(only);
+  }
+  ready->push_back(std::move(pending.batch));
+}
+
+void MeasurementBatcher::takeBacklog(std::vector<RoutedMessage>* ready) {
+  for (auto it = by_route_.begin(); it != by_route_.end();) {
+    if (it->second.backlog) {
+      release(it->second, ready);
+      it = by_route_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void MeasurementBatcher::takeDue(Clock::time_point now, std::vector<RoutedMessage>* ready) {
@@ -38,7 +67,7 @@ void MeasurementBatcher::takeDue(Clock::time_point now, std::vector<RoutedMessag
   std::sort(due.begin(), due.end());
   for (const auto& [deadline, route_id] : due) {
     auto it = by_route_.find(route_id);
-    ready->push_back(std::move(it->second.batch));
+    release(it->second, ready);
     by_route_.erase(it);
   }
 }

@@ -72,7 +72,8 @@ class ActorSessionE2eTest : public ::testing::Test {
   }
 
   std::unique_ptr<ChildProcess> gatewayd(int tcp_port) {
-    std::ofstream(dir_ / "policy.yaml") << policyText(dir_.path(), tcp_port);
+    // Step 2 counts PUBLISHes on the broker, one per reading: no batching under a backlog.
+    std::ofstream(dir_ / "policy.yaml") << policyText(dir_.path(), tcp_port, false);
     auto child = std::make_unique<ChildProcess>(ChildProcess::Options{
         {gw::testing::appBinary("gatewayd"), "--policy", (dir_ / "policy.yaml").string(),
          "--broker", broker_.url(), "--state-dir", (dir_ / "state").string()},

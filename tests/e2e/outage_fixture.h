@@ -49,14 +49,17 @@ inline void writeTestKeys(const std::filesystem::path& keys,
   }
 }
 
-inline std::string policyText(const std::filesystem::path& dir, int tcp_port) {
+// `batch_backlog`: gatewayd's default; off for the tests that count messages on the wire or
+// in the dead letters as one per reading.
+inline std::string policyText(const std::filesystem::path& dir, int tcp_port,
+                              bool batch_backlog = true) {
   return std::string("site: {id: ") + kSite +
          ", name: Outage}\n"
          // A short reconnect cap so the gateway is back soon after the broker (default 30 s).
          "gateway:\n"
-         "  broker: {reconnect_min: 200ms, reconnect_max: 2s}\n"
-         "  identity_key_file: " +
-         (dir / "keys" / "gateway.key").string() +
+         "  broker: {reconnect_min: 200ms, reconnect_max: 2s}\n" +
+         (batch_backlog ? "" : "  backlog_batching: {mode: off}\n") +
+         "  identity_key_file: " + (dir / "keys" / "gateway.key").string() +
          "\n"
          "actors:\n"
          "  - {id: municipality, public_key_file: " +
@@ -86,17 +89,24 @@ inline std::string readingLine(int i, int64_t base_ms) {
          ",\"time_ms\":" + std::to_string(base_ms + i) + "}\n";
 }
 
-// The sequence numbers an actor printed, in arrival order.
+// The sequence numbers an actor printed, in arrival order: of single measurements and of the
+// batches gatewayd makes while its outbox has a backlog (an outage builds one; decision 1350).
 inline std::vector<int> valuesIn(const std::filesystem::path& out, int64_t base_ms) {
   std::vector<int> values;
+  // proto3 JSON writes 64-bit integers as strings.
+  auto add = [&](const json& reading) {
+    const auto observed = std::stoll(reading.value("observed_unix_ms", std::string("0")));
+    values.push_back(static_cast<int>(observed - base_ms));
+  };
   std::istringstream in(gw::testing::readWholeFile(out));
   for (std::string line; std::getline(in, line);) {
     if (line.empty()) continue;
     auto m = json::parse(line, nullptr, false);
-    if (m.is_discarded() || !m.contains("measurement")) continue;  // a torn last line
-    // proto3 JSON writes 64-bit integers as strings.
-    const auto observed = std::stoll(m["measurement"].value("observed_unix_ms", std::string("0")));
-    values.push_back(static_cast<int>(observed - base_ms));
+    if (m.is_discarded()) continue;  // a torn last line
+    if (m.contains("measurement")) add(m["measurement"]);
+    if (m.contains("measurement_batch")) {
+      for (const auto& reading : m["measurement_batch"]["readings"]) add(reading);
+    }
   }
   return values;
 }

@@ -58,6 +58,26 @@ TEST_F(GatewaySettingsTest, DefaultsAreFilledIn) {
   EXPECT_EQ(pub->mqtt_version, publisher::MqttVersion::kAuto);
   EXPECT_FALSE(pub->tls.has_value());
   EXPECT_EQ(pub->reconnect_max, std::chrono::seconds(30));
+  EXPECT_EQ(g.backlog_batching().mode(), "on");
+  EXPECT_EQ(g.backlog_batching().linger(), "20ms");
+  ASSERT_TRUE(r.policy->backlog_batching.has_value()) << "batching under a backlog is on";
+  EXPECT_EQ(r.policy->backlog_batching->above, 200u);
+  EXPECT_EQ(r.policy->backlog_batching->batch.max_readings, 100u);
+  EXPECT_EQ(r.policy->backlog_batching->batch.linger, std::chrono::milliseconds(20));
+}
+
+TEST_F(GatewaySettingsTest, BacklogBatchingIsSetOrTurnedOff) {
+  auto set = load(
+      policy("gateway:\n  backlog_batching: {above: 1000, max_readings: 500, linger: 100ms}\n"));
+  ASSERT_TRUE(set.ok()) << errors(set);
+  ASSERT_TRUE(set.policy->backlog_batching.has_value());
+  EXPECT_EQ(set.policy->backlog_batching->above, 1000u);
+  EXPECT_EQ(set.policy->backlog_batching->offAt(), 500u);
+  EXPECT_EQ(set.policy->backlog_batching->batch.max_readings, 500u);
+  EXPECT_EQ(set.policy->backlog_batching->batch.linger, std::chrono::milliseconds(100));
+  auto off = load(policy("gateway:\n  backlog_batching: {mode: off}\n"));
+  ASSERT_TRUE(off.ok()) << errors(off);
+  EXPECT_FALSE(off.policy->backlog_batching.has_value());
 }
 
 TEST_F(GatewaySettingsTest, EverySettingReachesTheOutboxAndThePublisher) {
@@ -101,8 +121,9 @@ TEST_F(GatewaySettingsTest, BadSettingsAreEachReportedAtTheirKey) {
                   "    mqtt_version: '4'\n"
                   "    reconnect_min: 10s\n"
                   "    reconnect_max: 1s\n"
-                  "  outbox: {fsync_interval: soon, max_total_size: 1MiB, max_actor_size: 2MiB}\n",
-                  ", batch: {max_readings: 1, linger: 2m}"));
+                  "  outbox: {fsync_interval: soon, max_total_size: 1MiB, max_actor_size: 2MiB}\n"
+                  "  backlog_batching: {mode: auto, above: 1, max_readings: 20000, linger: 2m}\n",
+                  ", batch: {max_readings: 1, linger: 2m}, never_batch: true"));
   ASSERT_FALSE(r.ok());
   const std::string text = errors(r);
   for (const char* expected :
@@ -113,10 +134,16 @@ TEST_F(GatewaySettingsTest, BadSettingsAreEachReportedAtTheirKey) {
         "gateway.outbox.fsync_interval: 'soon' is not a duration",
         "max_actor_size must not exceed max_total_size",
         "routes[0].batch.max_readings: max_readings must be between 2 and 10000",
-        "routes[0].batch.linger: linger is at most 60s"}) {
+        "routes[0].batch.linger: linger is at most 60s",
+        "routes[0].never_batch: a route with `batch` cannot also be `never_batch`",
+        "gateway.backlog_batching.mode: 'auto' is not a mode (expected on or off)",
+        "gateway.backlog_batching.above: above must be at least 2",
+        "gateway.backlog_batching.max_readings: max_readings must be between 2 and 10000",
+        "gateway.backlog_batching.linger: linger is at most 60s"}) {
     EXPECT_NE(text.find(expected), std::string::npos) << "missing: " << expected << "\n" << text;
   }
   EXPECT_NE(text.find("policy.yaml:5:"), std::string::npos) << "password_file's line\n" << text;
+  EXPECT_NE(text.find("policy.yaml:11:"), std::string::npos) << "backlog_batching's line\n" << text;
 }
 
 // A policy whose one source is an MQTT subscription with `mqtt_extra` in its mqtt section.

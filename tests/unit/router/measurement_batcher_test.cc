@@ -127,5 +127,61 @@ TEST(MeasurementBatcherTest, RoutesBatchSeparatelyAndTakeAllEmptiesEverything) {
   EXPECT_FALSE(batcher.nextDeadline().has_value());
 }
 
+// A route as most are written: no `batch`, so it batches only under a backlog.
+std::unique_ptr<testing::OwnedRoute> plainRoute(const std::string& id, bool never_batch = false) {
+  gateway::v1::Route route;
+  route.set_id(id);
+  route.set_to("municipality");
+  route.set_purpose("air");
+  route.mutable_from()->add_measurements("pm10");
+  route.set_never_batch(never_batch);
+  return std::make_unique<testing::OwnedRoute>(route);
+}
+
+TEST(MeasurementBatcherTest, AnUnbatchedRouteBatchesOnlyWhenOfferedTheBacklogRule) {
+  const auto plain = plainRoute("plain");
+  const auto never = plainRoute("never", true);
+  const pipeline::Route::Batch backlog{3, milliseconds(20)};
+  MeasurementBatcher batcher;
+  std::vector<RoutedMessage> ready;
+  const auto t0 = Clock::now();
+  auto alone = measurement(plain, 1);
+  EXPECT_FALSE(batcher.offer(alone, t0, &ready)) << "no backlog: one message per reading";
+  for (int i = 2; i <= 5; ++i) {
+    auto m = measurement(plain, i);
+    EXPECT_TRUE(batcher.offer(m, t0, &ready, &backlog));
+    auto n = measurement(never, i);
+    EXPECT_FALSE(batcher.offer(n, t0, &ready, &backlog)) << "never_batch is never batched";
+  }
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ(values(ready[0]), (std::vector<double>{2, 3, 4}));
+  EXPECT_EQ(*batcher.nextDeadline(), t0 + milliseconds(20)) << "the backlog rule's linger";
+}
+
+TEST(MeasurementBatcherTest, TakeBacklogReleasesOnlyBacklogBatchesAndALoneReadingGoesPlain) {
+  const auto plain = plainRoute("plain");
+  const auto own = batchedRoute("own", 10, "10s");
+  const pipeline::Route::Batch backlog{100, milliseconds(20)};
+  MeasurementBatcher batcher;
+  std::vector<RoutedMessage> ready;
+  const auto t0 = Clock::now();
+  auto p1 = measurement(plain, 1);
+  auto o1 = measurement(own, 2);
+  auto o2 = measurement(own, 3);
+  batcher.offer(p1, t0, &ready, &backlog);
+  batcher.offer(o1, t0, &ready, &backlog);
+  batcher.offer(o2, t0, &ready, &backlog);
+  batcher.takeBacklog(&ready);
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ(ready[0].route, &plain->route);
+  // Under a backlog, a reading with no company leaves as the message it would have been.
+  ASSERT_TRUE(ready[0].message.has_measurement());
+  EXPECT_EQ(ready[0].message.measurement().value(), 1);
+  EXPECT_EQ(batcher.pendingReadings(), 2u) << "the route's own batch keeps waiting";
+  batcher.takeAll(&ready);
+  ASSERT_EQ(ready.size(), 2u);
+  EXPECT_EQ(values(ready[1]), (std::vector<double>{2, 3})) << "its own batch stays a batch";
+}
+
 }  // namespace
 }  // namespace gw::router
