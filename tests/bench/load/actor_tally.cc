@@ -1,6 +1,7 @@
 #include "tests/bench/load/actor_tally.h"
 
 #include "gateway/crypto/key_file.h"
+#include "tests/bench/load/bare_publisher.h"
 #include "tests/bench/load/load_policy.h"
 #include "tests/bench/load/sensor_feeder.h"
 
@@ -48,6 +49,9 @@ void ActorTally::onDelivery(PerActor& per, const actor::Delivery& delivery) {
   if (r.verdict == actor::Verdict::kRejected) {
     // The bare reference publishes opaque payloads on a topic of its own.
     if (delivery.topic.size() > 6 && delivery.topic.ends_with("/bench")) {
+      if (const int64_t sent = bareSendTimeUs(std::string(delivery.payload)); sent >= 0) {
+        bare_latency_.push_back({sent, now_us - sent});
+      }
       ++bare_seen_;
       last_bare_us_ = now_us;
     } else {
@@ -118,6 +122,7 @@ std::vector<ActorCount> ActorTally::counts() const {
 
 Latencies ActorTally::latencies() const {
   Latencies out;
+  out.bare = bare_latency_;
   for (const auto& per : actors_) {
     const auto& t = per->tally;
     out.readings.insert(out.readings.end(), t.reading_latency.begin(), t.reading_latency.end());

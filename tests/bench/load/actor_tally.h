@@ -34,6 +34,7 @@ struct Timed {
 struct Latencies {
   std::vector<Timed> readings;
   std::vector<Timed> alarms;
+  std::vector<Timed> bare;  // the bare reference's messages
 };
 
 // What one actor received, however it received it (the actor library in this process, or the
@@ -85,6 +86,7 @@ class ActorTally {
 
   int first_;
   std::vector<std::unique_ptr<PerActor>> actors_;
+  std::vector<Timed> bare_latency_;  // Paho's one receive thread only, read after stop()
   std::atomic<int64_t> readings_seen_{0}, events_seen_{0}, bare_seen_{0};
   std::atomic<int64_t> last_data_us_{0}, last_bare_us_{0};
 };

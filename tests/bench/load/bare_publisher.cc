@@ -2,8 +2,11 @@
 
 #include <mqtt/async_client.h>
 
+#include <charconv>
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
+#include <thread>
 
 #include "tests/bench/load/sensor_feeder.h"
 
@@ -47,7 +50,23 @@ class AckListener : public mqtt::iaction_listener {
   std::atomic<bool> failed_{false};
 };
 
+// The payload of one message: its send time, then padding up to `size`.
+std::string stampedPayload(size_t size, int64_t now_us) {
+  char stamp[kBareStampDigits + 1];
+  std::snprintf(stamp, sizeof stamp, "%020lld", static_cast<long long>(now_us));
+  std::string payload(stamp, kBareStampDigits);
+  if (size > payload.size()) payload.append(size - payload.size(), 'x');
+  return payload;
+}
+
 }  // namespace
+
+int64_t bareSendTimeUs(const std::string& payload) {
+  if (payload.size() < kBareStampDigits) return -1;
+  int64_t us = 0;
+  const auto [end, ec] = std::from_chars(payload.data(), payload.data() + kBareStampDigits, us);
+  return ec == std::errc() && end == payload.data() + kBareStampDigits ? us : -1;
+}
 
 BareResult runBarePublisher(const BarePlan& plan) {
   BareResult result;
@@ -62,16 +81,23 @@ BareResult runBarePublisher(const BarePlan& plan) {
                        .max_inflight(plan.window)
                        .finalize();
     client.connect(connect)->wait();
-    // Pre-built: the payloads exist before the clock starts, one per topic.
-    std::vector<mqtt::message_ptr> messages;
-    for (const auto& topic : plan.topics) {
-      messages.push_back(mqtt::make_message(topic, std::string(plan.size, 'x'), 1, false));
-    }
     AckListener listener;
+    const auto start = std::chrono::steady_clock::now();
     result.first_publish_us = wallMicros();
     for (int64_t i = 0; i < plan.count && !listener.failed(); ++i) {
+      if (plan.rate > 0) {
+        // Message i is due i/rate after the start; sleeping in 1 ms steps, as the feeder does.
+        const auto due =
+            start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                        std::chrono::duration<double>(static_cast<double>(i) / plan.rate));
+        while (std::chrono::steady_clock::now() < due) {
+          std::this_thread::sleep_for(std::chrono::microseconds(1000));
+        }
+      }
       listener.waitBelow(plan.window);
-      client.publish(messages[static_cast<size_t>(i) % messages.size()], nullptr, listener);
+      const auto& topic = plan.topics[static_cast<size_t>(i) % plan.topics.size()];
+      client.publish(mqtt::make_message(topic, stampedPayload(plan.size, wallMicros()), 1, false),
+                     nullptr, listener);
     }
     listener.waitAll();
     result.acked = listener.acked();

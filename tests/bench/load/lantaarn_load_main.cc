@@ -125,6 +125,7 @@ int runBareChild(int argc, char** argv) {
   cli.add_option("--count", plan.count)->required();
   cli.add_option("--size", plan.size)->required();
   cli.add_option("--window", plan.window);
+  cli.add_option("--rate", plan.rate);
   bool v311 = false;
   cli.add_flag("--v311", v311);
   CLI11_PARSE(cli, argc, argv);
@@ -411,6 +412,10 @@ int run(const LoadOptions& o) {
     report.readings_expected +=
         sent[static_cast<size_t>(s)] * static_cast<int64_t>(actorsOfSource(o, s).size());
   }
+  if (report.readings_sent > 0) {
+    report.fan_out =
+        static_cast<double>(report.readings_expected) / static_cast<double>(report.readings_sent);
+  }
   report.alarms_sent = alarms ? alarms->sentPerSensor()[0] : 0;
   const double feed_seconds = static_cast<double>(feeder.lastSendUs() - feeder.firstSendUs()) / 1e6;
   report.offered_readings_per_s =
@@ -443,6 +448,8 @@ int run(const LoadOptions& o) {
       report.feeder_failed = feeder.failed();
     }
     report.messages_published = metric(metrics->body, "lantaarn_messages_published_total");
+    report.backlog_batched_readings =
+        metric(metrics->body, "lantaarn_backlog_batched_readings_total");
     const int64_t bytes = metric(metrics->body, "lantaarn_bytes_sent_total");
     report.frames_decoded = metric(metrics->body, "lantaarn_frames_decoded_total");
     report.frames_kept = metric(metrics->body, "lantaarn_frames_kept_total");
@@ -488,10 +495,10 @@ int run(const LoadOptions& o) {
   const int64_t last_data_us = std::max(tally.lastDataUs(), webhook ? webhook->lastDataUs() : 0);
   report.seconds = static_cast<double>(last_data_us - feeder.firstSendUs()) / 1e6;
 
-  // The reference, as many messages as the actors decrypted, of the gateway's mean size.
+  // The reference: the same per-actor messages (one per reading and actor, however gatewayd
+  // batched them), of the gateway's mean size, published directly.
   if (o.bare) {
-    int64_t messages = 0;
-    for (const auto& c : tally.counts()) messages += c.messages;
+    const int64_t messages = report.readings_expected;
     report.bare_run = true;
     report.bare_messages = messages;
     report.bare_size = static_cast<size_t>(std::lround(report.mean_payload_bytes));
@@ -501,6 +508,13 @@ int run(const LoadOptions& o) {
                                           "--size",   std::to_string(report.bare_size),
                                           "--window", std::to_string(o.max_inflight)};
     if (o.mqtt_version == "3.1.1") bare_argv.push_back("--v311");
+    if (o.rate > 0) {
+      // Paced as the gateway's actors were fed: the offered readings/s times the messages each
+      // reading became, so both figures are at the same per-actor message rate.
+      report.bare_offered_messages_per_s = o.rate * report.fan_out;
+      bare_argv.push_back("--rate");
+      bare_argv.push_back(std::to_string(report.bare_offered_messages_per_s));
+    }
     for (int a = 0; a < o.actors; ++a) {
       bare_argv.push_back("--topic");
       bare_argv.push_back(pipeline::actorTopic(kSite, actorId(a), "bench"));
@@ -546,10 +560,6 @@ int run(const LoadOptions& o) {
   }
   report.alarm_events -= warmup_events;
   report.readings_lost = report.readings_expected - report.readings_delivered;
-  if (report.readings_sent > 0) {
-    report.fan_out =
-        static_cast<double>(report.readings_expected) / static_cast<double>(report.readings_sent);
-  }
   {
     // Per actor: tally.counts() holds actors first..actors-1, then (--actor-service) a0's webhook.
     const auto actor_counts = tally.counts();
@@ -589,6 +599,11 @@ int run(const LoadOptions& o) {
   };
   split(lat.readings, &report.reading_latency, &report.reading_latency_steady);
   split(lat.alarms, &report.alarm_latency, &report.alarm_latency_steady);
+  {
+    std::vector<int64_t> bare;
+    for (const auto& t : lat.bare) bare.push_back(t.latency_us);
+    report.bare_latency = percentiles(std::move(bare));
+  }
   if (webhook) {
     const auto& w = webhook->tally();
     split(w.reading_latency, &report.webhook_latency, &report.webhook_latency_steady);
@@ -696,6 +711,9 @@ int main(int argc, char** argv) {
   cli.add_option("--actors", o.actors, "Actors, subscribed with the actor library");
   cli.add_option("--batch", o.batch, "Route batch max_readings (0: no batching)");
   cli.add_option("--linger", o.linger, "Route batch linger");
+  cli.add_option("--backlog-batching", o.backlog_batching,
+                 "gatewayd's batching under a backlog: on (its default) or off")
+      ->check(CLI::IsMember({"on", "off"}));
   cli.add_option("--alarm-rate", o.alarm_rate, "Alarm readings/s, each raising an event (0: none)");
   cli.add_option("--fsync", o.fsync,
                  "Outbox fsync: group_commit, every_record, interval or memory");

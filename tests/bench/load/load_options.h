@@ -21,9 +21,12 @@ struct LoadOptions {
   // Which actors each sensor's readings go to: "single" (source s to actor s % actors) or "city"
   // (six actors, five quantities, 2.8 messages per reading; load_policy.cc).
   std::string routing = "single";
-  int actors = 5;                      // actors subscribed with the actor library
-  int batch = 0;                       // route batch.max_readings; 0: one message per reading
-  std::string linger = "50ms";         // route batch.linger
+  int actors = 5;               // actors subscribed with the actor library
+  int batch = 0;                // route batch.max_readings; 0: one message per reading
+  std::string linger = "50ms";  // route batch.linger
+  // gateway.backlog_batching: "on" (gatewayd's default: batching switches on by itself while
+  // messages wait in the outbox, decision 1350) or "off" (one message per reading, always).
+  std::string backlog_batching = "on";
   double alarm_rate = 0;               // alarm readings/s (each raises one event, priority alarm)
   std::string fsync = "group_commit";  // outbox.fsync; "memory": no --state-dir (memory outbox)
   int max_inflight = 20;  // gateway max_inflight, the bare window, broker Receive Maximum

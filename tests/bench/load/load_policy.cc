@@ -70,6 +70,7 @@ std::string loadPolicy(const LoadOptions& options, const std::filesystem::path& 
   p += "  identity_key_file: " + (keys / "gateway.key").string() + "\n";
   p += "  max_inflight: " + std::to_string(options.max_inflight) + "\n";
   p += "  broker: {mqtt_version: \"" + options.mqtt_version + "\"}\n";
+  p += "  backlog_batching: {mode: " + options.backlog_batching + "}\n";
   // Room for every reading of a run, so the measurement is of throughput, not of backpressure.
   p += "  outbox_max_messages: 1000000\n";
   if (options.fsync != "memory") p += "  outbox: {fsync: " + options.fsync + "}\n";

@@ -59,8 +59,9 @@ std::string renderTable(const LoadReport& r) {
   std::string t = "lantaarn_load: " + std::to_string(o.sensors) + " " + o.transport + " sensors, " +
                   std::to_string(o.actors) + " actors (routing " + o.routing + "), broker " +
                   (o.broker_url.empty() ? o.broker_profile : o.broker_url) + ", batch " +
-                  (o.batch > 0 ? std::to_string(o.batch) + "/" + o.linger : "off") + ", outbox " +
-                  o.fsync + ", max_inflight " + std::to_string(o.max_inflight) +
+                  (o.batch > 0 ? std::to_string(o.batch) + "/" + o.linger : "off") +
+                  ", backlog batching " + o.backlog_batching + ", outbox " + o.fsync +
+                  ", max_inflight " + std::to_string(o.max_inflight) +
                   (o.warmup ? "" : ", no warm-up (the clock starts with gatewayd ready)") + "\n";
   if (o.cameras > 0) {
     t += "  cameras: " + std::to_string(o.cameras) + " x " + o.camera_file + " at " +
@@ -98,6 +99,7 @@ std::string renderTable(const LoadReport& r) {
               std::to_string(a.delivered) + " / " + std::to_string(a.expected) + " (lost " +
                   std::to_string(a.expected - a.delivered) + ")");
   }
+  t += line("readings batched under a backlog", std::to_string(r.backlog_batched_readings));
   t += line("delivered readings/s", num(r.readings_per_s));
   t += line("delivered messages/s", num(r.messages_per_s) + " (" +
                                         std::to_string(r.messages_delivered) + " in " +
@@ -169,9 +171,15 @@ std::string renderTable(const LoadReport& r) {
   if (r.bare_run) {
     t += line("bare Paho: messages x size",
               std::to_string(r.bare_messages) + " x " + std::to_string(r.bare_size) + " B");
+    t += line("bare Paho offered messages/s", r.bare_offered_messages_per_s > 0
+                                                  ? num(r.bare_offered_messages_per_s)
+                                                  : std::string("flat out"));
     t += line("bare Paho delivered messages/s", num(r.bare_messages_per_s) + " (" +
                                                     std::to_string(r.bare_delivered) + " in " +
                                                     num(r.bare_seconds, 2) + " s)");
+    t += line("bare Paho latency p50 / p99 / max", num(r.bare_latency.p50_ms, 2) + " / " +
+                                                       num(r.bare_latency.p99_ms, 2) + " / " +
+                                                       num(r.bare_latency.max_ms, 2) + " ms");
     t += line("bare Paho publisher CPU",
               num(r.bare_cpu_s, 2) + " s, " +
                   (r.bare_delivered > 0
@@ -197,6 +205,7 @@ std::string renderJson(const LoadReport& r) {
                         {"readings", o.readings},
                         {"actors", o.actors},
                         {"batch", o.batch},
+                        {"backlog_batching", o.backlog_batching},
                         {"linger", o.linger},
                         {"alarm_rate", o.alarm_rate},
                         {"fsync", o.fsync},
@@ -224,6 +233,7 @@ std::string renderJson(const LoadReport& r) {
                       {"readings_duplicated", r.readings_duplicated},
                       {"messages_delivered", r.messages_delivered},
                       {"messages_published", r.messages_published},
+                      {"backlog_batched_readings", r.backlog_batched_readings},
                       {"seconds", r.seconds},
                       {"readings_per_s", r.readings_per_s},
                       {"messages_per_s", r.messages_per_s},
@@ -290,6 +300,8 @@ std::string renderJson(const LoadReport& r) {
                  {"delivered", r.bare_delivered},
                  {"seconds", r.bare_seconds},
                  {"messages_per_s", r.bare_messages_per_s},
+                 {"offered_messages_per_s", r.bare_offered_messages_per_s},
+                 {"latency", latencyJson(r.bare_latency)},
                  {"cpu_s", r.bare_cpu_s},
                  {"error", r.bare_error}};
     j["ratio"] = r.ratio;

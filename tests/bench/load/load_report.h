@@ -49,6 +49,8 @@ struct LoadReport {
   int64_t camera_events = 0;
   // From gatewayd's own metrics.
   int64_t readings_accepted = 0, readings_dropped = 0, messages_published = 0;
+  // Readings gatewayd batched because messages waited in its outbox (decision 1350).
+  int64_t backlog_batched_readings = 0;
   // Where readings went missing, stage by stage. mqtt: the feed's PUBACKs (-1 otherwise) and
   // what gatewayd's MQTT sources took from the broker (source_intake_enqueued_total; -1
   // otherwise). A warm-up probe per source (mqtt) is taken off all gatewayd counters.
@@ -74,8 +76,10 @@ struct LoadReport {
   int64_t bare_messages = 0, bare_delivered = 0;
   size_t bare_size = 0;
   double bare_seconds = 0, bare_messages_per_s = 0;
-  double bare_cpu_s = 0;  // the bare publisher process, user + system
-  double ratio = 0;       // gateway messages/s over bare messages/s
+  double bare_offered_messages_per_s = 0;  // paced at the run's rate; 0: flat out
+  Percentiles bare_latency;                // publish to subscriber, per message
+  double bare_cpu_s = 0;                   // the bare publisher process, user + system
+  double ratio = 0;                        // gateway messages/s over bare messages/s
   std::string bare_error;
   std::vector<std::string> problems;  // loss, duplicates, errors: anything that fails the run
 };
