@@ -100,7 +100,9 @@ std::string renderTable(const LoadReport& r) {
                   std::to_string(a.expected - a.delivered) + ")");
   }
   t += line("readings batched under a backlog", std::to_string(r.backlog_batched_readings));
-  t += line("delivered readings/s", num(r.readings_per_s));
+  t += line("delivered readings/s (per actor)",
+            num(r.readings_per_s) + " (" +
+                num(r.fan_out > 0 ? r.readings_per_s / r.fan_out : 0) + " sensor readings/s)");
   t += line("delivered messages/s", num(r.messages_per_s) + " (" +
                                         std::to_string(r.messages_delivered) + " in " +
                                         num(r.seconds, 2) + " s)");
@@ -186,7 +188,7 @@ std::string renderTable(const LoadReport& r) {
                        ? num(r.bare_cpu_s * 1e6 / static_cast<double>(r.bare_delivered), 1)
                        : std::string("-")) +
                   " us/message");
-    t += line("gateway / bare ratio", num(r.ratio, 2));
+    t += line("gateway / bare ratio (readings)", num(r.ratio, 2));
   }
   for (const auto& p : r.problems) t += "  PROBLEM: " + p + "\n";
   return t;

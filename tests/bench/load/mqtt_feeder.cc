@@ -43,7 +43,20 @@ std::string MqttFeed::connect() {
                        .mqtt_version(version)
                        .max_inflight(config_.window)
                        .finalize();
-    client_->connect(options)->wait();
+    auto token = client_->connect(options);
+    token->wait();
+    // As gatewayd does: a window above the broker's Receive Maximum (Mosquitto's 20 by default
+    // under MQTT 5) makes Paho hold the excess in its queue, sent only on the next publish() or
+    // after its 1 s wait, so the last readings of a burst would arrive seconds late
+    // (shared/measurements.md section 3) and be counted as the gateway's latency.
+    const auto response = token->get_connect_response();
+    if (response.get_mqtt_version() >= MQTTVERSION_5 &&
+        response.get_properties().contains(mqtt::property::RECEIVE_MAXIMUM)) {
+      const int64_t receive_maximum =
+          mqtt::get<uint16_t>(response.get_properties(), mqtt::property::RECEIVE_MAXIMUM);
+      std::lock_guard lock(mu_);
+      window_ = std::min(window_, receive_maximum);
+    }
   } catch (const mqtt::exception& e) {
     return std::string("feeder cannot connect to ") + config_.broker_url + ": " + e.what();
   }
@@ -53,7 +66,7 @@ std::string MqttFeed::connect() {
 bool MqttFeed::publish(const std::string& topic, std::string payload) {
   {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return outstanding_ < config_.window || !error_.empty(); });
+    cv_.wait(lock, [&] { return outstanding_ < window_ || !error_.empty(); });
     if (!error_.empty()) return false;
     ++outstanding_;
   }

@@ -1,8 +1,9 @@
 #pragma once
 // The sensors' side of an MQTT ingest: one Paho async client publishing json_reading payloads at
 // QoS 1, one topic per sensor, with at most `window` PUBLISHes waiting for their PUBACK (as a
-// sensor gateway or bridge would hold back). A reading counts as published when Paho took it,
-// as acknowledged when the broker's PUBACK came back.
+// sensor gateway or bridge would hold back; never more than the broker's Receive Maximum). A
+// reading counts as published when Paho took it, as acknowledged when the broker's PUBACK came
+// back.
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -52,6 +53,7 @@ class MqttFeed {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   int64_t outstanding_ = 0;
+  int64_t window_ = config_.window;  // lowered to the broker's Receive Maximum at connect
   std::string error_;
   std::atomic<int64_t> acked_{0}, failed_{0};
 };
