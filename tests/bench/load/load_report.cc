@@ -101,8 +101,8 @@ std::string renderTable(const LoadReport& r) {
   }
   t += line("readings batched under a backlog", std::to_string(r.backlog_batched_readings));
   t += line("delivered readings/s (per actor)",
-            num(r.readings_per_s) + " (" +
-                num(r.fan_out > 0 ? r.readings_per_s / r.fan_out : 0) + " sensor readings/s)");
+            num(r.readings_per_s) + " (" + num(r.fan_out > 0 ? r.readings_per_s / r.fan_out : 0) +
+                " sensor readings/s)");
   t += line("delivered messages/s", num(r.messages_per_s) + " (" +
                                         std::to_string(r.messages_delivered) + " in " +
                                         num(r.seconds, 2) + " s)");
