@@ -87,21 +87,6 @@ class ActorSessionE2eTest : public ::testing::Test {
     return child;
   }
 
-  // A TCP feed into gatewayd's sensor source.
-  struct Feed {
-    Feed(int port, int64_t base) : socket(io), base_ms(base) {
-      socket.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)});
-    }
-    void send(int from, int to) {
-      std::string chunk;
-      for (int i = from; i < to; ++i) chunk += readingLine(i, base_ms);
-      boost::asio::write(socket, boost::asio::buffer(chunk));
-    }
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::socket socket;
-    int64_t base_ms;
-  };
-
   // How many of the municipality's readings (the even ones) in [from, to) it printed.
   size_t receivedIn(int64_t base_ms, int from, int to) {
     std::set<int> got;

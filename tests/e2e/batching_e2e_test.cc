@@ -178,52 +178,21 @@ std::string backlogPolicy(const std::filesystem::path& dir, int port, int ops_po
          "[water_level]}, never_batch: true}\n";
 }
 
-TEST(BacklogBatchingE2eTest, ABacklogIsSentBatchedInOrderAndReadingsGoSingleOnceItIsGone) {
-  TempDir dir;
-  gw::testing::BrokerOptions options;
-  options.persistence = true;  // the actors' sessions keep what arrives while they are away
-  MosquittoBroker broker(options);
-  writeTestKeys(dir / "keys", {"municipality", "rijkswaterstaat"});
-  auto subscribe = [&](const std::string& actor) {
-    auto child = std::make_unique<ChildProcess>(ChildProcess::Options{
-        {gw::testing::appBinary("gatewayctl"), "subscribe", "--broker", broker.url(), "--site",
-         kSite, "--actor", actor, "--key", (dir / "keys" / (actor + ".key")).string(),
-         "--gateway-key", (dir / "keys" / "gateway.pub").string(), "--json", "--client-id",
-         "backlog-test-" + actor, "--persistent-session"},
-        {},
-        dir / (actor + ".out"),
-        dir / (actor + ".err")});
-    EXPECT_TRUE(
-        waitUntil([&] { return child->readStderr().find("subscribed") != std::string::npos; },
-                  std::chrono::seconds(15)));
-    return child;
-  };
+using BacklogBatchingE2eTest = BrokerOutageE2eTest;  // persistent sessions across the outage
+
+TEST_F(BacklogBatchingE2eTest, ABacklogIsSentBatchedInOrderAndReadingsGoSingleOnceItIsGone) {
   auto municipality = subscribe("municipality");
   auto rws = subscribe("rijkswaterstaat");
   const int port = gw::testing::freeLoopbackPort();
   const int ops_port = gw::testing::freeLoopbackPort();
-  std::ofstream(dir / "policy.yaml") << backlogPolicy(dir.path(), port, ops_port);
-  ChildProcess gatewayd(
-      {{gw::testing::appBinary("gatewayd"), "--policy", (dir / "policy.yaml").string(), "--broker",
-        broker.url(), "--state-dir", (dir / "state").string()},
-       {},
-       dir / "gatewayd.out",
-       dir / "gatewayd.err"});
-  ASSERT_TRUE(
-      waitUntil([&] { return gw::testing::acceptsConnections(port); }, std::chrono::seconds(20)));
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::socket feed(io);
-  feed.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)});
-  const int64_t base_ms = nowMs() - 60'000;
-  auto send = [&](int from, int to) {
-    std::string chunk;
-    for (int i = from; i < to; ++i) chunk += readingLine(i, base_ms);  // even pm10, odd water
-    boost::asio::write(feed, boost::asio::buffer(chunk));
-  };
+  auto gateway = gatewayd(port, backlogPolicy(dir_.path(), port, ops_port));
+  Feed feed(port, nowMs() - 60'000);  // even readings pm10, odd water_level
+  const int64_t base_ms = feed.base_ms;
+  auto send = [&](int from, int to) { feed.send(from, to); };
   auto arrived = [&](int total) {
-    return distinct(valuesIn(dir / "municipality.out", base_ms)) ==
+    return distinct(valuesIn(dir_ / "municipality.out", base_ms)) ==
                static_cast<size_t>(total / 2) &&
-           distinct(valuesIn(dir / "rijkswaterstaat.out", base_ms)) ==
+           distinct(valuesIn(dir_ / "rijkswaterstaat.out", base_ms)) ==
                static_cast<size_t>(total / 2);
   };
 
@@ -231,23 +200,23 @@ TEST(BacklogBatchingE2eTest, ABacklogIsSentBatchedInOrderAndReadingsGoSingleOnce
   constexpr int kBefore = 100, kOutage = 3000, kAfter = 40;
   send(0, kBefore);
   ASSERT_TRUE(waitUntil([&] { return arrived(kBefore); }, std::chrono::seconds(30)))
-      << gatewayd.readStderr();
+      << gateway->readStderr();
   // The broker goes away; the readings pile up in the outbox (1,500 messages per actor).
-  broker.stop();
+  broker_.stop();
   send(kBefore, kBefore + kOutage);
   std::this_thread::sleep_for(std::chrono::seconds(1));
-  broker.start();
+  broker_.start();
   ASSERT_TRUE(waitUntil([&] { return arrived(kBefore + kOutage); }, std::chrono::seconds(60)))
-      << gatewayd.readStderr();
+      << gateway->readStderr();
   // Drained: readings travel one per message again.
   send(kBefore + kOutage, kBefore + kOutage + kAfter);
   constexpr int kTotal = kBefore + kOutage + kAfter;
   ASSERT_TRUE(waitUntil([&] { return arrived(kTotal); }, std::chrono::seconds(30)))
-      << gatewayd.readStderr();
+      << gateway->readStderr();
   const auto metrics = gw::testing::httpGet(ops_port, "/metrics");
-  feed.close();
-  gatewayd.signal(SIGTERM);
-  ASSERT_TRUE(gatewayd.wait(std::chrono::seconds(30)).has_value());
+  feed.socket.close();
+  gateway->signal(SIGTERM);
+  ASSERT_TRUE(gateway->wait(std::chrono::seconds(30)).has_value());
   for (auto* child : {municipality.get(), rws.get()}) {
     child->signal(SIGTERM);
     ASSERT_TRUE(child->wait(std::chrono::seconds(10)).has_value());
@@ -257,12 +226,12 @@ TEST(BacklogBatchingE2eTest, ABacklogIsSentBatchedInOrderAndReadingsGoSingleOnce
   for (const auto& [actor, parity] : {std::pair{"municipality", 0}, {"rijkswaterstaat", 1}}) {
     std::vector<int> expected;
     for (int i = parity; i < kTotal; i += 2) expected.push_back(i);
-    EXPECT_EQ(valuesIn(dir / (std::string(actor) + ".out"), base_ms), expected) << actor;
+    EXPECT_EQ(valuesIn(dir_ / (std::string(actor) + ".out"), base_ms), expected) << actor;
   }
   // The municipality's plain route was batched under the backlog, and single before and after.
   size_t batches = 0, batched_readings = 0, events = 0;
   std::vector<bool> single_by_index;  // municipality's readings in arrival order: alone or not
-  for (const auto& m : messagesIn(dir / "municipality.out")) {
+  for (const auto& m : messagesIn(dir_ / "municipality.out")) {
     if (m.contains("event")) ++events;
     if (m.contains("measurement")) single_by_index.push_back(true);
     if (m.contains("measurement_batch")) {
@@ -283,7 +252,7 @@ TEST(BacklogBatchingE2eTest, ABacklogIsSentBatchedInOrderAndReadingsGoSingleOnce
     EXPECT_TRUE(single_by_index[k]) << "after the backlog, reading " << k;
   }
   // The never_batch route: one message per reading throughout.
-  for (const auto& m : messagesIn(dir / "rijkswaterstaat.out")) {
+  for (const auto& m : messagesIn(dir_ / "rijkswaterstaat.out")) {
     EXPECT_FALSE(m.contains("measurement_batch")) << m.dump().substr(0, 200);
   }
   // Counted where the operator looks: every reading batched under the backlog (a lone one of

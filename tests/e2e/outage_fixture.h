@@ -89,6 +89,21 @@ inline std::string readingLine(int i, int64_t base_ms) {
          ",\"time_ms\":" + std::to_string(base_ms + i) + "}\n";
 }
 
+// A TCP feed into gatewayd's sensor source: readings [from, to) as readingLine() writes them.
+struct Feed {
+  Feed(int port, int64_t base) : socket(io), base_ms(base) {
+    socket.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)});
+  }
+  void send(int from, int to) {
+    std::string chunk;
+    for (int i = from; i < to; ++i) chunk += readingLine(i, base_ms);
+    boost::asio::write(socket, boost::asio::buffer(chunk));
+  }
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket;
+  int64_t base_ms;
+};
+
 // The sequence numbers an actor printed, in arrival order: of single measurements and of the
 // batches gatewayd makes while its outbox has a backlog (an outage builds one; decision 1350).
 inline std::vector<int> valuesIn(const std::filesystem::path& out, int64_t base_ms) {
@@ -153,7 +168,11 @@ class BrokerOutageE2eTest : public ::testing::Test {
   }
 
   std::unique_ptr<ChildProcess> gatewayd(int tcp_port) {
-    std::ofstream(dir_ / "policy.yaml") << policyText(dir_.path(), tcp_port);
+    return gatewayd(tcp_port, policyText(dir_.path(), tcp_port));
+  }
+  // The same with a policy of the test's own (whose TCP source listens on `tcp_port`).
+  std::unique_ptr<ChildProcess> gatewayd(int tcp_port, const std::string& policy) {
+    std::ofstream(dir_ / "policy.yaml") << policy;
     auto child = std::make_unique<ChildProcess>(ChildProcess::Options{
         {gw::testing::appBinary("gatewayd"), "--policy", (dir_ / "policy.yaml").string(),
          "--broker", broker_.url(), "--state-dir", (dir_ / "state").string()},

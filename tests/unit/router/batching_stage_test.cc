@@ -14,20 +14,20 @@
 namespace gw::router {
 namespace {
 
-class BatchingStageTest : public ::testing::Test {
+// A pm10 route (with `pm10_batch`, its batch setting if any) and an alarm route to another actor;
+// the test routes readings and events and hands them to the stage. `waiting_` stands for the
+// outbox's count of messages not yet handed to the broker.
+class StageFixture : public ::testing::Test {
  protected:
-  BatchingStageTest() {
+  explicit StageFixture(const std::string& pm10_batch) {
     gateway::v1::Policy policy;
     EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(
         R"pb(site { id: "s" }
-             routes {
-               id: "batched"
-               to: "m"
-               purpose: "p"
-               from { measurements: "pm10" }
-               batch { max_readings: 3 linger: "50ms" }
-             }
-             routes {
+             routes { id: "pm10" to: "m" purpose: "p"
+                      from { measurements: "pm10" })pb" +
+            pm10_batch +
+            R"pb(}
+                 routes {
                id: "alarms"
                to: "f"
                purpose: "p"
@@ -51,12 +51,27 @@ class BatchingStageTest : public ::testing::Test {
     router_->route(e, &routed);
     stage_.deliver(routed);
   }
+  // Every reading value the next stage got, in order, whether alone or in a batch.
+  std::vector<double> valuesDelivered() const {
+    std::vector<double> out;
+    for (const auto& m : next_.delivered) {
+      if (m.message.has_measurement()) out.push_back(m.message.measurement().value());
+      for (const auto& r : m.message.measurement_batch().readings()) out.push_back(r.value());
+    }
+    return out;
+  }
 
   boost::asio::io_context io_;
   Counters counters_;
   testing::RecordingSink next_;
   std::unique_ptr<Router> router_;
-  BatchingStage stage_{io_.get_executor(), next_, counters_};
+  size_t waiting_ = 0;
+  BatchingStage stage_{io_.get_executor(), next_, counters_, [this] { return waiting_; }};
+};
+
+class BatchingStageTest : public StageFixture {
+ protected:
+  BatchingStageTest() : StageFixture(R"pb(batch { max_readings: 3 linger: "50ms" })pb") {}
 };
 
 TEST_F(BatchingStageTest, EventsPassAtOnceAndAFullBatchGoesOnInTheSameCall) {
@@ -92,61 +107,12 @@ TEST_F(BatchingStageTest, FlushAllReleasesWhatWaitsAndStopLeavesNoTimerBehind) {
   EXPECT_EQ(next_.delivered.size(), 2u);
 }
 
-// An unbatched route's stage under a backlog that the test sets: `waiting_` stands for the
-// outbox's count of messages not yet handed to the broker.
-class BacklogBatchingStageTest : public ::testing::Test {
+// The pm10 route without a batch of its own, batched only under a backlog that the test sets.
+class BacklogBatchingStageTest : public StageFixture {
  protected:
-  BacklogBatchingStageTest() {
-    gateway::v1::Policy policy;
-    EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(
-        R"pb(site { id: "s" }
-             routes {
-               id: "air"
-               to: "m"
-               purpose: "p"
-               from { measurements: "pm10" }
-             }
-             routes {
-               id: "alarms"
-               to: "f"
-               purpose: "p"
-               from { detectors: "limit" }
-             })pb",
-        &policy));
-    router_ = std::make_unique<Router>(testing::routeTable(policy), counters_);
+  BacklogBatchingStageTest() : StageFixture("") {
     stage_.setBacklogBatching(BacklogBatching{10, {4, std::chrono::milliseconds(30)}});
   }
-  void reading(double value) {
-    gateway::v1::Reading r;
-    r.set_quantity("pm10");
-    r.set_value(value);
-    std::vector<RoutedMessage> routed;
-    router_->route(r, &routed);
-    stage_.deliver(routed);
-  }
-  void alarm() {
-    gateway::v1::Event e;
-    e.set_detector_id("limit");
-    std::vector<RoutedMessage> routed;
-    router_->route(e, &routed);
-    stage_.deliver(routed);
-  }
-  // Every reading value the next stage got, in order, whether alone or in a batch.
-  std::vector<double> valuesDelivered() const {
-    std::vector<double> out;
-    for (const auto& m : next_.delivered) {
-      if (m.message.has_measurement()) out.push_back(m.message.measurement().value());
-      for (const auto& r : m.message.measurement_batch().readings()) out.push_back(r.value());
-    }
-    return out;
-  }
-
-  boost::asio::io_context io_;
-  Counters counters_;
-  testing::RecordingSink next_;
-  std::unique_ptr<Router> router_;
-  size_t waiting_ = 0;
-  BatchingStage stage_{io_.get_executor(), next_, counters_, [this] { return waiting_; }};
 };
 
 TEST_F(BacklogBatchingStageTest, OnAboveTheBacklogOffAtHalfOfItWithNothingReordered) {
