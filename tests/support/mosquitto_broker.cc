@@ -63,7 +63,8 @@ MosquittoBroker::MosquittoBroker(BrokerOptions options)
          << "set_tcp_nodelay true\n";
   }
   conf << "log_dest stderr\n"
-       << "log_type error\nlog_type warning\nlog_type notice\n";
+       << "log_type error\nlog_type warning\nlog_type notice\n"
+       << "log_type information\n";  // "Reloading config.", which reload() waits for
   if (options_.persistence) {
     conf << "persistence true\npersistence_location " << dir_.path().string() << "/\n";
   }
@@ -131,7 +132,24 @@ void MosquittoBroker::thaw() {
 }
 
 void MosquittoBroker::reload() {
-  if (process_) process_->signal(SIGHUP);
+  if (!process_) return;
+  // Mosquitto only flags the signal and reloads in its main loop, later; a test that goes on at
+  // once (resending what the old ACL refused) would race it. It logs the reload (information).
+  constexpr std::string_view kReloaded = "Reloading config.";
+  auto reloads = [&] {
+    const std::string text = log();
+    size_t n = 0;
+    for (auto at = text.find(kReloaded); at != std::string::npos;
+         at = text.find(kReloaded, at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  const size_t before = reloads();
+  process_->signal(SIGHUP);
+  if (!waitUntil([&] { return reloads() > before; }, std::chrono::seconds(10))) {
+    throw std::runtime_error("mosquitto did not reload its configuration within 10 s:\n" + log());
+  }
 }
 
 }  // namespace gw::testing

@@ -65,7 +65,8 @@ class MosquittoBroker {
   // stop() works on a frozen broker too.
   void freeze();
   void thaw();
-  // SIGHUP: mosquitto re-reads its ACL and password files (an operator fixing an ACL).
+  // SIGHUP: mosquitto re-reads its ACL and password files (an operator fixing an ACL); returns
+  // once it has (its log says so), throws std::runtime_error after 10 s.
   void reload();
 
  private:
