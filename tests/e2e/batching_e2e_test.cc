@@ -12,6 +12,17 @@ constexpr int kReadings = 1010;  // 25 full batches of 40, and 10 the linger has
 constexpr int kBatch = 40;
 constexpr int kTrigger = 105;  // its value crosses the threshold; the next one clears it
 
+// Each message an actor printed, parsed.
+std::vector<json> messagesIn(const std::filesystem::path& out) {
+  std::vector<json> messages;
+  std::istringstream in(gw::testing::readWholeFile(out));
+  for (std::string line; std::getline(in, line);) {
+    auto m = json::parse(line, nullptr, false);
+    if (!m.is_discarded()) messages.push_back(std::move(m));
+  }
+  return messages;
+}
+
 std::string batchPolicy(const std::filesystem::path& dir, int port) {
   return "site: {id: batch-site}\n"
          "gateway: {identity_key_file: " +
@@ -77,16 +88,7 @@ TEST(BatchingE2eTest, MeasurementsArriveBatchedAndTheEventIsNotHeldBehindItsBatc
   feed.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)});
   boost::asio::write(feed, boost::asio::buffer(feed_text));
 
-  // Every line the actor printed, parsed.
-  auto lines = [&] {
-    std::vector<json> out;
-    std::istringstream in(gw::testing::readWholeFile(dir / "sub.out"));
-    for (std::string line; std::getline(in, line);) {
-      auto m = json::parse(line, nullptr, false);
-      if (!m.is_discarded()) out.push_back(std::move(m));
-    }
-    return out;
-  };
+  auto lines = [&] { return messagesIn(dir / "sub.out"); };
   auto readings_in = [](const std::vector<json>& messages) {
     size_t n = 0;
     for (const auto& m : messages) {
@@ -133,17 +135,6 @@ TEST(BatchingE2eTest, MeasurementsArriveBatchedAndTheEventIsNotHeldBehindItsBatc
   ASSERT_LT(exceeded_event, messages.size()) << "no threshold_exceeded event";
   EXPECT_LT(exceeded_event, batch_with_trigger)
       << "the event waited for the batch of the reading that raised it";
-}
-
-// Each message an actor printed, parsed.
-std::vector<json> messagesIn(const std::filesystem::path& out) {
-  std::vector<json> messages;
-  std::istringstream in(gw::testing::readWholeFile(out));
-  for (std::string line; std::getline(in, line);) {
-    auto m = json::parse(line, nullptr, false);
-    if (!m.is_discarded()) messages.push_back(std::move(m));
-  }
-  return messages;
 }
 
 std::string backlogPolicy(const std::filesystem::path& dir, int port, int ops_port) {

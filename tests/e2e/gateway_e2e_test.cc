@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "gateway/crypto/key_file.h"
+#include "tests/e2e/actor_output.h"
 #include "tests/support/child_process.h"
 #include "tests/support/mosquitto_broker.h"
 
@@ -152,7 +153,7 @@ std::vector<json> jsonLines(const std::string& text) {
       out.push_back(std::move(m));
       continue;
     }
-    const json readings = m["measurement_batch"]["readings"];
+    const auto readings = e2e::readingsOf(m);
     m.erase("measurement_batch");
     for (const auto& reading : readings) {
       json one = m;

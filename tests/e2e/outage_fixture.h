@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "gateway/crypto/key_file.h"
+#include "tests/e2e/actor_output.h"
 #include "tests/support/child_process.h"
 #include "tests/support/mosquitto_broker.h"
 
@@ -108,19 +109,15 @@ struct Feed {
 // batches gatewayd makes while its outbox has a backlog (an outage builds one; decision 1350).
 inline std::vector<int> valuesIn(const std::filesystem::path& out, int64_t base_ms) {
   std::vector<int> values;
-  // proto3 JSON writes 64-bit integers as strings.
-  auto add = [&](const json& reading) {
-    const auto observed = std::stoll(reading.value("observed_unix_ms", std::string("0")));
-    values.push_back(static_cast<int>(observed - base_ms));
-  };
   std::istringstream in(gw::testing::readWholeFile(out));
   for (std::string line; std::getline(in, line);) {
     if (line.empty()) continue;
     auto m = json::parse(line, nullptr, false);
     if (m.is_discarded()) continue;  // a torn last line
-    if (m.contains("measurement")) add(m["measurement"]);
-    if (m.contains("measurement_batch")) {
-      for (const auto& reading : m["measurement_batch"]["readings"]) add(reading);
+    for (const auto& reading : readingsOf(m)) {
+      // proto3 JSON writes 64-bit integers as strings.
+      const auto observed = std::stoll(reading.value("observed_unix_ms", std::string("0")));
+      values.push_back(static_cast<int>(observed - base_ms));
     }
   }
   return values;

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "gateway/crypto/key_file.h"
+#include "tests/e2e/actor_output.h"
 #include "tests/support/child_process.h"
 #include "tests/support/mosquitto_broker.h"
 
@@ -82,8 +83,7 @@ size_t readingCount(const std::filesystem::path& path) {
   for (std::string line; std::getline(in, line);) {
     const json m = json::parse(line, nullptr, false);
     if (m.is_discarded()) continue;  // a line still being written
-    if (m.contains("measurement")) ++n;
-    if (m.contains("measurement_batch")) n += m["measurement_batch"]["readings"].size();
+    n += e2e::readingsOf(m).size();
   }
   return n;
 }
@@ -186,13 +186,8 @@ TEST(ScaleOutE2eTest, GatewaysOfManySitesThroughABridgeReachExactlyTheirActorsCe
       const json m = json::parse(line);
       EXPECT_EQ(m["actor_id"], name);
       // One message per reading, or a batch while the gateway had a backlog (decision 1350).
-      if (m.contains("measurement")) {
-        got[name][m["site_id"]].insert(m["measurement"]["value"].get<double>());
-      }
-      if (m.contains("measurement_batch")) {
-        for (const auto& r : m["measurement_batch"]["readings"]) {
-          got[name][m["site_id"]].insert(r["value"].get<double>());
-        }
+      for (const auto& reading : e2e::readingsOf(m)) {
+        got[name][m["site_id"]].insert(reading["value"].get<double>());
       }
     }
   }
