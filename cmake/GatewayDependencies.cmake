@@ -7,6 +7,9 @@ find_package(yaml-cpp REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(nlohmann_json 3.11 REQUIRED)
+# Howard Hinnant's date library: IANA time zones from the system's tzdata (libdate-tz, built by
+# Debian with USE_SYSTEM_TZ_DB, so it reads /usr/share/zoneinfo and never downloads).
+find_package(date 3.0.1 CONFIG REQUIRED)
 find_package(OpenCV 4.6 REQUIRED COMPONENTS core imgproc imgcodecs videoio video objdetect dnn)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium>=1.0.18)

@@ -14,13 +14,14 @@ packages=(
   libsodium-dev
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev
-  libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+  libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libhowardhinnant-date-dev
   libsystemd-dev libgoogle-perftools-dev
   mosquitto mosquitto-clients openssl
   libxml2-utils
   libpq-dev postgresql postgresql-15-postgis-3
   chromium chromium-driver
   python3
+  tzdata
 )
 
 as_root() {

@@ -90,8 +90,10 @@ Status DataPath::initEnd(const config::ResolvedPolicy& policy, pipeline::OutboxD
 }
 
 Status DataPath::reload(config::ResolvedPolicyPtr policy) {
-  auto detectors =
-      detectors::DetectorSet::create(policy->policy.detectors(), counters_, histograms_);
+  const auto& site = policy->policy.site();
+  auto detectors = detectors::DetectorSet::create(
+      policy->policy.detectors(), counters_, histograms_,
+      site.has_location() ? std::optional(site.location()) : std::nullopt);
   if (!detectors.ok()) return detectors.status();
   std::set<std::string> removed;
   if (policy_) {

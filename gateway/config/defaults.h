@@ -57,6 +57,7 @@ inline constexpr std::string_view kMqttSessionExpiry = "1d";  // a gatewayd outa
 inline constexpr uint32_t kMaxFutureSeconds = 300;
 inline constexpr uint32_t kMaxAgeSeconds = 7 * 24 * 3600;
 inline constexpr double kBurst = 100;
+inline constexpr uint32_t kReorderToleranceSeconds = 5;  // sources/reading_screen.h
 
 // sources[].camera
 inline constexpr double kCameraFps = 5;

@@ -26,12 +26,16 @@ sources::GuardConfig resolveLimits(SensorSource* sensor, uint32_t max_message_by
   }
   if (limits->max_age_seconds() == 0) limits->set_max_age_seconds(defaults::kMaxAgeSeconds);
   if (limits->burst() <= 0) limits->set_burst(defaults::kBurst);
+  if (limits->reorder_tolerance_seconds() == 0) {
+    limits->set_reorder_tolerance_seconds(defaults::kReorderToleranceSeconds);
+  }
   sources::GuardConfig guard;
   guard.allowed_sensor_refs = {sensor->sensor_ids().begin(), sensor->sensor_ids().end()};
   guard.max_future_ms = int64_t{limits->max_future_seconds()} * 1000;
   guard.max_age_ms = int64_t{limits->max_age_seconds()} * 1000;
   guard.max_readings_per_second = limits->max_readings_per_second();
   guard.burst = limits->burst();
+  guard.reorder_tolerance_ms = int64_t{limits->reorder_tolerance_seconds()} * 1000;
   return guard;
 }
 
@@ -90,6 +94,9 @@ std::optional<sources::SourceSettings> resolveSensor(Source& source, const std::
   auto* sensor = source.mutable_sensor();
   switch (sensor->transport_case()) {
     case SensorSource::kReplay: {
+      if (sensor->limits().reorder_tolerance_seconds() == 0) {
+        sensor->mutable_limits()->set_reorder_tolerance_seconds(defaults::kReorderToleranceSeconds);
+      }
       sources::ReplaySettings replay{source, 0};
       if (const auto& start = sensor->replay().start(); !start.empty()) {
         if (auto ms = sources::parseIsoUtcMs(start); ms.ok()) {

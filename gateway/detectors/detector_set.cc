@@ -4,12 +4,14 @@
 
 namespace gw::detectors {
 
-Result<std::unique_ptr<DetectorSet>> DetectorSet::create(const Configs& configs, Counters& counters,
-                                                         Histograms& histograms) {
+Result<std::unique_ptr<DetectorSet>> DetectorSet::create(
+    const Configs& configs, Counters& counters, Histograms& histograms,
+    const std::optional<gateway::v1::Location>& site_location) {
   auto set = std::make_unique<DetectorSet>();
   for (const auto& config : configs) {
     HostContext host;
     host.counters = &counters;
+    host.fallback_location = site_location;
     host.latency =
         &histograms.get(counterKey("detector_latency_seconds", {{"detector", config.id()}}));
     auto detector = createDetector(config, host);

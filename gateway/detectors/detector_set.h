@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "gateway/core/counters.h"
@@ -21,9 +22,10 @@ class DetectorSet {
   using Configs = google::protobuf::RepeatedPtrField<gateway::v1::Detector>;
 
   // Loads every detector (plugins from their .so); fails naming the first that cannot be made.
-  // Keeps those that take readings.
-  static Result<std::unique_ptr<DetectorSet>> create(const Configs& configs, Counters& counters,
-                                                     Histograms& histograms);
+  // Keeps those that take readings. `site_location`: the place of events whose reading has none.
+  static Result<std::unique_ptr<DetectorSet>> create(
+      const Configs& configs, Counters& counters, Histograms& histograms,
+      const std::optional<gateway::v1::Location>& site_location = std::nullopt);
 
   void onReading(const gateway::v1::Reading& reading, pipeline::EventSink& events);
   // The detectors that take readings (frames-only detectors are left to the frame workers).

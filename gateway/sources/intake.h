@@ -3,7 +3,9 @@
 // counted per source and reason and logged at a limited rate; accepted readings pass the source's
 // guard (known sensor ids, plausible timestamps, a rate limit) and go to the pipeline. A numbered
 // message (ParseOutcome::number) first passes the sequence check: gaps, resets and late messages
-// are counted, and a duplicate is dropped whole (sequence_gaps.h).
+// are counted, and a duplicate is dropped whole (sequence_gaps.h). Each reading then passes the
+// screen shared with file replay (reading_screen.h): duplicate and out-of-order readings of a
+// sensor are dropped and counted.
 // Runs on the pipeline executor only.
 #include <cstdint>
 #include <set>
@@ -11,6 +13,7 @@
 
 #include "gateway/core/counters.h"
 #include "gateway/pipeline/stage.h"
+#include "gateway/sources/reading_screen.h"
 #include "gateway/sources/sensor/formats/parse_outcome.h"
 #include "gateway/sources/sequence_gaps.h"
 
@@ -22,6 +25,8 @@ struct GuardConfig {
   int64_t max_age_ms = 7LL * 24 * 3600 * 1000;  // older than this is a replay or a broken clock
   double max_readings_per_second = 0;           // 0: unlimited; otherwise a token bucket
   double burst = 100;                           // bucket size when rate limited
+  // A sensor's reading older than its newest by more than this is out_of_order.
+  int64_t reorder_tolerance_ms = kDefaultReorderToleranceMs;
 };
 
 enum class IntakeResult { kAccepted, kRejected, kPipelineFull };
@@ -49,6 +54,8 @@ class Intake {
 
  private:
   bool admit(const gateway::v1::Reading& reading, int64_t now_ms);
+  // False (counted and logged) for a duplicate or out-of-order reading.
+  bool passesScreen(const gateway::v1::Reading& reading);
   // False for a duplicate message, whose readings are counted dropped (`duplicate`).
   bool checkNumber(const ParseOutcome& outcome);
 
@@ -60,6 +67,7 @@ class Intake {
   double tokens_;
   int64_t last_refill_ms_ = 0;
   SequenceGaps sequences_;
+  ReadingScreen screen_;
 };
 
 }  // namespace gw::sources

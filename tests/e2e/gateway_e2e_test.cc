@@ -359,10 +359,12 @@ TEST_F(GatewayE2eTest, LiveUdpReadingsAndCameraHealthEventsReachTheirActors) {
   const auto now = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                                       std::chrono::system_clock::now().time_since_epoch())
                                       .count());
+  int64_t offset_ms = 0;  // one sensor's readings at one time would be duplicates
   for (int level : {12, 18, 27}) {
     socket.send_to(
         boost::asio::buffer(R"({"sensor":"wl-1","quantity":"water_level","unit":"cm","value":)" +
-                            std::to_string(level) + R"(,"time_ms":)" + now + "}"),
+                            std::to_string(level) + R"(,"time_ms":)" +
+                            std::to_string(std::stoll(now) + offset_ms++) + "}"),
         to);
   }
   socket.send_to(

@@ -111,14 +111,16 @@ class OpsE2eTest : public ::testing::Test {
     boost::asio::ip::udp::socket socket(io, boost::asio::ip::udp::v4());
     const boost::asio::ip::udp::endpoint to(boost::asio::ip::make_address("127.0.0.1"),
                                             static_cast<uint16_t>(udp_port_));
-    const auto now = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
+    // A millisecond apart: one sensor's readings at the same time are duplicates (dropped).
+    int64_t time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
     for (const auto& item : sensors_and_values) {
       const auto colon = item.find(':');
       socket.send_to(boost::asio::buffer(R"({"sensor":")" + item.substr(0, colon) +
                                          R"(","quantity":"water_level","unit":"cm","value":)" +
-                                         item.substr(colon + 1) + R"(,"time_ms":)" + now + "}"),
+                                         item.substr(colon + 1) + R"(,"time_ms":)" +
+                                         std::to_string(time_ms++) + "}"),
                      to);
     }
   }

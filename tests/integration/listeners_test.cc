@@ -101,8 +101,9 @@ std::vector<std::string> jsonReadingsFromCsv(size_t limit) {
     std::vector<std::string> c;
     std::stringstream ss(line);
     for (std::string cell; std::getline(ss, cell, ';');) c.push_back(cell);
+    // A millisecond apart: readings of one sensor at one time are duplicates (dropped).
     out.push_back(R"({"sensor":"5331","quantity":"pm10","unit":"ug/m3","value":)" + c[6] +
-                  R"(,"time_ms":)" + std::to_string(now) + "}");
+                  R"(,"time_ms":)" + std::to_string(now + static_cast<int64_t>(out.size())) + "}");
   }
   return out;
 }
@@ -211,13 +212,14 @@ TEST(TcpListenerTest, LengthPrefixedFramesAndAnOversizedFrameClosesTheConnection
   tcp::socket client(client_io);
   client.connect({boost::asio::ip::make_address("127.0.0.1"), listener.boundPort()});
   std::string frames;
+  const int64_t first_ms = nowUnixMs() - 50;  // a millisecond apart: no duplicates
   for (int i = 0; i < 50; ++i) {
     gateway::v1::Reading r;
     r.set_source_id("spoofed");  // the listener, not the sender, names the source
     r.set_quantity("temperature");
     r.set_unit("degC");
     r.set_value(10 + i * 0.1);
-    r.set_observed_unix_ms(nowUnixMs());
+    r.set_observed_unix_ms(first_ms + i);
     frames += LengthPrefixedReadingDecoder::encode(r);
   }
   boost::asio::write(client, boost::asio::buffer(frames));
@@ -356,12 +358,14 @@ MqttSourceConfig jsonSource(const std::string& id, const std::string& url) {
 bool publishReadings(const std::string& url, int first, int last) {
   mqtt::async_client device_side(url, "sensor-stand-in");
   if (!device_side.connect()->wait_for(std::chrono::seconds(10))) return false;
-  const std::string now = std::to_string(nowUnixMs());
+  const int64_t now = nowUnixMs();
   for (int seq = first; seq <= last; ++seq) {
     const std::string s = std::to_string(seq);
+    // Each at its own time: readings of one sensor at one time are duplicates (dropped).
     auto token = device_side.publish("sensors/wl-1/reading",
                                      R"({"sensor":"wl-1","quantity":"co","unit":"ug/m3","value":)" +
-                                         s + R"(,"time_ms":)" + now + R"(,"seq":)" + s + "}",
+                                         s + R"(,"time_ms":)" + std::to_string(now + seq) +
+                                         R"(,"seq":)" + s + "}",
                                      1, false);
     if (!token->wait_for(std::chrono::seconds(10))) return false;
   }

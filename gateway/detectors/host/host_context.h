@@ -3,9 +3,11 @@
 // that runs one detector by itself (gatewayctl fall-eval, a test) passes nothing.
 #include <chrono>
 #include <functional>
+#include <optional>
 
 #include "gateway/core/counters.h"
 #include "gateway/core/histograms.h"
+#include "gateway/v1/data.pb.h"
 
 namespace gw::detectors {
 
@@ -20,6 +22,9 @@ struct HostContext {
   // steady_clock::now. Tests pass a fake that a test detector advances inside its call, so a
   // "slow" call takes no real time.
   std::function<std::chrono::steady_clock::time_point()> clock;
+  // The place of an event whose detector names none (a reading from a source without a
+  // position): the site's `location` from the policy. Unset: such events have no location.
+  std::optional<gateway::v1::Location> fallback_location;
 };
 
 }  // namespace gw::detectors

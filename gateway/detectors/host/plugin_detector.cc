@@ -36,6 +36,7 @@ void hostLog(void* ctx, int32_t level, const char* message) {
 // What the host gathers from one call's emits, copied while the plugin's memory is valid.
 struct EmitContext {
   const std::string* detector_id;
+  const std::optional<gateway::v1::Location>* fallback_location;
   std::vector<gateway::v1::Event> events;
 };
 
@@ -65,10 +66,15 @@ void collectEvent(void* ctx, const gw_event_out* e) {
   }
   if (GW_HAS_FIELD(gw_event_out, e, lon)) {  // API minor 2
     if (e->unit != nullptr) event.set_unit(e->unit);
-    if (e->has_location != 0) {
+    // 0/0 is what a detector copies from a reading without a position (the view has no "none"),
+    // not a place in the Gulf of Guinea: it counts as no location, so the site's applies.
+    if (e->has_location != 0 && (e->lat != 0 || e->lon != 0)) {
       event.mutable_location()->set_lat(e->lat);
       event.mutable_location()->set_lon(e->lon);
     }
+  }
+  if (!event.has_location() && context->fallback_location->has_value()) {
+    *event.mutable_location() = **context->fallback_location;
   }
   context->events.push_back(std::move(event));
 }
@@ -338,7 +344,7 @@ void PluginDetector::onReading(const gateway::v1::Reading& reading, pipeline::Ev
                        reading.location().lon(),
                        reading.sensor_ref().c_str(),
                        reading.quality_flags()};
-  EmitContext context{&id_, {}};
+  EmitContext context{&id_, &host_.fallback_location, {}};
   std::lock_guard lock(call_mutex_);
   const auto start = admit(OverrunGuard::Input::kReading);
   if (!start) return;
@@ -359,7 +365,7 @@ void PluginDetector::onFrame(const pipeline::Frame& frame, pipeline::EventSink& 
                      frame.captured_unix_ms,
                      frame.camera_id.c_str(),
                      frame.stream_position_ms};
-  EmitContext context{&id_, {}};
+  EmitContext context{&id_, &host_.fallback_location, {}};
   std::lock_guard lock(call_mutex_);
   // A skipped frame is dropped here: the frame worker has already taken it from its slot, so
   // after a backoff the detector gets the newest frame, never one from before it.

@@ -4,6 +4,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <chrono>
 
 #include "gateway/sources/sensor/formats/record_parser_factory.h"
@@ -43,7 +44,10 @@ FileReplaySource::FileReplaySource(const gateway::v1::Source& config,
       timer_(executor),
       sink_(sink),
       counters_(counters),
-      accepted_(counters.get(counterKey("readings_accepted_total", {{"source", config.id()}}))) {
+      accepted_(counters.get(counterKey("readings_accepted_total", {{"source", config.id()}}))),
+      screen_(config.sensor().limits().reorder_tolerance_seconds() > 0
+                  ? int64_t{config.sensor().limits().reorder_tolerance_seconds()} * 1000
+                  : kDefaultReorderToleranceMs) {
   if (config.has_location()) location_override_ = config.location();
   auto parser = makeRecordParser(config.sensor(), config.id());
   if (parser.ok()) {
@@ -100,13 +104,46 @@ bool FileReplaySource::openFile() {
   return true;
 }
 
-void FileReplaySource::countDrop(const std::string& reason, const std::string& detail) {
+void FileReplaySource::countDrop(const std::string& reason, const std::string& detail,
+                                 size_t line) {
   counters_.add(counterKey("readings_dropped_total", {{"source", id_}, {"reason", reason}}));
   ++logged_drops_;
   if (logged_drops_ <= kLogFirst || logged_drops_ % kLogEvery == 0) {
     spdlog::warn("Reading dropped source={} at={}:{} reason={} detail=\"{}\" (dropped so far: {})",
-                 id_, replay_.path(), line_no_, reason, detail, logged_drops_);
+                 id_, replay_.path(), line == 0 ? line_no_ : line, reason, detail, logged_drops_);
   }
+}
+
+void FileReplaySource::pass(gateway::v1::Reading reading) {
+  if (auto refusal = screen_.check(reading)) {
+    countDrop(refusal->reason, refusal->detail);
+    return;
+  }
+  // Taken now: a replay keeps every reading the pipeline pushes back on and offers it again.
+  screen_.accepted(reading);
+  pending_.push_back(std::move(reading));
+}
+
+void FileReplaySource::screen(gateway::v1::Reading reading) {
+  const std::string series = ReadingScreen::seriesKey(reading);
+  if (auto held = held_.find(series); held != held_.end()) {
+    Held h = std::move(held->second);
+    held_.erase(held);
+    if (reading.observed_unix_ms() < h.reading.observed_unix_ms() && !screen_.check(reading)) {
+      // The series goes on from before the held reading: the held one carried a wrong time.
+      countDrop("out_of_order",
+                readingText(h.reading) + " is ahead of the rows around it (the next is at " +
+                    utcText(reading.observed_unix_ms()) + ")",
+                h.line);
+    } else {
+      pass(std::move(h.reading));
+    }
+  }
+  if (!screen_.check(reading) && screen_.jumpsAhead(reading)) {
+    held_[series] = Held{std::move(reading), line_no_};
+    return;
+  }
+  pass(std::move(reading));
 }
 
 bool FileReplaySource::readNextRow() {
@@ -124,16 +161,27 @@ bool FileReplaySource::readNextRow() {
     if (row->readings.empty()) continue;
     // Before replay.start: not part of this replay (not bad input, so not counted as dropped).
     if (row->readings.front().observed_unix_ms() < start_unix_ms_) continue;
+    if (next_pass_after_ms_) {
+      loop_offset_ms_ = *next_pass_after_ms_ + 1000 - row->readings.front().observed_unix_ms();
+      next_pass_after_ms_.reset();
+    }
     for (auto& reading : row->readings) {
       reading.set_observed_unix_ms(reading.observed_unix_ms() + loop_offset_ms_);
       if (location_override_) *reading.mutable_location() = *location_override_;
-      pending_.push_back(std::move(reading));
+      screen(std::move(reading));
     }
+    if (pending_.empty()) continue;  // all dropped or held
     pending_time_ms_ = pending_.front().observed_unix_ms();
     last_time_ms_ = pending_time_ms_;
     return true;
   }
-  return false;
+  // The end of the file: what was held has no next reading to be judged by, so it goes.
+  for (auto& [series, held] : held_) pass(std::move(held.reading));
+  held_.clear();
+  if (pending_.empty()) return false;
+  pending_time_ms_ = pending_.front().observed_unix_ms();
+  last_time_ms_ = std::max(last_time_ms_, pending_.back().observed_unix_ms());
+  return true;
 }
 
 void FileReplaySource::scheduleNext() {
@@ -144,16 +192,13 @@ void FileReplaySource::scheduleNext() {
       finished_ = true;
       return;
     }
-    // Loop: shift the next pass so its first reading comes 1 s after the last one of this pass.
-    const int64_t end_of_pass = last_time_ms_;
+    // Loop: the next pass is shifted (in readNextRow, before the screen sees it) so that its
+    // first reading comes 1 s after the last one of this pass.
+    next_pass_after_ms_ = last_time_ms_;
     if (!openFile() || !readNextRow()) {
       finished_ = true;
       return;
     }
-    const int64_t shift = end_of_pass + 1000 - pending_.front().observed_unix_ms();
-    for (auto& r : pending_) r.set_observed_unix_ms(r.observed_unix_ms() + shift);
-    loop_offset_ms_ += shift;
-    pending_time_ms_ = last_time_ms_ = pending_.front().observed_unix_ms();
   }
   std::chrono::milliseconds delay(0);
   if (replay_.speed() > 0 && previous_time_ms_ >= 0 && pending_time_ms_ > previous_time_ms_) {

@@ -8,10 +8,12 @@
 
 #include <deque>
 #include <fstream>
+#include <map>
 #include <optional>
 
 #include "gateway/core/counters.h"
 #include "gateway/pipeline/stage.h"
+#include "gateway/sources/reading_screen.h"
 #include "gateway/sources/reading_source.h"
 #include "gateway/sources/sensor/formats/record_parser.h"
 #include "gateway/v1/policy.pb.h"
@@ -35,7 +37,12 @@ class FileReplaySource : public ReadingSource {
   void deliverPending();
   // Reads rows until one yields readings; false at end of file.
   bool readNextRow();
-  void countDrop(const std::string& reason, const std::string& detail);
+  // `line`: the file line the value came from; 0: the current one.
+  void countDrop(const std::string& reason, const std::string& detail, size_t line = 0);
+  // The screen (duplicates, out of order) for one reading of the current row; what passes is
+  // queued, a reading that jumps ahead is held until the next one of its series.
+  void screen(gateway::v1::Reading reading);
+  void pass(gateway::v1::Reading reading);
 
   std::string id_;
   gateway::v1::FileReplay replay_;
@@ -54,8 +61,15 @@ class FileReplaySource : public ReadingSource {
   int64_t pending_time_ms_ = 0;
   int64_t previous_time_ms_ = -1;
   int64_t loop_offset_ms_ = 0;  // added to timestamps on each loop so time keeps moving forward
+  std::optional<int64_t> next_pass_after_ms_;  // set at a loop: the last time of the pass before
   int64_t last_time_ms_ = 0;
   uint64_t logged_drops_ = 0;
+  ReadingScreen screen_;  // duplicates and out-of-order rows, per sensor and quantity
+  struct Held {
+    gateway::v1::Reading reading;
+    size_t line;
+  };
+  std::map<std::string, Held> held_;  // per series: a reading that jumped ahead
   bool stopped_ = false;
   bool finished_ = false;
 };

@@ -91,7 +91,10 @@ Result<ParseOutcome> SensorCommunityCsvParser::parseRow(std::string_view line) {
   ParseOutcome row;
   for (const auto& col : values_) {
     const std::string_view text = trimField(cols[col.index]);
-    if (text.empty()) continue;  // the sensor did not report this value in this row
+    if (text.empty()) {  // the sensor did not report this value in this row: counted, not hidden
+      row.rejected.push_back({col.name, "empty_value", "the column is empty"});
+      continue;
+    }
     double raw = 0;
     if (!parseDouble(text, &raw)) {
       row.rejected.push_back(

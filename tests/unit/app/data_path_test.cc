@@ -98,6 +98,27 @@ class DataPathTest : public ::testing::Test {
   testing::CountingDrain drain_;
 };
 
+// A reading from a source without a position raises an event at the site's location.
+TEST_F(DataPathTest, AnEventWithoutALocationHasTheSites) {
+  std::string text = kPolicy;
+  const std::string site = "site: {id: plein}";
+  text.replace(text.find(site), site.size(),
+               "site: {id: plein, location: {lat: 52.08, lon: 4.31}}");
+  policy_ = load(text);
+  auto path = build({(dir_ / "state").string(), {}});
+  ASSERT_TRUE(path->accept(pm10(80)).ok());
+  auto placed = pm10(20);  // clears, from a reading that has a position of its own
+  placed.mutable_location()->set_lat(52.1);
+  placed.mutable_location()->set_lon(4.3);
+  ASSERT_TRUE(path->accept(placed).ok());
+  const auto fire = openAs("fire");
+  ASSERT_EQ(fire.size(), 2u);
+  EXPECT_EQ(fire[0].second.event().location().lat(), 52.08);
+  EXPECT_EQ(fire[0].second.event().location().lon(), 4.31);
+  EXPECT_EQ(fire[1].second.event().location().lat(), 52.1);
+  EXPECT_EQ(fire[1].second.event().location().lon(), 4.3);
+}
+
 TEST_F(DataPathTest, AReadingAndTheEventItRaisesReachEachActorMinimisedAndSealed) {
   auto path = build({(dir_ / "state").string(), {}});
   ASSERT_TRUE(path->accept(pm10(80)).ok());

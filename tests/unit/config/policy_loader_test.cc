@@ -164,6 +164,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadPolicyCase{
             "UndefinedSource", "sources: [pm]", "sources: [pm25]",
             ":20:15: detectors[0].sources[0]: unknown source 'pm25' (defined sources: pm)"},
+        BadPolicyCase{"DetectorWithoutSources",
+                      "    sources: [pm]\n    threshold: {quantity: pm10, above: 50}",
+                      "    air_quality: {}",
+                      ":19:5: detectors[0].sources: detector 'pm10-limit' has no sources, so it "
+                      "would receive nothing; list the source ids that feed it, e.g. sources: "
+                      "[my-sensor]"},
         BadPolicyCase{"DuplicateActor", "  - id: police", "  - id: municipality",
                       ":10:9: actors[1].id: duplicate actor id 'municipality'"},
         BadPolicyCase{"NotAList", "purposes: [public_order]", "purposes: public_order",
@@ -186,6 +192,14 @@ INSTANTIATE_TEST_SUITE_P(
                       ":23:37: routes[0].from.health[1]: unknown health event 'detector_stuck' "
                       "(expected camera_offline, camera_online, detector_disabled or "
                       "detector_enabled)"},
+        BadPolicyCase{"UnknownTimeZone", "    threshold: {quantity: pm10, above: 50}",
+                      "    air_quality: {time_zone: Europe/Atlantis}",
+                      ":21:30: detectors[0].air_quality.time_zone: unknown time zone "
+                      "'Europe/Atlantis' (no /usr/share/zoneinfo/Europe/Atlantis)"},
+        BadPolicyCase{"UnknownLegalBasis", "    threshold: {quantity: pm10, above: 50}",
+                      "    air_quality: {legal_basis: 2008/50}",
+                      ":21:32: detectors[0].air_quality.legal_basis: '2008/50' is not a legal "
+                      "basis (expected 2008/50/EC or 2024/2881)"},
         BadPolicyCase{"UnknownField", "    purpose: air_quality_monitoring",
                       "    purpose: air_quality_monitoring\n    fields: [value, face]",
                       ":26:21: routes[0].fields[1]: unknown field 'face' (known fields: "

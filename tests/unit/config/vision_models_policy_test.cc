@@ -105,7 +105,7 @@ TEST_F(VisionModelsPolicyTest, ATruncatedModelFailsNamingTheFile) {
 TEST_F(VisionModelsPolicyTest, APolicyThatNeedsNoModelDoesNotLookForThem) {
   auto result = load(
       "detectors:\n"
-      "  - {id: high, threshold: {quantity: pm10, above: 50}}\n"
+      "  - {id: high, sources: [cam], threshold: {quantity: pm10, above: 50}}\n"
       "routes:\n"
       "  - {to: ambulance, purpose: emergency_care, from: {detectors: [high]}}\n");
   EXPECT_TRUE(result.ok()) << formatErrors(result.errors);

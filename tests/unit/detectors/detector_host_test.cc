@@ -129,7 +129,7 @@ class DetectorHostTest : public ::testing::Test {
     calls.clear();
   }
 
-  HostContext host() { return {&counters_, &latency_, &fakeNow}; }
+  HostContext host() { return {&counters_, &latency_, &fakeNow, std::nullopt}; }
 
   Result<std::unique_ptr<PluginDetector>> tryMake(
       const std::map<std::string, std::string>& params) {

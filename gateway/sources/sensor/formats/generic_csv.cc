@@ -67,7 +67,10 @@ Result<ParseOutcome> GenericCsvParser::parseRow(std::string_view line) {
   if (sensor_ >= 0) base.set_sensor_ref(std::string(trimField(cols[static_cast<size_t>(sensor_)])));
   for (const auto& c : values_) {
     const std::string_view text = trimField(cols[c.index]);
-    if (text.empty()) continue;
+    if (text.empty()) {  // counted: a sensor that stops filling a column must show
+      out.rejected.push_back({c.name, "empty_value", "the column is empty"});
+      continue;
+    }
     double value = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc() || ptr != text.data() + text.size()) {

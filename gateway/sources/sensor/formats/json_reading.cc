@@ -18,7 +18,11 @@ Result<ParseOutcome> parseJsonReading(std::string_view line, const std::string& 
   const std::string quantity = text("quantity");
   if (quantity.empty()) return invalidArgument("'quantity' is missing or not a string");
   const auto value = doc.find("value");
-  if (value == doc.end() || !value->is_number())
+  // null or "": a reading without a value, counted as empty_value rather than a broken message.
+  const bool empty =
+      value != doc.end() &&
+      (value->is_null() || (value->is_string() && value->get_ref<const std::string&>().empty()));
+  if (!empty && (value == doc.end() || !value->is_number()))
     return invalidArgument("'value' is missing or not a number");
 
   gateway::v1::Reading base;
@@ -52,6 +56,10 @@ Result<ParseOutcome> parseJsonReading(std::string_view line, const std::string& 
   std::string unit = text("unit");
   if (unit.empty()) {
     if (auto info = findQuantity(quantity)) unit = info->unit;
+  }
+  if (empty) {
+    out.rejected.push_back({"value", "empty_value", "the value is empty"});
+    return out;
   }
   out.addValue(base, "value", quantity, unit, value->get<double>());
   return out;

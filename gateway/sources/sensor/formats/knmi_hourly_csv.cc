@@ -26,6 +26,10 @@ Result<ParseOutcome> KnmiHourlyCsvParser::parseRow(std::string_view line) {
   if (!when.ok()) return when.status();
   ParseOutcome out;
   const std::string_view text = trimField(cols[1]);
+  if (text.empty()) {
+    out.rejected.push_back({"Precipitation", "empty_value", "the column is empty"});
+    return out;
+  }
   double mm = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), mm);
   if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {

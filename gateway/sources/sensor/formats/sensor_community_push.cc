@@ -68,6 +68,10 @@ Result<ParseOutcome> parseSensorCommunityPush(std::string_view body, const std::
       value = item["value"].get<double>();
     } else if (item["value"].is_string()) {
       const std::string text = item["value"].get<std::string>();
+      if (text.empty()) {
+        out.rejected.push_back({type, "empty_value", "the value is empty"});
+        continue;
+      }
       auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
       if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
         out.rejected.push_back({type, "malformed", "'" + text + "' is not a number"});
