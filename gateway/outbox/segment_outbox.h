@@ -42,8 +42,10 @@ struct SegmentOutboxOptions {
   // smaller than this (returns nullptr; the next PUBACK asks again) instead of an fdatasync for
   // it. With nothing in flight, or for an alarm, it syncs at once. 1 disables the wait.
   uint64_t group_commit_min_messages = 64;
-  // ... but never longer than this after the group's first append: the publisher pumps again
-  // then (groupDeadline()), so a slow PUBACK never holds a measurement back (decision 1300).
+  // ... but never longer than this after the last fdatasync (so never longer than this after the
+  // group's first append either): the publisher pumps again then (groupDeadline()), so a slow
+  // PUBACK never holds a measurement back (decision 1300), and while the link is busy there is
+  // at most one fdatasync per this interval (decision 1370).
   std::chrono::microseconds group_commit_max_wait{1000};
   // Where dead letters go (dead_letter_store.h); empty: kept in memory.
   std::filesystem::path dead_letter_dir;
@@ -104,6 +106,8 @@ class SegmentOutbox : public StreamedOutbox {
   Status writeRecord(const std::string& bytes);
   void flushReleases();
   Status maybeSync(bool is_release);
+  // When a group that waits for company must be synced (group commit; see groupDeadline()).
+  std::chrono::steady_clock::time_point groupSyncDue() const;
   Status rollIfNeeded();
   void release(uint64_t id, const char* reason);
   void releaseDeadLettered(uint64_t id) override { release(id, "dead_lettered"); }
