@@ -11,6 +11,7 @@
 
 #include "gateway/core/clock.h"
 #include "gateway/core/mqtt_version_refusal.h"
+#include "gateway/core/tcp_nodelay.h"
 #include "gateway/pipeline/topics.h"
 
 namespace gw::actor {
@@ -156,6 +157,9 @@ bool ActorSubscriber::connectOnce(std::chrono::milliseconds timeout) {
   if (!token->wait_for(timeout)) {
     throw mqtt::exception(MQTTASYNC_OPERATION_INCOMPLETE, "no CONNACK within the timeout");
   }
+  // Our PUBACKs then leave at once, and with them the TCP acknowledgements a broker with Nagle
+  // on waits for before its next PUBLISH to us (core/tcp_nodelay.h).
+  disableNagleTowardsBroker(config_.broker_url);
   return token->get_connect_response().is_session_present();
 }
 

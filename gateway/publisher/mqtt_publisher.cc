@@ -10,6 +10,7 @@
 
 #include "gateway/core/clock.h"
 #include "gateway/core/mqtt_version_refusal.h"
+#include "gateway/core/tcp_nodelay.h"
 #include "gateway/publisher/publish_refusal.h"
 
 namespace gw::publisher {
@@ -186,6 +187,9 @@ void MqttPublisher::onConnected(int mqtt_version, uint32_t receive_maximum) {
   const uint32_t window =
       receive_maximum > 0 ? std::min(config_.max_inflight, receive_maximum) : config_.max_inflight;
   window_ = window;
+  // Paho never turns Nagle off; each PUBLISH would wait for the ACK of the one before, which a
+  // broker with Nagle on (Debian's Mosquitto) sends late (core/tcp_nodelay.h, issue 20).
+  disableNagleTowardsBroker(config_.broker_url);
   counters_.add("broker_connects_total");
   spdlog::info("Publisher connected broker={} mqtt={} window={}{}", config_.broker_url,
                mqtt_version == MQTTVERSION_5 ? "5" : "3.1.1", window,

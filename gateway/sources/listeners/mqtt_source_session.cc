@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include "gateway/core/mqtt_version_refusal.h"
+#include "gateway/core/tcp_nodelay.h"
 
 namespace gw::sources {
 
@@ -155,6 +156,9 @@ void MqttSourceSession::onConnected(bool session_present, int mqtt_version) {
   if (state_ != State::kConnecting) return;
   state_ = State::kConnected;
   backoff_ = config_.reconnect_min;
+  // Our PUBACKs then leave at once, and with them the TCP acknowledgements a broker with Nagle
+  // on waits for before its next PUBLISH to us (core/tcp_nodelay.h, issue 20).
+  disableNagleTowardsBroker(config_.broker_url);
   if (had_session_ && !session_present) {
     counters_.add(counterKey("source_sessions_lost_total", {{"source", config_.source_id}}));
     spdlog::warn(

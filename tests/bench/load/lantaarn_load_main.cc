@@ -396,6 +396,7 @@ int run(const LoadOptions& o) {
   plan.broker_url = broker_url;
   plan.topics = topics;
   plan.window = o.feed_window;
+  plan.no_delay = o.feed_no_delay;
   plan.mqtt5 = o.mqtt_version != "3.1.1";
   plan.quantities = quantities;
   SensorFeeder feeder(std::move(plan));
@@ -713,6 +714,8 @@ int main(int argc, char** argv) {
   cli.add_option("--actors", o.actors, "Actors, subscribed with the actor library");
   cli.add_option("--batch", o.batch, "Route batch max_readings (0: no batching)");
   cli.add_option("--linger", o.linger, "Route batch linger");
+  cli.add_flag("--feed-nodelay", o.feed_no_delay,
+               "mqtt: TCP_NODELAY on the feeder's connection too (gatewayd always sets it)");
   cli.add_option("--backlog-batching", o.backlog_batching,
                  "gatewayd's batching under a backlog: on (its default) or off")
       ->check(CLI::IsMember({"on", "off"}));

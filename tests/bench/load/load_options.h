@@ -11,9 +11,10 @@ struct LoadOptions {
   // tcp or udp: json_reading lines to a listener per sensor; mqtt: one JSON reading per QoS 1
   // PUBLISH on sensors/<source>/<quantity>, which an MQTT source per sensor subscribes to.
   std::string transport = "tcp";
-  double rate = 0;           // background readings/s in total; 0: as fast as TCP accepts
-  int64_t readings = 20000;  // background readings in total
-  int feed_window = 100;     // mqtt: the feeder's QoS 1 PUBLISHes in flight
+  double rate = 0;             // background readings/s in total; 0: as fast as TCP accepts
+  int64_t readings = 20000;    // background readings in total
+  int feed_window = 100;       // mqtt: the feeder's QoS 1 PUBLISHes in flight
+  bool feed_no_delay = false;  // mqtt: TCP_NODELAY on the feeder's connection
   // The broker lantaarn_load starts: "tuned" (nodelay, max_queued_messages 0,
   // max_inflight_messages = --max-inflight) or "debian-default" (mosquitto's defaults: Nagle,
   // 1000 queued messages per client, 20 in flight).

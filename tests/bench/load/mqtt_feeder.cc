@@ -2,6 +2,8 @@
 
 #include <mqtt/async_client.h>
 
+#include "gateway/core/tcp_nodelay.h"
+
 namespace gw::load {
 
 std::string sensorTopic(const std::string& source, const std::string& quantity) {
@@ -49,6 +51,7 @@ std::string MqttFeed::connect() {
     // under MQTT 5) makes Paho hold the excess in its queue, sent only on the next publish() or
     // after its 1 s wait, so the last readings of a burst would arrive seconds late
     // (shared/measurements.md section 3) and be counted as the gateway's latency.
+    if (config_.no_delay) disableNagleTowardsBroker(config_.broker_url);
     const auto response = token->get_connect_response();
     if (response.get_mqtt_version() >= MQTTVERSION_5 &&
         response.get_properties().contains(mqtt::property::RECEIVE_MAXIMUM)) {

@@ -22,6 +22,9 @@ struct MqttFeedConfig {
   std::string client_id = "lantaarn-load-feeder";
   int window = 100;  // QoS 1 PUBLISHes without a PUBACK yet
   bool mqtt5 = true;
+  // TCP_NODELAY on the feeder's connection, as gatewayd sets on its own (core/tcp_nodelay.h);
+  // off by default: a sensor platform's client is not ours to tune.
+  bool no_delay = false;
 };
 
 // The topic sensor `source` publishes to.

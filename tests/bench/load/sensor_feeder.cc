@@ -176,8 +176,8 @@ void SensorFeeder::run() {
 // publish on, not of the feeder's own queue.
 void SensorFeeder::runMqtt() {
   const size_t sensors = plan_.topics.size();
-  MqttFeed feed(
-      MqttFeedConfig{plan_.broker_url, "lantaarn-load-feeder", plan_.window, plan_.mqtt5});
+  MqttFeed feed(MqttFeedConfig{plan_.broker_url, "lantaarn-load-feeder", plan_.window, plan_.mqtt5,
+                               plan_.no_delay});
   if (error_ = feed.connect(); !error_.empty()) return;
   std::vector<int64_t> next_sequence(sensors, 0);
   int64_t total = 0;

@@ -27,6 +27,7 @@ struct FeedPlan {
   std::vector<std::string> topics;
   int window = 100;  // QoS 1 PUBLISHes in flight
   bool mqtt5 = true;
+  bool no_delay = false;  // mqtt: TCP_NODELAY on the feeder's connection
   // When not empty: sensor s reports quantities[s] instead of `quantity`.
   std::vector<std::string> quantities;
 };
