@@ -12,7 +12,10 @@
 // replay holds it until the next reading of the series shows whether the series goes on from
 // it (sensor/file_replay_source.cc). Live sources cannot wait without delaying the first reading
 // after every outage, so they take it, and drop what follows as out of order.
-// At most `max_series` series per source, the least recently accepted forgotten first.
+// At most `max_series` series per source, the least recently accepted forgotten first: a series
+// costs ~250 B, and a sender that makes up a sensor id per reading (the load tool numbers its
+// readings that way) must not grow the daemon by hundreds of MB. A real source has far fewer
+// sensors times quantities; one with more only screens the most recent ones.
 #include <cstdint>
 #include <list>
 #include <optional>
@@ -35,7 +38,7 @@ inline constexpr int64_t kDefaultReorderToleranceMs = 5000;
 class ReadingScreen {
  public:
   explicit ReadingScreen(int64_t tolerance_ms = kDefaultReorderToleranceMs,
-                         size_t max_series = 100'000)
+                         size_t max_series = 4096)
       : tolerance_ms_(tolerance_ms), max_series_(max_series) {}
 
   // Why `reading` must be dropped, or nothing when it may go on.
