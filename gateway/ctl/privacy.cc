@@ -13,15 +13,6 @@
 namespace gw::ctl {
 namespace {
 
-std::string utc(int64_t unix_ms) {
-  const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
-
 std::string hoursLeft(int64_t ms) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1fh", static_cast<double>(ms) / 3.6e6);
@@ -80,8 +71,8 @@ int runRetentionStatus(const RetentionStatusArgs& args) {
                               : p.expires_ms <= now
                                   ? "expired: destroyed at the next purge"
                                   : "kept, " + hoursLeft(p.expires_ms - now) + " left";
-    std::printf("%-28s %-20s %-20s %8llu %10llu %s\n", p.route.c_str(), utc(p.start_ms).c_str(),
-                utc(p.expires_ms).c_str(), static_cast<unsigned long long>(p.records),
+    std::printf("%-28s %-20s %-20s %8llu %10llu %s\n", p.route.c_str(), utcText(p.start_ms).c_str(),
+                utcText(p.expires_ms).c_str(), static_cast<unsigned long long>(p.records),
                 static_cast<unsigned long long>(p.bytes), state.c_str());
   }
   return 0;

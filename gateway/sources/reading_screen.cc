@@ -1,17 +1,6 @@
 #include "gateway/sources/reading_screen.h"
 
-#include <ctime>
-
 namespace gw::sources {
-
-std::string utcText(int64_t unix_ms) {
-  const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
 
 std::string readingText(const gateway::v1::Reading& reading) {
   std::string text;

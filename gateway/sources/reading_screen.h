@@ -23,6 +23,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "gateway/core/clock.h"  // utcText, for the log lines
 #include "gateway/v1/data.pb.h"
 
 namespace gw::sources {
@@ -67,8 +68,6 @@ class ReadingScreen {
   std::list<std::string> lru_;  // most recently accepted first
 };
 
-// "2019-01-31T23:00:00Z": a reading's time as the log shows it.
-std::string utcText(int64_t unix_ms);
 // "sensor 'wl-1' water_level at 2019-01-31T23:00:00Z" (without the sensor when it has no id).
 std::string readingText(const gateway::v1::Reading& reading);
 
