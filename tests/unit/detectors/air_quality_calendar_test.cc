@@ -2,7 +2,7 @@
 // calendar year against the number the directive allows, one legal basis per policy, the O3
 // maximum daily 8-h mean and annual means. The expected figures are computed here from the public
 // definitions: days of CET (UTC+1 in February) or of the local times the data itself carries,
-// dates by gmtime_r, not by the detector's TZif reader.
+// dates by gmtime_r, not by the detector's time-zone code.
 #include <gtest/gtest.h>
 
 #include <algorithm>
