@@ -1,8 +1,9 @@
 #pragma once
 // Fakes for the edges between stages (gateway/pipeline/), for the stage tests: a recording
-// outbox, a drain that counts what it was asked, a recording routed sink and a recording
-// retention store. Each also writes to an optional shared log, so a test can check the order in
-// which a stage used them (e.g. that retention runs after the messages were handed on).
+// reading sink, a recording outbox, a drain that counts what it was asked, a recording routed
+// sink and a recording retention store. Each also writes to an optional shared log, so a test can
+// check the order in which a stage used them (e.g. that retention runs after the messages were
+// handed on).
 #include <map>
 #include <string>
 #include <vector>
@@ -13,6 +14,16 @@
 namespace gw::testing {
 
 using CallLog = std::vector<std::string>;
+
+// Takes every reading and keeps it, in order (a source's sink in the source tests).
+class RecordingReadingSink : public pipeline::ReadingSink {
+ public:
+  Status accept(const gateway::v1::Reading& reading) override {
+    readings.push_back(reading);
+    return okStatus();
+  }
+  std::vector<gateway::v1::Reading> readings;
+};
 
 // Keeps every appended message; never full unless `capacity` says so. Hands nothing out (no
 // publisher runs in these tests) but answers the calls a drain and the ops report make.

@@ -75,7 +75,7 @@ std::vector<gateway::v1::Reading> aberdeenThreeDays() {
     EXPECT_TRUE(text.ok());
     if (!text.ok()) continue;
     sources::SensorCommunityCsvParser parser("pm");
-    const auto readings = parse(parser, *text);
+    const auto readings = parseRows(parser, *text);
     out.insert(out.end(), readings.begin(), readings.end());
   }
   return out;
@@ -327,7 +327,7 @@ TEST_P(TorontoMonthTest, DailyMeansAndExceedanceDaysInLocalDaysFromSharedDataWhe
   v->set_quantity(c.quantity);
   v->set_unit(c.unit);
   sources::GenericCsvParser parser("toronto", map);
-  auto readings = parse(parser, *text);
+  auto readings = parseRows(parser, *text);
   std::stable_sort(readings.begin(), readings.end(), [](const auto& a, const auto& b) {
     return a.observed_unix_ms() < b.observed_unix_ms();
   });

@@ -37,7 +37,7 @@ TEST(AirQualityDetectorTest, HourlyBandsOfARealSds011DayMatchAnIndependentComput
       readFile(gw::testing::testData("air/sensor_community/2019-02-13_sds011_sensor_5331.csv"));
   ASSERT_TRUE(text.ok());
   sources::SensorCommunityCsvParser parser("pm");
-  const auto readings = parse(parser, *text);
+  const auto readings = parseRows(parser, *text);
 
   // Independent hourly means of PM10 per clock hour.
   std::map<int64_t, std::pair<double, int>> hours;
@@ -230,7 +230,7 @@ TEST(AirQualityDetectorTest, OpenAqNo2MonthFromSharedDataWhenPresent) {
   sources::GenericCsvParser parser("toronto", map);
   auto text = readFile(path);
   ASSERT_TRUE(text.ok());
-  auto readings = parse(parser, *text);
+  auto readings = parseRows(parser, *text);
   // The export is not in time order; sources replay in order, so sort as a replay would.
   std::sort(readings.begin(), readings.end(), [](const auto& a, const auto& b) {
     return a.observed_unix_ms() < b.observed_unix_ms();

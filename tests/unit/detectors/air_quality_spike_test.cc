@@ -42,7 +42,7 @@ std::vector<gateway::v1::Reading> realDay(const std::string& file) {
   auto text = readFile(gw::testing::testData("air/sensor_community/" + file));
   EXPECT_TRUE(text.ok());
   sources::SensorCommunityCsvParser parser("pm");
-  return text.ok() ? parse(parser, *text) : std::vector<gateway::v1::Reading>{};
+  return text.ok() ? parseRows(parser, *text) : std::vector<gateway::v1::Reading>{};
 }
 
 // The overall band in force at the end of `hour_end_ms`: the last overall event up to then.

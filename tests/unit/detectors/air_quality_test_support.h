@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "gateway/detectors/factory.h"
-#include "gateway/sources/sensor/formats/text_split.h"
+#include "tests/support/sensor_rows.h"
 
 namespace gw::detectors::testing {
 
@@ -27,17 +27,7 @@ class Recorder : public pipeline::EventSink {
   std::vector<gateway::v1::Event> events;
 };
 
-inline std::vector<gateway::v1::Reading> parse(sources::RecordParser& parser,
-                                               const std::string& text) {
-  auto lines = sources::splitLines(text);
-  EXPECT_TRUE(parser.parseHeader(lines[0]).ok());
-  std::vector<gateway::v1::Reading> out;
-  for (size_t i = 1; i < lines.size(); ++i) {
-    auto row = parser.parseRow(lines[i]);
-    if (row.ok()) out.insert(out.end(), row->readings.begin(), row->readings.end());
-  }
-  return out;
-}
+using gw::testing::parseRows;
 
 inline DetectorPtr airQuality(const gateway::v1::AirQualityDetector& settings = {}) {
   gateway::v1::Detector config;

@@ -15,10 +15,14 @@
 #include "gateway/sources/sensor/formats/text_split.h"
 #include "gateway/sources/sensor/formats/time_parse.h"
 #include "gateway/sources/sensor/formats/waterinfo_csv.h"
+#include "tests/support/pipeline_fakes.h"
+#include "tests/support/sensor_rows.h"
 #include "tests/support/temp_dir.h"
 
 namespace gw::detectors {
 namespace {
+
+using gw::testing::parseRows;
 
 constexpr int64_t kHourMs = 3600 * 1000;
 
@@ -43,22 +47,11 @@ class Recorder : public pipeline::EventSink {
   }
 };
 
-std::vector<gateway::v1::Reading> parse(sources::RecordParser& parser, const std::string& text) {
-  auto lines = sources::splitLines(text);
-  EXPECT_TRUE(parser.parseHeader(lines[0]).ok());
-  std::vector<gateway::v1::Reading> out;
-  for (size_t i = 1; i < lines.size(); ++i) {
-    auto row = parser.parseRow(lines[i]);
-    if (row.ok()) out.insert(out.end(), row->readings.begin(), row->readings.end());
-  }
-  return out;
-}
-
 std::vector<gateway::v1::Reading> readingsOf(sources::RecordParser& parser,
                                              const std::filesystem::path& path) {
   auto text = readFile(path);
   EXPECT_TRUE(text.ok()) << path;
-  return text.ok() ? parse(parser, *text) : std::vector<gateway::v1::Reading>{};
+  return text.ok() ? parseRows(parser, *text) : std::vector<gateway::v1::Reading>{};
 }
 
 DetectorPtr waterNuisance(const std::string& id,
@@ -225,14 +218,7 @@ TEST(WaterNuisanceDetectorTest, WholeKnmiSeriesFlagsTheJune2021CloudburstAsImpla
   expectStepwiseLowering(rec.changes());
 }
 
-class CollectingSink : public pipeline::ReadingSink {
- public:
-  Status accept(const gateway::v1::Reading& reading) override {
-    readings.push_back(reading);
-    return okStatus();
-  }
-  std::vector<gateway::v1::Reading> readings;
-};
+using CollectingSink = gw::testing::RecordingReadingSink;
 
 std::vector<gateway::v1::Event> changesOf(const std::vector<gateway::v1::Reading>& readings) {
   auto detector = waterNuisance("water");

@@ -9,19 +9,13 @@
 #include "gateway/core/files.h"
 #include "gateway/sources/sensor/formats/json_reading.h"
 #include "gateway/sources/sensor/formats/ttn_uplink.h"
+#include "tests/support/pipeline_fakes.h"
 #include "tests/support/temp_dir.h"
 
 namespace gw::sources {
 namespace {
 
-class CollectingSink : public pipeline::ReadingSink {
- public:
-  Status accept(const gateway::v1::Reading& reading) override {
-    readings.push_back(reading);
-    return okStatus();
-  }
-  std::vector<gateway::v1::Reading> readings;
-};
+using CollectingSink = gw::testing::RecordingReadingSink;
 
 std::string jsonReading(int64_t seq, int64_t time_ms, double value = 12.5) {
   return R"({"sensor":"wl-1","quantity":"water_level","unit":"cm","value":)" +
