@@ -15,7 +15,10 @@ function(gw_cc_test)
   add_executable(${GW_NAME} ${GW_SRCS})
   target_link_libraries(${GW_NAME} PRIVATE ${GW_DEPS} gw::test_support
                         GTest::gtest GTest::gmock GTest::gtest_main)
-  gtest_discover_tests(${GW_NAME} PROPERTIES LABELS "${GW_LABELS}" DISCOVERY_TIMEOUT 60)
+  # A detector with `isolation: process` runs in this build's child host, not an installed one.
+  gtest_discover_tests(${GW_NAME} PROPERTIES LABELS "${GW_LABELS}"
+    ENVIRONMENT "LANTAARN_DETECTOR_HOST=${PROJECT_BINARY_DIR}/bin/lantaarn-detector-host"
+    DISCOVERY_TIMEOUT 60)
 endfunction()
 
 # gw_fuzzer(NAME name SRCS ... DEPS ... CORPUS dir)

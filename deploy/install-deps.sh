@@ -15,7 +15,7 @@ packages=(
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libhowardhinnant-date-dev
-  libsystemd-dev libgoogle-perftools-dev
+  libsystemd-dev libgoogle-perftools-dev libseccomp-dev
   mosquitto mosquitto-clients openssl
   libxml2-utils
   libpq-dev postgresql postgresql-15-postgis-3

@@ -21,8 +21,8 @@ using config::PositionMap;
 
 const std::set<std::string> kKinds = {"measurement", "event", "aggregate", "health"};
 const std::set<std::string> kSeverities = {"info", "advisory", "warning", "alarm"};
-const std::set<std::string> kHealthKinds = {"camera_online", "camera_offline", "detector_disabled",
-                                            "detector_enabled"};
+const std::set<std::string> kHealthKinds = {"camera_online", "camera_offline", "detector_crashed",
+                                            "detector_disabled", "detector_enabled"};
 
 // Collects problems at the position the key was written, or its nearest written parent.
 class Checker {

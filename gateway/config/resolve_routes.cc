@@ -38,16 +38,18 @@ void checkReferences(const Route& route, const std::string& path, const DefinedI
   if (from.measurements_size() == 0 && from.detectors_size() == 0 && from.health_size() == 0) {
     check.fail(path + ".from", "from must name measurements, detectors or health events");
   }
-  // The health events the gateway makes: a camera's stream (sources/camera) and a detector over
-  // its time budget (detectors/host/overrun_guard.h).
+  // The health events the gateway makes: a camera's stream (sources/camera), a detector over
+  // its time budget (detectors/host/overrun_guard.h) and a detector's process that ended
+  // (detectors/host/restart_guard.h).
   static const std::set<std::string> kHealthEvents = {"camera_offline", "camera_online",
-                                                      "detector_disabled", "detector_enabled"};
+                                                      "detector_crashed", "detector_disabled",
+                                                      "detector_enabled"};
   for (int h = 0; h < from.health_size(); ++h) {
     if (!kHealthEvents.count(from.health(h))) {
       check.fail(path + ".from.health[" + std::to_string(h) + "]",
                  "unknown health event '" + from.health(h) +
-                     "' (expected camera_offline, camera_online, detector_disabled or "
-                     "detector_enabled)");
+                     "' (expected camera_offline, camera_online, detector_crashed, "
+                     "detector_disabled or detector_enabled)");
     }
   }
   for (int d = 0; d < from.detectors_size(); ++d) {

@@ -14,6 +14,8 @@ Result<std::unique_ptr<DetectorSet>> DetectorSet::create(
     host.fallback_location = site_location;
     host.latency =
         &histograms.get(counterKey("detector_latency_seconds", {{"detector", config.id()}}));
+    host.roundtrip =
+        &histograms.get(counterKey("detector_roundtrip_seconds", {{"detector", config.id()}}));
     auto detector = createDetector(config, host);
     if (!detector.ok()) return detector.status();
     // A frames-only detector (fall) runs on its cameras' frame workers; an instance here would

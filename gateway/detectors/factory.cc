@@ -8,6 +8,9 @@
 
 #include "gateway/detectors/builtin/builtin_tables.h"
 #include "gateway/detectors/host/plugin_detector.h"
+#include "gateway/detectors/host/plugin_instance.h"
+#include "gateway/detectors/isolation/child_process.h"
+#include "gateway/detectors/isolation/isolated_backend.h"
 
 namespace gw::detectors {
 namespace {
@@ -88,6 +91,56 @@ Result<DetectorPtr> builtin(const gateway::v1::Detector& config, gw_detector_plu
   return DetectorPtr(std::move(detector).value());
 }
 
+// `isolation: process`: the table runs in a confined child (isolation/child_process.h). The
+// sandbox's defaults are here, where the policy's zeros become them (docs/PLUGINS.md).
+Result<DetectorPtr> isolated(const gateway::v1::Detector& config, const std::string& plugin,
+                             const pb::RepeatedPtrField<gateway::v1::PluginParam>& params,
+                             const HostContext& host) {
+  OverrunLimits limits;
+  ChildSettings child;
+  if (Status status = PluginDetector::splitHostParams(config.id(), params, limits, child.params);
+      !status.ok()) {
+    return status;
+  }
+  const auto& sandbox = config.sandbox();
+  auto or_default = [](uint32_t value, uint32_t fallback) { return value != 0 ? value : fallback; };
+  child.host_binary = host.detector_host.empty() ? defaultDetectorHost() : host.detector_host;
+  child.detector_id = config.id();
+  child.plugin = plugin;
+  child.limits.set_address_space_bytes(uint64_t{or_default(sandbox.memory_mb(), 1024)} << 20);
+  child.limits.set_cpu_seconds(or_default(sandbox.cpu_seconds(), 3600));
+  for (const auto& path : sandbox.read_paths()) child.limits.add_read_paths(path);
+  child.limits.set_max_events_per_call(or_default(sandbox.max_events_per_call(), 100));
+  const auto budget_ms = static_cast<uint32_t>(limits.budget.count());
+  child.reply_timeout = std::chrono::milliseconds(
+      or_default(sandbox.reply_timeout_ms(), std::max<uint32_t>(1000, 5 * budget_ms)));
+  child.roundtrip = host.roundtrip;
+  RestartLimits restart;
+  restart.fault_limit = static_cast<int>(or_default(sandbox.restart_limit(), 5));
+  restart.fault_window = std::chrono::seconds(or_default(sandbox.restart_window_s(), 300));
+  restart.cooldown = std::chrono::seconds(or_default(sandbox.cooldown_s(), 60));
+  auto backend = IsolatedBackend::start(std::move(child));
+  if (!backend.ok()) return backend.status();
+  return DetectorPtr(
+      PluginDetector::create(config.id(), std::move(backend).value(), limits, restart, host));
+}
+
+// The built-in's name for the child host ("builtin:threshold"), by the policy's kind.
+std::string builtinName(const gateway::v1::Detector& config) {
+  switch (config.kind_case()) {
+    case gateway::v1::Detector::kThreshold:
+      return "threshold";
+    case gateway::v1::Detector::kAirQuality:
+      return "air_quality";
+    case gateway::v1::Detector::kWaterNuisance:
+      return "water_nuisance";
+    case gateway::v1::Detector::kFall:
+      return "fall";
+    default:
+      return "";
+  }
+}
+
 }  // namespace
 
 Result<DetectorPtr> createDetector(const gateway::v1::Detector& config, Counters* counters) {
@@ -96,7 +149,46 @@ Result<DetectorPtr> createDetector(const gateway::v1::Detector& config, Counters
   return createDetector(config, host);
 }
 
+bool runsInOwnProcess(const gateway::v1::Detector& config) {
+  switch (config.isolation()) {
+    case gateway::v1::ISOLATION_PROCESS:
+      return true;
+    case gateway::v1::ISOLATION_NONE:
+      return false;
+    default:
+      // Third-party code is confined unless the operator says otherwise; gatewayd's own
+      // detectors run in process, where a call costs no copy and no context switch.
+      return config.has_plugin();
+  }
+}
+
 Result<DetectorPtr> createDetector(const gateway::v1::Detector& config, const HostContext& host) {
+  if (config.kind_case() != gateway::v1::Detector::KIND_NOT_SET && runsInOwnProcess(config)) {
+    if (config.has_plugin()) {
+      gateway::v1::Detector with_budget = config;
+      addBudget(config, with_budget.mutable_plugin()->mutable_params());
+      return isolated(config, config.plugin().path(), with_budget.plugin().params(), host);
+    }
+    const pb::Message* settings = nullptr;
+    switch (config.kind_case()) {
+      case gateway::v1::Detector::kThreshold:
+        settings = &config.threshold();
+        break;
+      case gateway::v1::Detector::kAirQuality:
+        settings = &config.air_quality();
+        break;
+      case gateway::v1::Detector::kWaterNuisance:
+        settings = &config.water_nuisance();
+        break;
+      default:
+        settings = &config.fall();
+        break;
+    }
+    auto params = paramsOf(*settings);
+    addBudget(config, &params);
+    return isolated(config, std::string(PluginInstance::kBuiltinPrefix) + builtinName(config),
+                    params, host);
+  }
   switch (config.kind_case()) {
     case gateway::v1::Detector::kThreshold:
       return builtin(config, &gw_builtin_threshold_init, config.threshold(), host);

@@ -32,6 +32,8 @@ Result<std::unique_ptr<FrameWorker>> FrameWorker::create(const gateway::v1::Dete
   host.counters = &counters;
   host.latency =
       &histograms.get(counterKey("detector_latency_seconds", {{"detector", config.id()}}));
+  host.roundtrip =
+      &histograms.get(counterKey("detector_roundtrip_seconds", {{"detector", config.id()}}));
   auto detector = createDetector(config, host);
   if (!detector.ok()) return detector.status();
   if (!(*detector)->wantsFrames()) {

@@ -12,17 +12,6 @@ constexpr int kReadings = 1010;  // 25 full batches of 40, and 10 the linger has
 constexpr int kBatch = 40;
 constexpr int kTrigger = 105;  // its value crosses the threshold; the next one clears it
 
-// Each message an actor printed, parsed.
-std::vector<json> messagesIn(const std::filesystem::path& out) {
-  std::vector<json> messages;
-  std::istringstream in(gw::testing::readWholeFile(out));
-  for (std::string line; std::getline(in, line);) {
-    auto m = json::parse(line, nullptr, false);
-    if (!m.is_discarded()) messages.push_back(std::move(m));
-  }
-  return messages;
-}
-
 std::string batchPolicy(const std::filesystem::path& dir, int port) {
   return "site: {id: batch-site}\n"
          "gateway: {identity_key_file: " +

@@ -25,6 +25,13 @@ class RecordingReadingSink : public pipeline::ReadingSink {
   std::vector<gateway::v1::Reading> readings;
 };
 
+// Keeps every event a detector emits, in order.
+class RecordingEventSink : public pipeline::EventSink {
+ public:
+  void emit(const gateway::v1::Event& event) override { events.push_back(event); }
+  std::vector<gateway::v1::Event> events;
+};
+
 // Keeps every appended message; never full unless `capacity` says so. Hands nothing out (no
 // publisher runs in these tests) but answers the calls a drain and the ops report make.
 class RecordingOutbox : public pipeline::Outbox {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <optional>
+#include <string>
 
 #include "gateway/core/counters.h"
 #include "gateway/core/histograms.h"
@@ -25,6 +26,12 @@ struct HostContext {
   // The place of an event whose detector names none (a reading from a source without a
   // position): the site's `location` from the policy. Unset: such events have no location.
   std::optional<gateway::v1::Location> fallback_location;
+  // detector_roundtrip_seconds{detector}: a call to a detector's child process, from the request
+  // written to the reply read (isolation: process only).
+  Histogram* roundtrip = nullptr;
+  // The child host binary (lantaarn-detector-host); empty: defaultDetectorHost()
+  // (isolation/child_process.h).
+  std::string detector_host;
 };
 
 }  // namespace gw::detectors

@@ -1,87 +1,16 @@
 #include "gateway/detectors/host/plugin_detector.h"
 
-#include <dlfcn.h>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
 #include <vector>
 
 #include "gateway/core/clock.h"
+#include "gateway/detectors/host/in_process_backend.h"
+#include "gateway/detectors/host/plugin_instance.h"
 
 namespace gw::detectors {
-
-class PluginLibrary {
- public:
-  explicit PluginLibrary(void* handle) : handle_(handle) {}
-  ~PluginLibrary() {
-    if (handle_ != nullptr) ::dlclose(handle_);
-  }
-  void* handle() const { return handle_; }
-
- private:
-  void* handle_;
-};
-
 namespace {
-
-void hostLog(void* ctx, int32_t level, const char* message) {
-  const auto* id = static_cast<const std::string*>(ctx);
-  spdlog::log(level >= 3   ? spdlog::level::err
-              : level == 2 ? spdlog::level::warn
-              : level == 1 ? spdlog::level::info
-                           : spdlog::level::debug,
-              "Plugin detector={} says: {}", *id, message == nullptr ? "" : message);
-}
-
-// What the host gathers from one call's emits, copied while the plugin's memory is valid.
-struct EmitContext {
-  const std::string* detector_id;
-  const std::optional<gateway::v1::Location>* fallback_location;
-  std::vector<gateway::v1::Event> events;
-};
-
-void collectEvent(void* ctx, const gw_event_out* e) {
-  auto* context = static_cast<EmitContext*>(ctx);
-  // Only fields that exist in the plugin's version of the struct are read.
-  if (e == nullptr || e->struct_size < offsetof(gw_event_out, roi_x)) return;
-  gateway::v1::Event event;
-  event.set_detector_id(*context->detector_id);
-  event.set_kind(e->kind != nullptr ? e->kind : "event");
-  event.set_severity(e->severity >= GW_SEVERITY_INFO && e->severity <= GW_SEVERITY_ALARM
-                         ? static_cast<gateway::v1::Severity>(e->severity)
-                         : gateway::v1::SEVERITY_INFO);
-  if (e->source_id != nullptr) event.set_source_id(e->source_id);
-  if (e->quantity != nullptr) event.set_quantity(e->quantity);
-  event.set_value(e->value);
-  event.set_threshold(e->threshold);
-  event.set_observed_unix_ms(e->observed_unix_ms);
-  if (e->summary != nullptr) event.set_summary(e->summary);
-  if (e->confidence > 0 && e->confidence <= 1) event.set_confidence(e->confidence);
-  if (GW_HAS_FIELD(gw_event_out, e, roi_h) && e->roi_w > 0 && e->roi_h > 0) {
-    auto* box = event.mutable_box();
-    box->set_x(e->roi_x);
-    box->set_y(e->roi_y);
-    box->set_width(e->roi_w);
-    box->set_height(e->roi_h);
-  }
-  if (GW_HAS_FIELD(gw_event_out, e, lon)) {  // API minor 2
-    if (e->unit != nullptr) event.set_unit(e->unit);
-    // 0/0 is what a detector copies from a reading without a position (the view has no "none"),
-    // not a place in the Gulf of Guinea: it counts as no location, so the site's applies.
-    if (e->has_location != 0 && (e->lat != 0 || e->lon != 0)) {
-      event.mutable_location()->set_lat(e->lat);
-      event.mutable_location()->set_lon(e->lon);
-    }
-  }
-  if (!event.has_location() && context->fallback_location->has_value()) {
-    *event.mutable_location() = **context->fallback_location;
-  }
-  context->events.push_back(std::move(event));
-}
-
-Status refuse(const std::string& path, const std::string& why) {
-  return failedPrecondition("plugin " + path + " refused: " + why);
-}
 
 // A host parameter: a whole number from 1 to `max`, nothing else (" 5", "5s", "0" are refused).
 Result<int> hostParam(const std::string& id, const std::string& key, const std::string& value,
@@ -96,10 +25,21 @@ Result<int> hostParam(const std::string& id, const std::string& key, const std::
   return parsed;
 }
 
-// Takes the host's parameters out of `params` into `limits`; the rest is the plugin's.
-Status hostParams(const std::string& id,
-                  const google::protobuf::RepeatedPtrField<gateway::v1::PluginParam>& params,
-                  OverrunLimits& limits, std::vector<gw_param>& rest) {
+int64_t wholeMs(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+// "30 s", or "1500 ms" when not whole seconds.
+std::string durationText(std::chrono::steady_clock::duration d) {
+  const int64_t ms = wholeMs(d);
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+}
+
+}  // namespace
+
+Status PluginDetector::splitHostParams(const std::string& id, const PluginParams& params,
+                                       OverrunLimits& limits,
+                                       std::vector<gateway::v1::PluginParam>& rest) {
   constexpr int kDay = 24 * 3600;
   for (const auto& param : params) {
     const std::string& key = param.key();
@@ -118,105 +58,75 @@ Status hostParams(const std::string& id,
       n = hostParam(id, key, value, kDay);
       if (n.ok()) limits.cooldown = std::chrono::seconds(*n);
     } else {
-      rest.push_back({key.c_str(), value.c_str()});
+      rest.push_back(param);
     }
     if (!n.ok()) return n.status();
   }
   return okStatus();
 }
 
-int64_t wholeMs(std::chrono::steady_clock::duration d) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
-}
+namespace {
 
-// "30 s", or "1500 ms" when not whole seconds.
-std::string durationText(std::chrono::steady_clock::duration d) {
-  const int64_t ms = wholeMs(d);
-  return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+// In process: the table opened inside gatewayd.
+Result<std::unique_ptr<PluginDetector>> inProcess(const std::string& id, const std::string& path,
+                                                  gw_detector_plugin_init_fn init,
+                                                  const PluginParams& params,
+                                                  const HostContext& host) {
+  OverrunLimits limits;
+  std::vector<gateway::v1::PluginParam> rest;
+  if (Status status = PluginDetector::splitHostParams(id, params, limits, rest); !status.ok()) {
+    return status;
+  }
+  std::vector<gw_param> abi_params;
+  abi_params.reserve(rest.size());
+  for (const auto& param : rest) abi_params.push_back({param.key().c_str(), param.value().c_str()});
+  auto instance = init != nullptr ? PluginInstance::openTable(init, path, id, abi_params)
+                                  : PluginInstance::open(path, id, abi_params);
+  if (!instance.ok()) return instance.status();
+  spdlog::info("Plugin loaded detector={} plugin={} version={} path={}", id, (*instance)->name(),
+               (*instance)->version(), path);
+  return PluginDetector::create(id, std::make_unique<InProcessBackend>(std::move(instance).value()),
+                                limits, RestartLimits{}, host);
 }
 
 }  // namespace
 
 Result<std::unique_ptr<PluginDetector>> PluginDetector::load(const gateway::v1::Detector& config,
                                                              const HostContext& host) {
-  const std::string& path = config.plugin().path();
-  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr) return refuse(path, std::string("cannot load: ") + ::dlerror());
-  auto library = std::make_shared<PluginLibrary>(handle);
-  auto init =
-      reinterpret_cast<gw_detector_plugin_init_fn>(::dlsym(handle, GW_DETECTOR_PLUGIN_INIT_SYMBOL));
-  if (init == nullptr)
-    return refuse(path, std::string("it does not export ") + GW_DETECTOR_PLUGIN_INIT_SYMBOL);
-
-  return fromTable(config.id(), init, path, config.plugin().params(), std::move(library), host);
+  return inProcess(config.id(), config.plugin().path(), nullptr, config.plugin().params(), host);
 }
 
-Result<std::unique_ptr<PluginDetector>> PluginDetector::builtin(
-    const std::string& id, gw_detector_plugin_init_fn init,
-    const google::protobuf::RepeatedPtrField<gateway::v1::PluginParam>& params,
-    const HostContext& host) {
-  return fromTable(id, init, "built-in", params, nullptr, host);
+Result<std::unique_ptr<PluginDetector>> PluginDetector::builtin(const std::string& id,
+                                                                gw_detector_plugin_init_fn init,
+                                                                const PluginParams& params,
+                                                                const HostContext& host) {
+  return inProcess(id, "built-in", init, params, host);
 }
 
-Result<std::unique_ptr<PluginDetector>> PluginDetector::fromTable(
-    const std::string& id, gw_detector_plugin_init_fn init, const std::string& path,
-    const google::protobuf::RepeatedPtrField<gateway::v1::PluginParam>& config_params,
-    std::shared_ptr<PluginLibrary> library, const HostContext& host) {
+std::unique_ptr<PluginDetector> PluginDetector::create(const std::string& id,
+                                                       std::unique_ptr<DetectorBackend> backend,
+                                                       const OverrunLimits& limits,
+                                                       const RestartLimits& restart,
+                                                       const HostContext& host) {
   std::unique_ptr<PluginDetector> detector(new PluginDetector());
   detector->id_ = id;
-  detector->library_ = std::move(library);
+  detector->backend_ = std::move(backend);
   detector->host_ = host;
-  // The host API lives as long as the detector: a plugin may keep the pointer for logging.
-  detector->host_api_ = {sizeof(gw_host_api), GW_DETECTOR_ABI_MAJOR, GW_DETECTOR_API_MINOR,
-                         &hostLog, &detector->id_};
-  const gw_detector_api* api =
-      init(GW_DETECTOR_ABI_MAJOR, GW_DETECTOR_API_MINOR, &detector->host_api_);
-  if (api == nullptr) {
-    return refuse(path, "it does not support ABI " + std::to_string(GW_DETECTOR_ABI_MAJOR));
-  }
-  // The size first: nothing beyond it may be read.
-  if (api->struct_size < sizeof(gw_detector_api)) {
-    return refuse(path, "its function table is " + std::to_string(api->struct_size) +
-                            " bytes, version 1 has " + std::to_string(sizeof(gw_detector_api)));
-  }
-  if (api->abi_major != GW_DETECTOR_ABI_MAJOR) {
-    return refuse(path, "it was built for ABI " + std::to_string(api->abi_major) +
-                            ", this host speaks " + std::to_string(GW_DETECTOR_ABI_MAJOR));
-  }
-  if (api->create == nullptr || api->destroy == nullptr ||
-      (api->on_reading == nullptr && api->on_frame == nullptr)) {
-    return refuse(path,
-                  "its function table lacks create, destroy, or both on_reading and on_frame");
-  }
-  detector->api_ = api;
-  detector->name_ = api->name != nullptr ? api->name : path;
-
-  std::vector<gw_param> params;
-  OverrunLimits limits;
-  if (Status status = hostParams(id, config_params, limits, params); !status.ok()) return status;
   detector->guard_ = OverrunGuard(limits);
+  detector->restart_ = RestartGuard(restart);
   if (host.counters != nullptr) {
     // At 0 from the start: a series Prometheus has never seen makes `disabled_total -
     // enabled_total` empty rather than 1 for a detector disabled for the first time.
-    for (const char* name :
-         {"detector_overruns_total", "detector_disabled_total", "detector_enabled_total"}) {
+    for (const char* name : {"detector_overruns_total", "detector_disabled_total",
+                             "detector_enabled_total", "detector_restarts_total"}) {
       host.counters->get(counterKey(name, {{"detector", id}}));
     }
   }
-  char error[256] = {0};
-  if (api->create(params.data(), params.size(), &detector->instance_, error, sizeof error) !=
-          GW_OK ||
-      detector->instance_ == nullptr) {
-    return invalidArgument("detector '" + id + "' (" + detector->name_ +
-                           ") did not start: " + error);
-  }
-  spdlog::info("Plugin loaded detector={} plugin={} version={} path={}", id, detector->name_,
-               api->version != nullptr ? api->version : "?", path);
   return detector;
 }
 
 PluginDetector::~PluginDetector() {
-  if (api_ != nullptr && instance_ != nullptr) api_->destroy(instance_);
+  backend_.reset();  // the instance (or its child) goes before the counters are settled
   if (disabled_ && host_.counters != nullptr) {
     host_.counters->add(counterKey("detector_enabled_total", {{"detector", id_}}));
   }
@@ -225,6 +135,22 @@ PluginDetector::~PluginDetector() {
 OverrunGuard::State PluginDetector::state() const {
   std::lock_guard lock(call_mutex_);
   return guard_.state(now());
+}
+
+RestartGuard::State PluginDetector::restartState() const {
+  std::lock_guard lock(call_mutex_);
+  return restart_.state(now());
+}
+
+void PluginDetector::countSkip(OverrunGuard::Input input, const char* reason) {
+  skipped_.fetch_add(1, std::memory_order_relaxed);
+  if (host_.counters == nullptr) return;
+  host_.counters->add(
+      counterKey("detector_skipped_total", {{"detector", id_}, {"reason", reason}}));
+  if (input == OverrunGuard::Input::kFrame) {
+    host_.counters->add(
+        counterKey("detector_frames_dropped_total", {{"detector", id_}, {"reason", reason}}));
+  }
 }
 
 std::optional<PluginDetector::Clock::time_point> PluginDetector::admit(OverrunGuard::Input input) {
@@ -245,12 +171,146 @@ std::optional<PluginDetector::Clock::time_point> PluginDetector::admit(OverrunGu
   return std::nullopt;
 }
 
+bool PluginDetector::ensureRunning(OverrunGuard::Input input, const std::string& source_id,
+                                   pipeline::EventSink& events) {
+  switch (restart_.admit(now())) {
+    case RestartGuard::Admission::kCall:
+      return true;
+    case RestartGuard::Admission::kSkipRestarting:
+      countSkip(input, "restarting");
+      return false;
+    case RestartGuard::Admission::kSkipDisabled:
+      countSkip(input, "disabled");
+      return false;
+    case RestartGuard::Admission::kStart:
+      break;
+  }
+  if (host_.counters != nullptr) {
+    host_.counters->add(counterKey("detector_restarts_total", {{"detector", id_}}));
+  }
+  if (auto fault = backend_->restart()) {
+    onFault(*fault, source_id, events);
+    if (input == OverrunGuard::Input::kFrame && host_.counters != nullptr) {
+      host_.counters->add(
+          counterKey("detector_frames_dropped_total", {{"detector", id_}, {"reason", "fault"}}));
+    }
+    return false;
+  }
+  spdlog::info("Detector restarted detector={} plugin={} confinement=\"{}\"", id_, backend_->name(),
+               backend_->confinement());
+  return true;
+}
+
+void PluginDetector::run(OverrunGuard::Input input, const std::string& source_id,
+                         pipeline::EventSink& events, const std::function<BackendCall()>& call) {
+  if (!ensureRunning(input, source_id, events)) return;
+  const auto start = admit(input);
+  if (!start) return;
+  BackendCall result = call();
+  if (result.fault) {
+    onFault(*result.fault, source_id, events);
+    if (input == OverrunGuard::Input::kFrame && host_.counters != nullptr) {
+      host_.counters->add(
+          counterKey("detector_frames_dropped_total", {{"detector", id_}, {"reason", "fault"}}));
+    }
+    return;
+  }
+  if (restart_.succeeded(now())) {
+    if (host_.counters != nullptr) {
+      host_.counters->add(counterKey("detector_enabled_total", {{"detector", id_}}));
+    }
+    spdlog::info(
+        "Detector enabled again after its faults detector={} plugin={} probation_s={}", id_,
+        backend_->name(),
+        std::chrono::duration_cast<std::chrono::seconds>(restart_.limits().fault_window).count());
+    gateway::v1::Event event = healthEvent("detector_enabled", source_id);
+    event.set_severity(gateway::v1::SEVERITY_INFO);
+    event.set_summary("detector " + id_ + " (" + backend_->name() +
+                      ") enabled again: its new process answered; on probation for " +
+                      durationText(restart_.limits().fault_window));
+    events.emit(event);
+  }
+  finish(input, result.status, *start, result.events, source_id, events);
+}
+
+gateway::v1::Event PluginDetector::healthEvent(const std::string& kind,
+                                               const std::string& source_id) const {
+  gateway::v1::Event event;
+  event.set_detector_id("health");
+  event.set_kind(kind);
+  event.set_source_id(source_id);
+  event.set_observed_unix_ms(nowUnixMs());
+  return event;
+}
+
+void PluginDetector::onFault(const BackendFault& fault, const std::string& source_id,
+                             pipeline::EventSink& events) {
+  faults_.fetch_add(1, std::memory_order_relaxed);
+  if (host_.counters != nullptr) {
+    host_.counters->add(
+        counterKey("detector_crashes_total", {{"detector", id_}, {"reason", fault.reason}}));
+  }
+  const RestartGuard::Outcome outcome = restart_.fault(now());
+  const std::string who = "detector " + id_ + " (" + backend_->name() + ")";
+  const std::string what = fault.reason + (fault.detail.empty() ? "" : " (" + fault.detail + ")");
+  const std::string count = std::to_string(outcome.faults_in_window) + " of " +
+                            std::to_string(restart_.limits().fault_limit) + " within " +
+                            durationText(restart_.limits().fault_window);
+  gateway::v1::Event event = healthEvent("detector_crashed", source_id);
+  event.set_reason(fault.reason);
+  event.set_value(outcome.faults_in_window);
+  event.set_threshold(restart_.limits().fault_limit);
+  switch (outcome.transition) {
+    case RestartGuard::Transition::kRestart:
+      spdlog::error(
+          "Detector process ended detector={} plugin={} source={} reason={} detail=\"{}\" "
+          "faults_in_window={} action=\"restart in {}\"",
+          id_, backend_->name(), source_id, fault.reason, fault.detail, outcome.faults_in_window,
+          durationText(outcome.wait));
+      event.set_severity(gateway::v1::SEVERITY_WARNING);
+      event.set_summary(who + " ended: " + what + "; restarted in " + durationText(outcome.wait) +
+                        " (fault " + count + ")");
+      break;
+    case RestartGuard::Transition::kDisabled:
+      if (host_.counters != nullptr) {
+        host_.counters->add(counterKey("detector_disabled_total", {{"detector", id_}}));
+      }
+      spdlog::error(
+          "Detector disabled detector={} plugin={} source={} for_s={} reason={} detail=\"{}\" "
+          "faults_in_window={}",
+          id_, backend_->name(), source_id, wholeMs(outcome.wait) / 1000, fault.reason,
+          fault.detail, outcome.faults_in_window);
+      event.set_kind("detector_disabled");
+      event.set_severity(gateway::v1::SEVERITY_WARNING);
+      event.set_summary(who + " disabled for " + durationText(outcome.wait) + ": its process " +
+                        "ended " + std::to_string(outcome.faults_in_window) + " times within " +
+                        durationText(restart_.limits().fault_window) + ", the last: " + what +
+                        "; it is tried again after that");
+      break;
+    case RestartGuard::Transition::kStillDisabled:
+      spdlog::warn(
+          "Detector still failing detector={} plugin={} source={} reason={} detail=\"{}\" "
+          "action=\"disabled for another {}\"",
+          id_, backend_->name(), source_id, fault.reason, fault.detail, durationText(outcome.wait));
+      disabled_ = true;
+      return;
+  }
+  disabled_ = restart_.disabled() || guard_.disabled();
+  events.emit(event);
+}
+
 void PluginDetector::finish(OverrunGuard::Input input, gw_status status, Clock::time_point start,
-                            const std::vector<gateway::v1::Event>& emitted,
-                            const std::string& source_id, pipeline::EventSink& events) {
+                            std::vector<gateway::v1::Event>& emitted, const std::string& source_id,
+                            pipeline::EventSink& events) {
   const Clock::time_point end = now();
   if (host_.latency != nullptr) host_.latency->observe(end - start);
-  for (const auto& event : emitted) events.emit(event);
+  for (auto& event : emitted) {
+    event.set_detector_id(id_);
+    if (!event.has_location() && host_.fallback_location.has_value()) {
+      *event.mutable_location() = *host_.fallback_location;
+    }
+    events.emit(event);
+  }
   if (status != GW_OK && host_.counters != nullptr) {
     host_.counters->add(
         counterKey("detector_errors_total", {{"detector", id_}, {"code", std::to_string(status)}}));
@@ -262,7 +322,7 @@ void PluginDetector::finish(OverrunGuard::Input input, gw_status status, Clock::
       host_.counters->add(counterKey("detector_overruns_total", {{"detector", id_}}));
     }
   }
-  disabled_ = guard_.disabled();
+  disabled_ = guard_.disabled() || restart_.disabled();
   if (outcome.transition != OverrunGuard::Transition::kNone) announce(outcome, source_id, events);
 }
 
@@ -270,7 +330,7 @@ void PluginDetector::announce(const OverrunGuard::Outcome& outcome, const std::s
                               pipeline::EventSink& events) {
   const int64_t took_ms = wholeMs(outcome.took);
   const int64_t budget_ms = guard_.limits().budget.count();
-  const std::string who = "detector " + id_ + " (" + name_ + ")";
+  const std::string who = "detector " + id_ + " (" + backend_->name() + ")";
   gateway::v1::Event event;
   event.set_detector_id("health");
   event.set_source_id(source_id);
@@ -285,7 +345,7 @@ void PluginDetector::announce(const OverrunGuard::Outcome& outcome, const std::s
       spdlog::warn(
           "Detector over its time budget detector={} plugin={} source={} took_ms={} budget_ms={} "
           "overruns_in_window={} action=\"{}\"",
-          id_, name_, source_id, took_ms, budget_ms, outcome.overruns_in_window,
+          id_, backend_->name(), source_id, took_ms, budget_ms, outcome.overruns_in_window,
           outcome.wait.count() > 0 ? "frames skipped for " + durationText(outcome.wait)
                                    : std::string("readings are not skipped"));
       return;
@@ -293,7 +353,7 @@ void PluginDetector::announce(const OverrunGuard::Outcome& outcome, const std::s
       spdlog::warn(
           "Detector still over its time budget detector={} plugin={} source={} took_ms={} "
           "budget_ms={} action=\"disabled for another {}\"",
-          id_, name_, source_id, took_ms, budget_ms, durationText(outcome.wait));
+          id_, backend_->name(), source_id, took_ms, budget_ms, durationText(outcome.wait));
       return;
     case OverrunGuard::Transition::kDisabled: {
       if (host_.counters != nullptr) {
@@ -307,8 +367,9 @@ void PluginDetector::announce(const OverrunGuard::Outcome& outcome, const std::s
                                   : "a call took " + std::to_string(took_ms) +
                                         " ms, its budget is " + std::to_string(budget_ms) + " ms";
       spdlog::error("Detector disabled detector={} plugin={} source={} for_s={} reason=\"{}\"", id_,
-                    name_, source_id, wholeMs(outcome.wait) / 1000, why);
+                    backend_->name(), source_id, wholeMs(outcome.wait) / 1000, why);
       event.set_kind("detector_disabled");
+      event.set_reason("budget");
       event.set_severity(gateway::v1::SEVERITY_WARNING);
       event.set_summary(who + " disabled for " + durationText(outcome.wait) + ": " + why +
                         "; it is tried again after that");
@@ -321,7 +382,7 @@ void PluginDetector::announce(const OverrunGuard::Outcome& outcome, const std::s
       spdlog::info(
           "Detector enabled again detector={} plugin={} source={} took_ms={} budget_ms={} "
           "probation_s={}",
-          id_, name_, source_id, took_ms, budget_ms, wholeMs(outcome.wait) / 1000);
+          id_, backend_->name(), source_id, took_ms, budget_ms, wholeMs(outcome.wait) / 1000);
       event.set_kind("detector_enabled");
       event.set_severity(gateway::v1::SEVERITY_INFO);
       event.set_summary(who + " enabled again: a call took " + std::to_string(took_ms) +
@@ -333,46 +394,19 @@ void PluginDetector::announce(const OverrunGuard::Outcome& outcome, const std::s
 }
 
 void PluginDetector::onReading(const gateway::v1::Reading& reading, pipeline::EventSink& events) {
-  if (api_->on_reading == nullptr) return;
-  gw_reading_view view{sizeof(gw_reading_view),
-                       reading.source_id().c_str(),
-                       reading.quantity().c_str(),
-                       reading.unit().c_str(),
-                       reading.value(),
-                       reading.observed_unix_ms(),
-                       reading.location().lat(),
-                       reading.location().lon(),
-                       reading.sensor_ref().c_str(),
-                       reading.quality_flags()};
-  EmitContext context{&id_, &host_.fallback_location, {}};
+  if (!backend_->wantsReadings()) return;
   std::lock_guard lock(call_mutex_);
-  const auto start = admit(OverrunGuard::Input::kReading);
-  if (!start) return;
-  const gw_status status = api_->on_reading(instance_, &view, &collectEvent, &context);
-  finish(OverrunGuard::Input::kReading, status, *start, context.events, reading.source_id(),
-         events);
+  run(OverrunGuard::Input::kReading, reading.source_id(), events,
+      [&] { return backend_->onReading(reading); });
 }
 
 void PluginDetector::onFrame(const pipeline::Frame& frame, pipeline::EventSink& events) {
-  if (api_->on_frame == nullptr || frame.image.empty()) return;
-  const cv::Mat& image = frame.image;
-  gw_frame_view view{sizeof(gw_frame_view),
-                     image.data,
-                     image.cols,
-                     image.rows,
-                     static_cast<int32_t>(image.step[0]),
-                     image.channels() == 1 ? GW_PIXEL_GRAY8 : GW_PIXEL_BGR8,
-                     frame.captured_unix_ms,
-                     frame.camera_id.c_str(),
-                     frame.stream_position_ms};
-  EmitContext context{&id_, &host_.fallback_location, {}};
+  if (!backend_->wantsFrames() || frame.image.empty()) return;
   std::lock_guard lock(call_mutex_);
   // A skipped frame is dropped here: the frame worker has already taken it from its slot, so
   // after a backoff the detector gets the newest frame, never one from before it.
-  const auto start = admit(OverrunGuard::Input::kFrame);
-  if (!start) return;
-  const gw_status status = api_->on_frame(instance_, &view, &collectEvent, &context);
-  finish(OverrunGuard::Input::kFrame, status, *start, context.events, frame.camera_id, events);
+  run(OverrunGuard::Input::kFrame, frame.camera_id, events,
+      [&] { return backend_->onFrame(frame); });
 }
 
 }  // namespace gw::detectors

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs Lantaarn into a scratch prefix, builds the example plugin against the installed SDK with
-# find_package(Lantaarn), and has the installed gatewayd load it from a policy file and run it on
-# real data: the plugin must see every reading and emit an event for each PM10 value above 50.
+# find_package(Lantaarn), and has the installed gatewayd run it from a policy file (in its own
+# process, through the installed lantaarn-detector-host) on real data: the plugin must see every
+# reading and emit an event for each PM10 value above 50.
 set -euo pipefail
 build_dir=$(cd "$1" && pwd)
 source_dir=$(cd "$2" && pwd)
@@ -39,8 +40,11 @@ wait $gatewayd_pid || true
 
 expected=$(awk -F';' 'NR > 1 && $7 != "" && $7 + 0 > 50' "$csv" | wc -l)
 got=$(sed -n 's/.*Counter events_total{detector="example",kind="value_above"} \([0-9]*\).*/\1/p' "$work/gatewayd.log")
-grep -q "Plugin loaded detector=example plugin=example-value-above" "$work/gatewayd.log" ||
-  { echo "gatewayd did not load the plugin:"; cat "$work/gatewayd.log"; exit 1; }
+# In its own confined process (the default for plugins), started by the installed child host
+# that gatewayd finds in <prefix>/libexec/lantaarn.
+grep -q "Plugin started in its own process detector=example plugin=example-value-above" \
+  "$work/gatewayd.log" ||
+  { echo "gatewayd did not start the plugin in its own process:"; cat "$work/gatewayd.log"; exit 1; }
 if [ "$got" != "$expected" ]; then
   echo "expected $expected value_above events, got '${got}'"; cat "$work/gatewayd.log"; exit 1
 fi

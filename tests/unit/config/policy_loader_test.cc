@@ -190,8 +190,29 @@ INSTANTIATE_TEST_SUITE_P(
         BadPolicyCase{"UnknownHealthEvent", "from: {measurements: [pm10]}",
                       "from: {health: [camera_offline, detector_stuck]}",
                       ":23:37: routes[0].from.health[1]: unknown health event 'detector_stuck' "
-                      "(expected camera_offline, camera_online, detector_disabled or "
-                      "detector_enabled)"},
+                      "(expected camera_offline, camera_online, detector_crashed, "
+                      "detector_disabled or detector_enabled)"},
+        BadPolicyCase{"SandboxOnABuiltInInProcess", "    threshold: {quantity: pm10, above: 50}",
+                      "    threshold: {quantity: pm10, above: 50}\n    sandbox: {memory_mb: 256}",
+                      ":22:14: detectors[0].sandbox: detector 'pm10-limit' runs inside gatewayd "
+                      "(isolation: none, the default for built-ins), so a sandbox does not "
+                      "apply; set isolation: process"},
+        BadPolicyCase{"SandboxReadPathMissing", "    threshold: {quantity: pm10, above: 50}",
+                      "    threshold: {quantity: pm10, above: 50}\n    isolation: process\n"
+                      "    sandbox: {read_paths: [/nonexistent/model.onnx]}",
+                      ":23:28: detectors[0].sandbox.read_paths[0]: no such file or directory: "
+                      "/nonexistent/model.onnx"},
+        BadPolicyCase{"SandboxReplyTimeoutBelowBudget",
+                      "    threshold: {quantity: pm10, above: 50}",
+                      "    threshold: {quantity: pm10, above: 50}\n    isolation: process\n"
+                      "    budget_ms: 500\n    sandbox: {reply_timeout_ms: 100}",
+                      ":24:33: detectors[0].sandbox.reply_timeout_ms: reply_timeout_ms 100 is "
+                      "shorter than the time budget (500 ms): a call within budget would be "
+                      "ended as hung"},
+        BadPolicyCase{"UnknownIsolation", "    threshold: {quantity: pm10, above: 50}",
+                      "    threshold: {quantity: pm10, above: 50}\n    isolation: container",
+                      ":22:16: detectors[0].isolation: unknown value 'container' (expected one "
+                      "of: process, none)"},
         BadPolicyCase{"UnknownTimeZone", "    threshold: {quantity: pm10, above: 50}",
                       "    air_quality: {time_zone: Europe/Atlantis}",
                       ":21:30: detectors[0].air_quality.time_zone: unknown time zone "
@@ -207,16 +228,17 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& test_case) { return std::string(test_case.param.name); });
 
 // Every health event the gateway makes can be routed: the camera's, and the detector host's when
-// a detector overruns its time budget and when it is back (docs/PLUGINS.md).
+// a detector overruns its time budget, when its process ends, and when it is back
+// (docs/PLUGINS.md).
 TEST_F(PolicyLoaderTest, EveryHealthEventTheGatewayMakesCanBeRouted) {
-  auto result = load(withChange(
-      "from: {measurements: [pm10]}",
-      "from: {health: [camera_offline, camera_online, detector_disabled, detector_enabled]}"));
+  auto result = load(withChange("from: {measurements: [pm10]}",
+                                "from: {health: [camera_offline, camera_online, detector_crashed, "
+                                "detector_disabled, detector_enabled]}"));
   ASSERT_TRUE(result.ok()) << formatErrors(result.errors);
   const auto& health = result.policy->policy.routes(0).from().health();
   EXPECT_EQ(std::vector<std::string>(health.begin(), health.end()),
-            (std::vector<std::string>{"camera_offline", "camera_online", "detector_disabled",
-                                      "detector_enabled"}));
+            (std::vector<std::string>{"camera_offline", "camera_online", "detector_crashed",
+                                      "detector_disabled", "detector_enabled"}));
 }
 
 // The message embeds the temporary directory, so this case is not in the table.
