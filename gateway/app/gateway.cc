@@ -9,6 +9,7 @@
 #include "gateway/app/version.h"
 #include "gateway/config/policy_loader.h"
 #include "gateway/crypto/gateway_identity.h"
+#include "gateway/detectors/factory.h"
 #include "gateway/ops/metered_outbox.h"
 #include "gateway/ops/status_report.h"
 #include "gateway/outbox/open_outbox.h"
@@ -167,7 +168,9 @@ void Gateway::startOps() {
                            &data_path_->recentEvents()};
     for (const auto& [actor, key] : policy.actor_keys) view.actors.push_back(actor);
     for (const auto& d : policy.policy.detectors()) {
-      view.detectors.push_back({d.id(), {d.sources().begin(), d.sources().end()}});
+      view.detectors.push_back({d.id(),
+                                {d.sources().begin(), d.sources().end()},
+                                detectors::runsInOwnProcess(d) ? "process" : "none"});
     }
     return ops::reportStatus(view);
   };

@@ -17,6 +17,7 @@ struct SourceStatus {
 struct DetectorStatus {
   std::string id;
   std::vector<std::string> sources;
+  std::string isolation = "none";  // "process": in a confined child process of its own
 };
 
 struct ActorBacklog {

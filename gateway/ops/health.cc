@@ -50,9 +50,11 @@ Verdict evaluateHealth(const OpsInputs& in) {
   }
   for (const auto& d : in.status->detectors) {
     if (disabledInstances(in, d.id) > 0) {
-      v.problems.push_back("detector " + d.id +
-                           " is disabled (it overran its time budget repeatedly; it is tried "
-                           "again after its cool-down)");
+      v.problems.push_back("detector " + d.id + " is disabled (" +
+                           (d.isolation == "process"
+                                ? "it overran its time budget or its process ended repeatedly"
+                                : "it overran its time budget repeatedly") +
+                           "; it is tried again after its cool-down)");
     }
   }
   if (in.status->outbox_dead_letters > 0) {

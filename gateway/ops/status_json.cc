@@ -1,5 +1,7 @@
 #include "gateway/ops/status_json.h"
 
+#include <cmath>
+
 #include "gateway/core/counters.h"
 
 namespace gw::ops {
@@ -23,6 +25,20 @@ json byReason(const OpsInputs& in, const std::string& name, const char* label,
     out[rest.substr(0, rest.find('"'))] = it->second;
   }
   return out;
+}
+
+// The upper bound of the bucket that holds the q-quantile, in ms: what a fixed-bucket histogram
+// can say of a percentile without inventing precision.
+double quantileBoundMs(const Histogram::Snapshot& h, double q) {
+  // The rank-th smallest observation, 0-based: the 99th of 100 is rank 98.
+  const auto rank =
+      static_cast<uint64_t>(std::ceil(q * static_cast<double>(h.count))) - (h.count > 0 ? 1 : 0);
+  uint64_t seen = 0;
+  for (size_t i = 0; i < Histogram::kBounds.size(); ++i) {
+    seen += h.buckets[i];
+    if (seen > rank) return 1000 * Histogram::kBounds[i];
+  }
+  return 1000 * Histogram::kBounds.back();
 }
 
 const Progress* progressOf(const OpsInputs& in, Watch::Kind kind, const std::string& id) {
@@ -105,6 +121,20 @@ json statusJson(const OpsInputs& in) {
     if (h != in.histograms.end() && h->second.count > 0) {
       j["calls"] = h->second.count;
       j["mean_latency_ms"] = 1000 * h->second.sum_seconds / static_cast<double>(h->second.count);
+    }
+    // Isolation: the child process's restarts, why they ended, the round trip of a call and
+    // the frames that never reached it.
+    j["isolation"] = d.isolation;
+    if (d.isolation == "process") {
+      j["restarts"] = counter(in, counterKey("detector_restarts_total", {{"detector", d.id}}));
+      j["crashes"] = byReason(in, "detector_crashes_total", "detector", d.id);
+      j["frames_dropped"] = byReason(in, "detector_frames_dropped_total", "detector", d.id);
+      auto rt = in.histograms.find(counterKey("detector_roundtrip_seconds", {{"detector", d.id}}));
+      if (rt != in.histograms.end() && rt->second.count > 0) {
+        j["roundtrip_mean_ms"] =
+            1000 * rt->second.sum_seconds / static_cast<double>(rt->second.count);
+        j["roundtrip_p99_ms_at_most"] = quantileBoundMs(rt->second, 0.99);
+      }
     }
     const Progress* p = progressOf(in, Watch::Kind::kDetector, d.id);
     if (p != nullptr) j["stalled"] = p->stalled;

@@ -33,7 +33,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 <th>Total</th><th>Dropped</th></tr></thead><tbody></tbody></table>
 <h2>Detectors</h2>
 <table id="detectors"><thead><tr><th>Detector</th><th>Sources</th><th>Events</th><th>Errors</th>
-<th>Mean latency (ms)</th><th>State</th></tr></thead><tbody></tbody></table>
+<th>Mean latency (ms)</th><th>State</th><th>Isolation</th><th>Restarts</th><th>Crashes</th>
+<th>Round trip p99 (ms, at most)</th><th>Frames dropped</th></tr></thead><tbody></tbody></table>
 <h2>Delivery per actor</h2>
 <table id="actors"><thead><tr><th>Actor</th><th>Published</th><th>Acknowledged</th>
 <th>Bytes acknowledged</th><th>In outbox</th><th>Oldest waiting (s)</th><th>Evicted</th>
@@ -96,7 +97,10 @@ function render(s) {
       ["num rate", fmt(r.rate_per_second, 1)], ["num total", r.total], ["dropped", reasons(r.dropped)]]);
   fill("detectors", s.detectors || [], (r) => [["id", r.id], ["sources", (r.sources || []).join(", ")],
       ["num events", r.events], ["num errors", r.errors], ["num latency", fmt(r.mean_latency_ms, 3)],
-      ["state", r.disabled ? "disabled" : (r.stalled ? "stalled" : "running")]]);
+      ["state", r.disabled ? "disabled" : (r.stalled ? "stalled" : "running")],
+      ["isolation", r.isolation], ["num restarts", r.restarts], ["crashes", reasons(r.crashes)],
+      ["num roundtrip", fmt(r.roundtrip_p99_ms_at_most, 3)],
+      ["frames-dropped", reasons(r.frames_dropped)]]);
   fill("actors", s.actors || [], (r) => [["id", r.id], ["num published", r.published],
       ["num acknowledged", r.acknowledged], ["num bytes", r.bytes_acknowledged],
       ["num outbox", r.outbox_messages], ["num age", fmt(r.oldest_age_seconds, 1)],

@@ -157,6 +157,43 @@ TEST(HealthTest, TheStatusShowsADetectorsOverrunsAndSkippedCallsByReason) {
   EXPECT_EQ(json["skipped"]["backoff"], 40);
   EXPECT_EQ(json["skipped"]["disabled"], 7);
   EXPECT_FALSE(json["disabled"]) << "overruns and skips alone are no disable";
+  EXPECT_EQ(json["isolation"], "none");
+  EXPECT_FALSE(json.contains("restarts")) << "an in-process detector has no child to restart";
+}
+
+TEST(HealthTest, TheStatusShowsAnIsolatedDetectorsRestartsCrashesAndRoundTrip) {
+  OpsInputs in;
+  GatewayStatus status;
+  status.detectors = {{"crowding", {"pm"}, "process"}};
+  in.status = status;
+  in.counters[counterKey("detector_restarts_total", {{"detector", "crowding"}})] = 2;
+  in.counters[counterKey("detector_crashes_total",
+                         {{"detector", "crowding"}, {"reason", "segfault"}})] = 2;
+  in.counters[counterKey("detector_crashes_total",
+                         {{"detector", "crowding"}, {"reason", "hang"}})] = 1;
+  in.counters[counterKey("detector_disabled_total", {{"detector", "crowding"}})] = 1;
+  in.counters[counterKey("detector_frames_dropped_total",
+                         {{"detector", "crowding"}, {"reason", "restarting"}})] = 9;
+  Histogram roundtrip;
+  for (int i = 0; i < 99; ++i) roundtrip.observe(std::chrono::microseconds(30));
+  roundtrip.observe(std::chrono::microseconds(700));
+  in.histograms[counterKey("detector_roundtrip_seconds", {{"detector", "crowding"}})] =
+      roundtrip.snapshot();
+  const auto json = statusJson(in)["detectors"][0];
+  EXPECT_EQ(json["isolation"], "process");
+  EXPECT_EQ(json["restarts"], 2);
+  EXPECT_EQ(json["crashes"]["segfault"], 2);
+  EXPECT_EQ(json["crashes"]["hang"], 1);
+  EXPECT_EQ(json["frames_dropped"]["restarting"], 9);
+  // 99 of 100 calls took 30 us, in the bucket up to 50 us; the 100th (700 us) is beyond the
+  // 99th percentile but in the mean, 0.0367 ms.
+  EXPECT_DOUBLE_EQ(json["roundtrip_p99_ms_at_most"].get<double>(), 0.05);
+  EXPECT_NEAR(json["roundtrip_mean_ms"].get<double>(), 0.0367, 1e-9);
+  const Verdict v = evaluateHealth(in);
+  ASSERT_EQ(v.problems.size(), 1u);
+  EXPECT_EQ(v.problems[0],
+            "detector crowding is disabled (it overran its time budget or its process ended "
+            "repeatedly; it is tried again after its cool-down)");
 }
 
 }  // namespace
