@@ -8,13 +8,24 @@
 //   BM_ThresholdTable*       the threshold table called directly, without the host (no time
 //                            budget, no lock, no copy into an Event): the difference to the two
 //                            above is what the host adds per call
+//   BM_ThresholdIsolation/isolated:0|1/gap_us:0|1000  the quiet threshold call inside gatewayd
+//                            and in its own process (isolation: process, docs/PLUGINS.md): what
+//                            the boundary adds per reading call, back to back (gap 0) and at
+//                            1,000 readings/s (gap 1000 us: the child has gone to sleep and must
+//                            be woken). Counters p50_us and p99_us time each call alone.
 #include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+#include <vector>
 
 #include "gateway/core/files.h"
 #include "gateway/detectors/builtin/builtin_tables.h"
 #include "gateway/detectors/factory.h"
 #include "gateway/sources/sensor/formats/text_split.h"
 #include "gateway/sources/sensor/sensor_community_csv.h"
+#include "tests/bench/call_latency.h"
 #include "tests/support/temp_dir.h"
 
 namespace gw {
@@ -63,6 +74,43 @@ void BM_ThresholdQuiet(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_ThresholdQuiet);
+
+// The same quiet call in process and through the child process: each call timed on its own, so
+// the tail shows (a context switch each way; the mean hides the scheduler's outliers).
+void BM_ThresholdIsolation(benchmark::State& state) {
+  gateway::v1::Detector config;
+  config.set_id("pm10-limit");
+  config.add_sources("pm-1");
+  config.set_isolation(state.range(0) == 1 ? gateway::v1::ISOLATION_PROCESS
+                                           : gateway::v1::ISOLATION_NONE);
+  auto* t = config.mutable_threshold();
+  t->set_quantity("pm10");
+  t->set_above(50);
+  t->set_clear_below(40);
+  detectors::HostContext host;
+  host.detector_host = GW_DETECTOR_HOST;
+  auto detector = detectors::createDetector(config, host);
+  if (!detector.ok()) return state.SkipWithError(detector.status().toString().c_str());
+  CountingSink sink;
+  bench::CallLatency latency(1 << 20);
+  int64_t at = 1700000000000;
+  const auto gap = std::chrono::microseconds(state.range(1));
+  for (auto _ : state) {
+    if (gap.count() > 0) {
+      state.PauseTiming();
+      std::this_thread::sleep_for(gap);
+      state.ResumeTiming();
+    }
+    const auto reading = pm10(20, at++);
+    latency.time([&] { (*detector)->onReading(reading, sink); });
+  }
+  latency.report(state);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ThresholdIsolation)
+    ->ArgNames({"isolated", "gap_us"})
+    ->ArgsProduct({{0, 1}, {0, 1000}})
+    ->Iterations(3000);  // fixed: a paced run sleeps 1 ms per call, whatever the timed part
 
 void BM_ThresholdCrossing(benchmark::State& state) {
   auto detector = thresholdDetector();

@@ -19,6 +19,7 @@
 #include <opencv2/videoio.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -31,6 +32,7 @@
 #include "gateway/vision/face_detector.h"
 #include "gateway/vision/person_detector.h"
 #include "gateway/vision/pose_estimator.h"
+#include "tests/bench/call_latency.h"
 #include "tests/bench/video/bench_video.h"
 #include "tests/support/temp_dir.h"
 
@@ -400,6 +402,42 @@ void BM_FallDetector(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_FallDetector)->Unit(benchmark::kMillisecond);
+
+// The hand-off of one 640x360 frame to a frame plugin, inside gatewayd and in its own process
+// (isolation: process: a copy into the shared frame ring and a round trip on the socket). The
+// plugin (tests/plugin_abi/plugins/frame_plugin.cc, `every` far beyond the run) looks at no pixel,
+// so this is the boundary's cost alone; p50_us and p99_us time each call on its own.
+void BM_FrameHandOff(benchmark::State& state) {
+  if (!videos().error.empty()) return state.SkipWithError(videos().error.c_str());
+  const auto small = processingFrames(720, videoFrames());
+  if (small.empty()) return state.SkipWithError("no frames");
+  gateway::v1::Detector config;
+  config.set_id("frames");
+  config.add_sources("cam");
+  config.set_isolation(state.range(0) == 1 ? gateway::v1::ISOLATION_PROCESS
+                                           : gateway::v1::ISOLATION_NONE);
+  config.mutable_plugin()->set_path(GW_FRAME_PLUGIN);
+  auto* every = config.mutable_plugin()->add_params();
+  every->set_key("every");
+  every->set_value("1000000000");
+  detectors::HostContext host;
+  host.detector_host = GW_DETECTOR_HOST;
+  auto detector = detectors::createDetector(config, host);
+  if (!detector.ok()) return state.SkipWithError(detector.status().toString().c_str());
+  CountingSink sink;
+  pipeline::Frame frame;
+  frame.camera_id = "cam";
+  bench::CallLatency latency(1 << 16);
+  size_t i = 0;
+  for (auto _ : state) {
+    frame.image = small[i % small.size()];
+    frame.sequence = ++i;
+    latency.time([&] { (*detector)->onFrame(frame, sink); });
+  }
+  latency.report(state);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_FrameHandOff)->ArgName("isolated")->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace gw

@@ -720,6 +720,9 @@ int main(int argc, char** argv) {
                  "gatewayd's batching under a backlog: on (its default) or off")
       ->check(CLI::IsMember({"on", "off"}));
   cli.add_option("--alarm-rate", o.alarm_rate, "Alarm readings/s, each raising an event (0: none)");
+  cli.add_option("--alarm-isolation", o.alarm_isolation,
+                 "The alarm detector in gatewayd (none) or in its own process (process)")
+      ->check(CLI::IsMember({"none", "process"}));
   cli.add_option("--fsync", o.fsync,
                  "Outbox fsync: group_commit, every_record, interval or memory");
   cli.add_option("--max-inflight", o.max_inflight,

@@ -28,7 +28,10 @@ struct LoadOptions {
   // gateway.backlog_batching: "on" (gatewayd's default: batching switches on by itself while
   // messages wait in the outbox, decision 1350) or "off" (one message per reading, always).
   std::string backlog_batching = "on";
-  double alarm_rate = 0;               // alarm readings/s (each raises one event, priority alarm)
+  double alarm_rate = 0;  // alarm readings/s (each raises one event, priority alarm)
+  // The alarm detector's `isolation`: "none" (in gatewayd) or "process" (in its own confined
+  // process, as a plugin runs by default: issue 21's cost on the alarm path).
+  std::string alarm_isolation = "none";
   std::string fsync = "group_commit";  // outbox.fsync; "memory": no --state-dir (memory outbox)
   int max_inflight = 20;  // gateway max_inflight, the bare window, broker Receive Maximum
   std::string mqtt_version = "auto";  // the gateway's broker.mqtt_version; 3.1.1 also for bare

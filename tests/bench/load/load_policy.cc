@@ -113,7 +113,8 @@ std::string loadPolicy(const LoadOptions& options, const std::filesystem::path& 
   if (alarm_port > 0 || options.cameras > 0) p += "detectors:\n";
   if (alarm_port > 0) {
     p += std::string("  - {id: alarm-level, sources: [") + kAlarmSource +
-         "], threshold: {quantity: water_level, above: 1000, clear_below: 1000, severity: "
+         "], isolation: " + options.alarm_isolation +
+         ", threshold: {quantity: water_level, above: 1000, clear_below: 1000, severity: "
          "alarm}}\n";
   }
   for (int c = 0; c < options.cameras; ++c) {
