@@ -70,7 +70,9 @@ class OpsE2eTest : public ::testing::Test {
         << udp_port_
         << "}, sensor_ids: [wl-1]}\n"
            "detectors:\n"
-           "  - {id: high-water, sources: [level], threshold: {quantity: water_level, above: "
+           // In its own process (issue 21), so the page's isolation columns have a subject.
+           "  - {id: high-water, sources: [level], isolation: process, threshold: {quantity: "
+           "water_level, above: "
         << above
         << ", clear_below: 10}}\n"
            "routes:\n"
@@ -197,6 +199,8 @@ TEST_F(OpsE2eTest, HealthReadinessMetricsAndStatusFollowTheGatewaysState) {
   EXPECT_EQ(m[R"(lantaarn_envelopes_sealed_total{actor="municipality",kind="key"})"], 1);
   EXPECT_EQ(m[R"(lantaarn_detector_latency_seconds_count{detector="high-water"})"], 2);
   EXPECT_EQ(m[R"(lantaarn_detector_latency_seconds_bucket{detector="high-water",le="+Inf"})"], 2);
+  EXPECT_EQ(m[R"(lantaarn_detector_roundtrip_seconds_count{detector="high-water"})"], 2);
+  EXPECT_EQ(m[R"(lantaarn_detector_restarts_total{detector="high-water"})"], 0);
   EXPECT_GT(m[R"(lantaarn_bytes_acked_total{actor="municipality"})"], 0);
   EXPECT_EQ(m[R"(lantaarn_bytes_acked_total{actor="municipality"})"],
             m[R"(lantaarn_bytes_sent_total{actor="municipality"})"]);
@@ -333,6 +337,9 @@ TEST_F(OpsE2eTest, StatusPageInHeadlessChromiumShowsLiveStateThatChanges) {
   EXPECT_EQ(cell(after, "municipality", "num published"), "5");
   EXPECT_EQ(cell(after, "municipality", "num acknowledged"), "5");
   EXPECT_EQ(cell(after, "high-water", "num events"), "1");
+  EXPECT_EQ(cell(after, "high-water", "isolation"), "process");
+  EXPECT_EQ(cell(after, "high-water", "num restarts"), "0");
+  EXPECT_FALSE(cell(after, "high-water", "num roundtrip").empty());
   EXPECT_NE(after.find("<td class=\"kind\">threshold_exceeded</td>"), std::string::npos) << after;
   EXPECT_EQ(after.find("<img"), std::string::npos);  // never images
   stopGateway();
