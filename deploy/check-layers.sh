@@ -34,10 +34,12 @@ declare -A may_include=(
   [actor_service]="core pipeline crypto actor outbox config"
   # config sits above the stages: it runs their policy checks and builds their typed options.
   [config]="core pipeline vision $stages"
+  # The fleet's signed policy bundles: operator keys (crypto) and the policy's YAML.
+  [fleet]="core pipeline crypto config"
   # app wires the daemon; everything but the operator tool.
   [app]="core pipeline vision config $stages actor"
   # gatewayctl: its replay runs the daemon's wiring (app/) in a dry run.
-  [ctl]="core pipeline vision config $stages actor app"
+  [ctl]="core pipeline vision config $stages actor app fleet"
 )
 
 if [ $# -gt 1 ]; then echo "usage: $0 [REPO_ROOT]" >&2; exit 2; fi

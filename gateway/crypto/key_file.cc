@@ -37,14 +37,16 @@ const char* ownerField(const std::string& type) {
   return type.rfind("ed25519", 0) == 0 ? "gateway" : "actor";
 }
 
+const char* roleField(KeyRole role) { return role == KeyRole::kOperator ? "operator" : "gateway"; }
+
 std::string render(const std::string& type, const std::string& owner, const std::string& key_id,
-                   const KeyBytes& key) {
+                   const KeyBytes& key, const char* owner_field = nullptr) {
   std::ostringstream out;
   out << "# Lantaarn " << (isSecretType(type) ? "SECRET" : "public")
       << " key. Format: docs/KEYS.md\n"
       << "format: " << kFormat << "\n"
       << "type: " << type << "\n"
-      << ownerField(type) << ": " << owner << "\n"
+      << (owner_field != nullptr ? owner_field : ownerField(type)) << ": " << owner << "\n"
       << "key_id: " << key_id << "\n"
       << "key: " << toBase64(key.data(), key.size()) << "\n";
   return out.str();
@@ -56,7 +58,7 @@ struct ParsedFile {
 };
 
 Result<ParsedFile> parseKeyText(const std::string& text, const std::string& origin,
-                                const std::string& want_type) {
+                                const std::string& want_type, const char* owner_field = nullptr) {
   std::map<std::string, std::string> fields;
   std::istringstream in(text);
   std::string line;
@@ -82,8 +84,14 @@ Result<ParsedFile> parseKeyText(const std::string& text, const std::string& orig
     return invalidArgument(origin + ": key type is '" + fields["type"] + "', expected '" +
                            want_type + "'");
   }
+  // An Ed25519 key is a gateway's or an operator's, and one is never taken for the other.
+  const std::string field = owner_field != nullptr ? owner_field : ownerField(want_type);
+  if (fields.count(field) == 0) {
+    return invalidArgument(origin + ": has no '" + field + ":' line, so it is not the " + field +
+                           " key asked for");
+  }
   ParsedFile parsed;
-  parsed.actor = fields[ownerField(want_type)];
+  parsed.actor = fields[field];
   parsed.key_id = fields["key_id"];
   if (!fromBase64(fields["key"], &parsed.key)) {
     return invalidArgument(origin + ": key is not 32 bytes of base64");
@@ -171,6 +179,16 @@ Status writeIdentityKeyPair(const IdentityKey& key, const std::filesystem::path&
   return s;
 }
 
+Status writeOperatorKeyPair(const IdentityKey& key, const std::filesystem::path& dir) {
+  KeyBytes seed{};
+  std::copy_n(key.secret.begin(), seed.size(), seed.begin());
+  Status s =
+      writePair(dir, key.owner, render("ed25519-secret", key.owner, key.key_id, seed, "operator"),
+                render("ed25519-public", key.owner, key.key_id, key.public_key, "operator"));
+  sodium_memzero(seed.data(), seed.size());
+  return s;
+}
+
 Result<PublicKey> parsePublicKey(const std::string& text, const std::string& origin) {
   auto parsed = parseKeyText(text, origin, "x25519-public");
   if (!parsed.ok()) return parsed.status();
@@ -197,9 +215,9 @@ Result<SecretKey> parseSecretKey(const std::string& text, const std::string& ori
   return key;
 }
 
-Result<IdentityPublicKey> parseIdentityPublicKey(const std::string& text,
-                                                 const std::string& origin) {
-  auto parsed = parseKeyText(text, origin, "ed25519-public");
+Result<IdentityPublicKey> parseIdentityPublicKey(const std::string& text, const std::string& origin,
+                                                 KeyRole role) {
+  auto parsed = parseKeyText(text, origin, "ed25519-public", roleField(role));
   if (!parsed.ok()) return parsed.status();
   const std::string id = keyIdOf(parsed->key);
   if (!parsed->key_id.empty() && parsed->key_id != id) {
@@ -209,9 +227,10 @@ Result<IdentityPublicKey> parseIdentityPublicKey(const std::string& text,
   return IdentityPublicKey{parsed->actor, id, parsed->key};
 }
 
-Result<IdentityKey> parseIdentityKey(const std::string& text, const std::string& origin) {
+Result<IdentityKey> parseIdentityKey(const std::string& text, const std::string& origin,
+                                     KeyRole role) {
   GW_RETURN_IF_ERROR(initSodium());
-  auto parsed = parseKeyText(text, origin, "ed25519-secret");
+  auto parsed = parseKeyText(text, origin, "ed25519-secret", roleField(role));
   if (!parsed.ok()) return parsed.status();
   IdentityKey key;
   key.owner = parsed->actor;
@@ -236,16 +255,17 @@ Result<SecretKey> readSecretKeyFile(const std::filesystem::path& path) {
   return parseSecretKey(*text, path.string());
 }
 
-Result<IdentityPublicKey> readIdentityPublicKeyFile(const std::filesystem::path& path) {
+Result<IdentityPublicKey> readIdentityPublicKeyFile(const std::filesystem::path& path,
+                                                    KeyRole role) {
   auto text = readFile(path);
   if (!text.ok()) return text.status();
-  return parseIdentityPublicKey(*text, path.string());
+  return parseIdentityPublicKey(*text, path.string(), role);
 }
 
-Result<IdentityKey> readIdentityKeyFile(const std::filesystem::path& path) {
+Result<IdentityKey> readIdentityKeyFile(const std::filesystem::path& path, KeyRole role) {
   auto text = readPrivateFile(path);
   if (!text.ok()) return text.status();
-  return parseIdentityKey(*text, path.string());
+  return parseIdentityKey(*text, path.string(), role);
 }
 
 }  // namespace gw::crypto

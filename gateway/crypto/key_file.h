@@ -64,8 +64,15 @@ IdentityPublicKey identityPublicHalf(const IdentityKey& key);
 // Writes <dir>/<basename>.pub (0644) and <dir>/<basename>.key (0600).
 Status writeIdentityKeyPair(const IdentityKey& key, const std::filesystem::path& dir,
                             const std::string& basename);
-Result<IdentityPublicKey> readIdentityPublicKeyFile(const std::filesystem::path& path);
-Result<IdentityKey> readIdentityKeyFile(const std::filesystem::path& path);
+// An Ed25519 key file is a gateway's (`gateway: <site>`) or a fleet operator's (`operator:
+// <name>`, it signs policy bundles: docs/FLEET.md); reading one as the other is refused.
+enum class KeyRole { kGateway, kOperator };
+Result<IdentityPublicKey> readIdentityPublicKeyFile(const std::filesystem::path& path,
+                                                    KeyRole role = KeyRole::kGateway);
+Result<IdentityKey> readIdentityKeyFile(const std::filesystem::path& path,
+                                        KeyRole role = KeyRole::kGateway);
+// <dir>/<owner>.{key,pub}, marked as an operator's.
+Status writeOperatorKeyPair(const IdentityKey& key, const std::filesystem::path& dir);
 
 Result<PublicKey> readPublicKeyFile(const std::filesystem::path& path);
 Result<SecretKey> readSecretKeyFile(const std::filesystem::path& path);
@@ -73,8 +80,9 @@ Result<SecretKey> readSecretKeyFile(const std::filesystem::path& path);
 // Parsers behind the readers, exposed for tests and fuzzing; `origin` names the input in errors.
 Result<PublicKey> parsePublicKey(const std::string& text, const std::string& origin);
 Result<SecretKey> parseSecretKey(const std::string& text, const std::string& origin);
-Result<IdentityPublicKey> parseIdentityPublicKey(const std::string& text,
-                                                 const std::string& origin);
-Result<IdentityKey> parseIdentityKey(const std::string& text, const std::string& origin);
+Result<IdentityPublicKey> parseIdentityPublicKey(const std::string& text, const std::string& origin,
+                                                 KeyRole role = KeyRole::kGateway);
+Result<IdentityKey> parseIdentityKey(const std::string& text, const std::string& origin,
+                                     KeyRole role = KeyRole::kGateway);
 
 }  // namespace gw::crypto

@@ -1,5 +1,6 @@
 #pragma once
 // The gatewayctl subcommands, each a function returning the process exit code.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,7 @@ namespace gw::ctl {
 struct KeygenArgs {
   std::string actor;    // an actor's X25519 key pair: <out>/<actor>.{key,pub}
   std::string gateway;  // or the gateway identity (Ed25519) of this site: <out>/gateway.{key,pub}
+  std::string fleet_operator;  // or a fleet operator's Ed25519 key: <out>/<name>.{key,pub}
   std::string out_dir;
   bool force = false;
 };
@@ -32,6 +34,19 @@ struct SubscribeArgs {
 int runSubscribe(const SubscribeArgs& args);
 
 int runPolicyCheck(const std::string& path);
+
+// Signed policy bundles (bundle.cc, docs/decisions/1500).
+struct PolicyBundleArgs {
+  std::string policy, key_file, out, group;
+  uint64_t version = 0;
+  std::vector<std::string> sites;
+};
+int runPolicyBundle(const PolicyBundleArgs& args);
+struct PolicyVerifyArgs {
+  std::string bundle;
+  std::vector<std::string> operator_key_files;
+};
+int runPolicyVerify(const PolicyVerifyArgs& args);
 
 struct ReplayArgs {
   std::string policy;

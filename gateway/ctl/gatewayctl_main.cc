@@ -22,6 +22,9 @@ int run(int argc, char** argv) {
   auto* keygen_gateway = keygen_cmd->add_option(
       "--gateway", keygen.gateway, "Site id: write the gateway identity key of this site");
   keygen_actor->excludes(keygen_gateway);
+  auto* keygen_operator = keygen_cmd->add_option(
+      "--operator", keygen.fleet_operator, "A fleet operator's key, which signs policy bundles");
+  keygen_operator->excludes(keygen_actor)->excludes(keygen_gateway);
   keygen_cmd->add_option("--out", keygen.out_dir, "Directory to write the key files to")
       ->required();
   keygen_cmd->add_flag("--force", keygen.force, "Overwrite existing key files");
@@ -85,6 +88,30 @@ int run(int argc, char** argv) {
   auto* check_cmd =
       policy_cmd->add_subcommand("check", "Validate a policy; exit 0 if valid, 1 if not");
   check_cmd->add_option("path", policy_path, "Policy file or directory")->required();
+
+  gw::ctl::PolicyBundleArgs bundle;
+  std::string bundle_sites;
+  auto* bundle_cmd = policy_cmd->add_subcommand(
+      "bundle", "Pack a fleet's shared policy, its actor keys and plugins into a signed bundle");
+  bundle_cmd->add_option("path", bundle.policy, "Policy file or directory")->required();
+  bundle_cmd->add_option("--key", bundle.key_file, "The operator's secret key")->required();
+  bundle_cmd->add_option("--version", bundle.version, "Bundle version, above the last one")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  auto* bundle_sites_opt =
+      bundle_cmd->add_option("--sites", bundle_sites, "Site ids it is for, comma-separated");
+  auto* bundle_group_opt = bundle_cmd->add_option("--group", bundle.group, "Group it is for");
+  bundle_sites_opt->excludes(bundle_group_opt);
+  bundle_cmd->add_option("--out", bundle.out, "The bundle file to write")->required();
+
+  gw::ctl::PolicyVerifyArgs verify;
+  auto* verify_cmd = policy_cmd->add_subcommand(
+      "verify", "Check a bundle's signature and files offline and print what it contains");
+  verify_cmd->add_option("bundle", verify.bundle, "The bundle file")->required();
+  verify_cmd
+      ->add_option("--operator-key", verify.operator_key_files,
+                   "An operator public key it may be signed with (repeatable)")
+      ->required();
 
   std::string explain_path, explain_actor;
   auto* explain_cmd = policy_cmd->add_subcommand(
@@ -184,6 +211,16 @@ int run(int argc, char** argv) {
   if (register_export->parsed()) return gw::ctl::runRegisterExport(register_policy, register_out);
   if (eval_fall_cmd->parsed()) return gw::ctl::runEvalFall(eval_fall);
   if (keygen_cmd->parsed()) return gw::ctl::runKeygen(keygen);
+  if (bundle_cmd->parsed()) {
+    for (size_t start = 0; !bundle_sites.empty() && start <= bundle_sites.size();) {
+      const size_t comma = bundle_sites.find(',', start);
+      const size_t end = comma == std::string::npos ? bundle_sites.size() : comma;
+      if (end > start) bundle.sites.push_back(bundle_sites.substr(start, end - start));
+      start = end + 1;
+    }
+    return gw::ctl::runPolicyBundle(bundle);
+  }
+  if (verify_cmd->parsed()) return gw::ctl::runPolicyVerify(verify);
   if (sub_cmd->parsed()) return gw::ctl::runSubscribe(sub);
   if (check_cmd->parsed()) return gw::ctl::runPolicyCheck(policy_path);
   if (replay_cmd->parsed()) return gw::ctl::runReplay(replay);

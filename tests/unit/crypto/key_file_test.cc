@@ -68,6 +68,32 @@ TEST(KeyFileTest, GatewayIdentityRoundTripsAndSignsVerifiably) {
             StatusCode::kPermissionDenied);
 }
 
+// A fleet operator's key signs policy bundles: same Ed25519 format, marked `operator:`, and never
+// taken for a gateway's identity (nor a gateway's for an operator's).
+TEST(KeyFileTest, AnOperatorKeyIsNeverTakenForAGatewaysAndTheOtherWayRound) {
+  TempDir dir;
+  auto key = generateIdentityKey("city-ops");
+  ASSERT_TRUE(writeOperatorKeyPair(key, dir.path()).ok());
+  ASSERT_TRUE(writeIdentityKeyPair(generateIdentityKey("site-1"), dir.path(), "gateway").ok());
+  struct stat st {};
+  ASSERT_EQ(::stat((dir / "city-ops.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto secret = readIdentityKeyFile(dir / "city-ops.key", KeyRole::kOperator);
+  ASSERT_TRUE(secret.ok()) << secret.status().toString();
+  auto pub = readIdentityPublicKeyFile(dir / "city-ops.pub", KeyRole::kOperator);
+  ASSERT_TRUE(pub.ok()) << pub.status().toString();
+  EXPECT_EQ(pub->owner, "city-ops");
+  EXPECT_EQ(pub->key_id, key.key_id);
+  EXPECT_EQ(secret->public_key, key.public_key);
+  auto as_gateway = readIdentityPublicKeyFile(dir / "city-ops.pub");
+  ASSERT_FALSE(as_gateway.ok());
+  EXPECT_NE(as_gateway.status().message().find("it is not the gateway key asked for"),
+            std::string::npos);
+  EXPECT_FALSE(readIdentityKeyFile(dir / "city-ops.key").ok());
+  EXPECT_FALSE(readIdentityPublicKeyFile(dir / "gateway.pub", KeyRole::kOperator).ok());
+  EXPECT_FALSE(readIdentityKeyFile(dir / "gateway.key", KeyRole::kOperator).ok());
+}
+
 TEST(KeyFileTest, MalformedFilesAreRejectedWithReasons) {
   EXPECT_FALSE(parsePublicKey("hello", "x").ok());
   EXPECT_FALSE(parsePublicKey("format: lantaarn-key-v1\ntype: x25519-secret\n", "x").ok());
