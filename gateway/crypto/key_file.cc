@@ -84,11 +84,14 @@ Result<ParsedFile> parseKeyText(const std::string& text, const std::string& orig
     return invalidArgument(origin + ": key type is '" + fields["type"] + "', expected '" +
                            want_type + "'");
   }
-  // An Ed25519 key is a gateway's or an operator's, and one is never taken for the other.
+  // An Ed25519 key is a gateway's or an operator's, and one is never taken for the other: an
+  // operator's file must say so, and a file that says so is no gateway's.
   const std::string field = owner_field != nullptr ? owner_field : ownerField(want_type);
-  if (fields.count(field) == 0) {
-    return invalidArgument(origin + ": has no '" + field + ":' line, so it is not the " + field +
-                           " key asked for");
+  const bool wrong_role = field == "operator" ? fields.count("operator") == 0
+                                              : field == "gateway" && fields.count("operator") > 0;
+  if (wrong_role) {
+    return invalidArgument(origin + ": its owner line is not '" + field + ":', so it is not the " +
+                           field + " key asked for");
   }
   ParsedFile parsed;
   parsed.actor = fields[field];
