@@ -189,11 +189,7 @@ bool PluginDetector::ensureRunning(OverrunGuard::Input input, const std::string&
     host_.counters->add(counterKey("detector_restarts_total", {{"detector", id_}}));
   }
   if (auto fault = backend_->restart()) {
-    onFault(*fault, source_id, events);
-    if (input == OverrunGuard::Input::kFrame && host_.counters != nullptr) {
-      host_.counters->add(
-          counterKey("detector_frames_dropped_total", {{"detector", id_}, {"reason", "fault"}}));
-    }
+    onFault(input, *fault, source_id, events);
     return false;
   }
   spdlog::info("Detector restarted detector={} plugin={} confinement=\"{}\"", id_, backend_->name(),
@@ -208,11 +204,7 @@ void PluginDetector::run(OverrunGuard::Input input, const std::string& source_id
   if (!start) return;
   BackendCall result = call();
   if (result.fault) {
-    onFault(*result.fault, source_id, events);
-    if (input == OverrunGuard::Input::kFrame && host_.counters != nullptr) {
-      host_.counters->add(
-          counterKey("detector_frames_dropped_total", {{"detector", id_}, {"reason", "fault"}}));
-    }
+    onFault(input, *result.fault, source_id, events);
     return;
   }
   if (restart_.succeeded(now())) {
@@ -243,9 +235,13 @@ gateway::v1::Event PluginDetector::healthEvent(const std::string& kind,
   return event;
 }
 
-void PluginDetector::onFault(const BackendFault& fault, const std::string& source_id,
-                             pipeline::EventSink& events) {
+void PluginDetector::onFault(OverrunGuard::Input input, const BackendFault& fault,
+                             const std::string& source_id, pipeline::EventSink& events) {
   faults_.fetch_add(1, std::memory_order_relaxed);
+  if (input == OverrunGuard::Input::kFrame && host_.counters != nullptr) {
+    host_.counters->add(
+        counterKey("detector_frames_dropped_total", {{"detector", id_}, {"reason", "fault"}}));
+  }
   if (host_.counters != nullptr) {
     host_.counters->add(
         counterKey("detector_crashes_total", {{"detector", id_}, {"reason", fault.reason}}));

@@ -108,7 +108,8 @@ class PluginDetector : public Detector {
   void announce(const OverrunGuard::Outcome& outcome, const std::string& source_id,
                 pipeline::EventSink& events);
   // Under call_mutex_: a lost child (counters, log, detector_crashed or detector_disabled).
-  void onFault(const BackendFault& fault, const std::string& source_id,
+  // A frame call that lost its child also counts a dropped frame.
+  void onFault(OverrunGuard::Input input, const BackendFault& fault, const std::string& source_id,
                pipeline::EventSink& events);
   gateway::v1::Event healthEvent(const std::string& kind, const std::string& source_id) const;
 
