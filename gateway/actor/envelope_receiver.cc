@@ -64,7 +64,22 @@ bool EnvelopeReceiver::verifySignature(const Stream& st, const crypto::ParsedEnv
              st.gateway->bytes.data()) == 0;
 }
 
-bool EnvelopeReceiver::openKey(Stream& st, const crypto::ParsedEnvelope& parsed, Received* r) {
+const crypto::SecretKey* EnvelopeReceiver::recipientKey(const std::string& key_id) const {
+  if (identity_.key.key_id == key_id) return &identity_.key;
+  for (const auto& key : identity_.previous_keys) {
+    if (key.key_id == key_id) return &key;
+  }
+  return nullptr;
+}
+
+std::string EnvelopeReceiver::heldKeyIds() const {
+  std::string ids = identity_.key.key_id;
+  for (const auto& key : identity_.previous_keys) ids += ", " + key.key_id;
+  return ids;
+}
+
+bool EnvelopeReceiver::openKey(Stream& st, const crypto::ParsedEnvelope& parsed,
+                               const crypto::SecretKey& recipient, Received* r) {
   const EnvelopeHeader& h = parsed.header;
   if (!verifySignature(st, parsed)) {
     *r = reject(std::move(*r), "bad_signature", "KEY envelope not signed by the pinned gateway");
@@ -78,7 +93,7 @@ bool EnvelopeReceiver::openKey(Stream& st, const crypto::ParsedEnvelope& parsed,
   std::string plain(box.size() - crypto_box_SEALBYTES, '\0');
   if (crypto_box_seal_open(reinterpret_cast<uint8_t*>(plain.data()),
                            reinterpret_cast<const uint8_t*>(box.data()), box.size(),
-                           identity_.key.public_key.data(), identity_.key.secret.data()) != 0) {
+                           recipient.public_key.data(), recipient.secret.data()) != 0) {
     *r = reject(std::move(*r), "bad_key", "epoch key box does not open with this actor's key");
     return false;
   }
@@ -278,9 +293,13 @@ Received EnvelopeReceiver::receive(std::string_view payload, int64_t now_ms, boo
   if (h.actor_id() != identity_.actor_id) {
     return reject(std::move(r), "wrong_actor", "for actor '" + h.actor_id() + "'");
   }
-  if (h.recipient_key_id() != identity_.key.key_id) {
+  // Decided by the key id alone, before any decryption: an envelope addressed to a key this
+  // actor does not hold (the new key, to an actor still holding only the old one) is refused
+  // unopened.
+  const crypto::SecretKey* recipient = recipientKey(h.recipient_key_id());
+  if (recipient == nullptr) {
     return reject(std::move(r), "wrong_recipient",
-                  "sealed for key " + h.recipient_key_id() + ", ours is " + identity_.key.key_id);
+                  "sealed for key " + h.recipient_key_id() + ", ours: " + heldKeyIds());
   }
 
   bool ok = false;
@@ -292,7 +311,7 @@ Received EnvelopeReceiver::receive(std::string_view payload, int64_t now_ms, boo
         r.verdict = Verdict::kDuplicate;
         return r;
       }
-      ok = openKey(st, *parsed, &r);
+      ok = openKey(st, *parsed, *recipient, &r);
       break;
     case gateway::v1::ENVELOPE_KIND_DATA:
       ok = openData(st, *parsed, now_ms, &r);

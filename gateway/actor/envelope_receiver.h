@@ -30,6 +30,11 @@ struct ReceiverIdentity {
   // The gateways' Ed25519 public keys, pinned: one per site (the key file names its site). Each
   // gateway is a stream of its own, with its own sequence, epochs and checkpoints.
   std::vector<crypto::IdentityPublicKey> gateways;
+  // The actor's earlier X25519 secret keys, held while its key is rotated (docs/KEYS.md): every
+  // envelope names the key it is addressed to (recipient_key_id), and one addressed to any key
+  // held here or in `key` is read, so the stream reads on across the switch without a gap.
+  // (`= {}`: brace initialisers written before it existed may leave it out.)
+  std::vector<crypto::SecretKey> previous_keys = {};
 };
 
 struct ReceiverOptions {
@@ -125,7 +130,11 @@ class EnvelopeReceiver {
   };
 
   Received reject(Received r, const std::string& code, const std::string& detail);
-  bool openKey(Stream& st, const crypto::ParsedEnvelope& parsed, Received* r);
+  // The held secret key with this key id; nullptr when none is.
+  const crypto::SecretKey* recipientKey(const std::string& key_id) const;
+  std::string heldKeyIds() const;  // for messages
+  bool openKey(Stream& st, const crypto::ParsedEnvelope& parsed, const crypto::SecretKey& recipient,
+               Received* r);
   bool openData(Stream& st, const crypto::ParsedEnvelope& parsed, int64_t now_ms, Received* r);
   bool openCheckpoint(const Stream& st, const crypto::ParsedEnvelope& parsed,
                       gateway::v1::Checkpoint* cp, Received* r);

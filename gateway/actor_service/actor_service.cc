@@ -91,6 +91,28 @@ Status ActorService::build() {
   if (Status s = crypto::initSodium(); !s.ok()) return s;
   auto key = crypto::readSecretKeyFile(config_.key_file);
   if (!key.ok()) return key.status();
+  std::vector<crypto::SecretKey> previous_keys;
+  for (const auto& file : config_.previous_key_files) {
+    auto previous = crypto::readSecretKeyFile(file);
+    if (!previous.ok()) return previous.status();
+    // Two names for one key would hide that the rotation's other key is missing.
+    if (previous->key_id == key->key_id) {
+      return invalidArgument(file + " holds the same key as " + config_.key_file + " (key_id " +
+                             key->key_id + ")");
+    }
+    for (const auto& held : previous_keys) {
+      if (held.key_id == previous->key_id) {
+        return invalidArgument(file + " holds a key already listed (key_id " + held.key_id + ")");
+      }
+    }
+    previous_keys.push_back(std::move(previous).value());
+  }
+  if (!previous_keys.empty()) {
+    std::string ids;
+    for (const auto& held : previous_keys) ids += (ids.empty() ? "" : ",") + held.key_id;
+    spdlog::info("actor keys: key_id={} previous_key_ids={} (a key rotation: docs/KEYS.md)",
+                 key->key_id, ids);
+  }
   auto pinned = actor::readPinnedGateways(config_.gateway_keys);
   if (!pinned.ok()) return pinned.status();
   for (const auto& skipped : pinned->skipped) {
@@ -112,7 +134,8 @@ Status ActorService::build() {
     const auto& t = *config_.broker.tls;
     sub.tls = actor::TlsSettings{t.ca_file, t.cert_file, t.key_file, t.verify_hostname};
   }
-  sub.identity = {config_.site, config_.actor, std::move(key).value(), std::move(pinned->keys)};
+  sub.identity = {config_.site, config_.actor, std::move(key).value(), std::move(pinned->keys),
+                  std::move(previous_keys)};
   sub.options.max_age_ms = config_.max_age_ms;
   sub.options.max_future_ms = config_.max_future_ms;
   sub.persistent_session = true;

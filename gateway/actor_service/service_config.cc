@@ -261,6 +261,16 @@ ServiceConfig resolve(const gateway::v1::ActorServiceConfig& in, const fs::path&
   }
   out.key_file = resolvePath(in.key_file(), base);
   check.required(out.key_file, "key_file");
+  std::set<std::string> key_files = {out.key_file};
+  for (int i = 0; i < in.previous_key_files_size(); ++i) {
+    const std::string key_path = "previous_key_files[" + std::to_string(i) + "]";
+    std::string path = resolvePath(in.previous_key_files(i), base);
+    check.required(path, key_path);
+    if (!path.empty() && !key_files.insert(path).second) {
+      check.error(key_path, "'" + path + "' is already one of this actor's keys");
+    }
+    out.previous_key_files.push_back(std::move(path));
+  }
   for (const auto& key : in.gateway_keys()) out.gateway_keys.push_back(resolvePath(key, base));
   if (out.gateway_keys.empty()) check.error("gateway_keys", "pin at least one gateway key");
   out.broker = resolveBroker(in.broker(), in.broker().has_tls(), "broker", base, check);

@@ -70,6 +70,7 @@ struct ServiceConfig {
   std::string actor;
   std::string site = "+";
   std::string key_file;
+  std::vector<std::string> previous_key_files;  // held during a key rotation (docs/KEYS.md)
   std::vector<std::string> gateway_keys;
   BrokerSettings broker;
   std::filesystem::path state_dir;

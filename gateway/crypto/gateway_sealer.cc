@@ -38,10 +38,25 @@ void GatewaySealer::setActors(const std::map<std::string, PublicKey>& keys) {
                                   identity_, site_id_, key, positions_->startOf(actor, started_),
                                   options_.epoch, random_));
     } else if (it->second->actorKey().bytes != key.bytes) {
-      it->second->restartEpoch(key, gateway::v1::EPOCH_START_KEY_CHANGED);
+      it->second->rekey(key);
     }
   }
   started_ = true;
+}
+
+Status GatewaySealer::beginRekeyedEpochs(int64_t now_ms,
+                                         std::vector<std::pair<std::string, SealedEnvelope>>* out) {
+  std::vector<SealedEnvelope> one;
+  for (auto& [actor, stream] : streams_) {
+    if (!stream->rekeyPending()) continue;
+    // +2: the old epoch's final checkpoint and the new KEY.
+    GW_RETURN_IF_ERROR(
+        positions_->reserve(actor, stream->nextSequence() + 2, stream->nextEpoch() + 1));
+    one.clear();
+    GW_RETURN_IF_ERROR(stream->beginPendingEpoch(now_ms, &one));
+    for (auto& envelope : one) out->emplace_back(actor, std::move(envelope));
+  }
+  return okStatus();
 }
 
 Status GatewaySealer::seal(const std::string& actor, const gateway::v1::ActorMessage& message,

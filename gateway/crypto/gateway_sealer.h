@@ -31,9 +31,16 @@ class GatewaySealer {
                                                      SealerOptions options, RandomFill random = {});
 
   // Applies the policy's actors: a new actor gets a stream, an actor whose key changed starts a
-  // new epoch sealed to the new key, and a removed actor's stream ends (it receives nothing
-  // more, and nothing it could open: later epoch keys are never sealed to it).
+  // new epoch sealed to the new key (ActorStreamSealer::rekey: its current epoch is closed
+  // first), and a removed actor's stream ends (it receives nothing more, and nothing it could
+  // open: later epoch keys are never sealed to it).
   void setActors(const std::map<std::string, PublicKey>& keys);
+
+  // Begins now the new epoch of every stream whose key setActors() changed, as (actor,
+  // envelope): the old epoch's final CHECKPOINT, then the KEY sealed to the new key. Without
+  // this call they come with the stream's next message.
+  Status beginRekeyedEpochs(int64_t now_ms,
+                            std::vector<std::pair<std::string, SealedEnvelope>>* out);
 
   // Seals `message` for `actor`; appends the envelopes to publish, in order.
   Status seal(const std::string& actor, const gateway::v1::ActorMessage& message, int64_t now_ms,

@@ -124,6 +124,18 @@ void SealingSink::enqueue(const std::string& actor, pipeline::DataKind kind,
 
 void SealingSink::setActors(const std::map<std::string, PublicKey>& keys) {
   sealer_->setActors(keys);
+  // At once rather than with the next message: a quiet actor learns of the switch too (its
+  // retained KEY is the new one), and the old key's last epoch is proven complete right away.
+  std::vector<std::pair<std::string, SealedEnvelope>> begun;
+  if (Status s = sealer_->beginRekeyedEpochs(nowUnixMs(), &begun); !s.ok()) {
+    // The stream still begins its new epoch with its next message (seal() does it too).
+    spdlog::error("New epoch for a changed key deferred error=\"{}\"", s.message());
+    counters_.add("checkpoint_failed_total");
+  }
+  for (auto& [actor, envelope] : begun) {
+    enqueue(actor, pipeline::DataKind::kKey, pipeline::Priority::kAlarm, std::move(envelope), 0);
+  }
+  if (!begun.empty()) drain_.pump();
 }
 
 void SealingSink::start() { scheduleCheckpoints(); }

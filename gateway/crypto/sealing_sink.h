@@ -43,7 +43,9 @@ class SealingSink : public pipeline::RoutedSink {
               const boost::asio::any_io_executor& executor);
 
   void deliver(std::vector<pipeline::RoutedMessage>& messages) override;
-  // The running policy's actors (GatewaySealer::setActors): on start and on every reload.
+  // The running policy's actors (GatewaySealer::setActors): on start and on every reload. An
+  // actor whose key changed gets its new epoch at once: the old epoch's final checkpoint and the
+  // KEY sealed to the new key are appended here, not with the actor's next message.
   void setActors(const std::map<std::string, PublicKey>& keys);
   // Starts the checkpoint timer.
   void start();

@@ -46,12 +46,23 @@ ActorStreamSealer::ActorStreamSealer(const IdentityKey& identity, std::string si
 
 ActorStreamSealer::~ActorStreamSealer() { sodium_memzero(key_, sizeof key_); }
 
-void ActorStreamSealer::restartEpoch(PublicKey key, gateway::v1::EpochStart reason) {
-  actor_key_ = std::move(key);
-  if (in_epoch_) next_epoch_ = epoch_ + 1;
-  in_epoch_ = false;
-  start_reason_ = reason;
-  previous_sequence_ = next_sequence_ - 1;
+void ActorStreamSealer::rekey(PublicKey key) {
+  if (!in_epoch_) {
+    // Nothing was sealed yet: the first epoch goes to the new key, for the reason the stream
+    // started (an unclean start must still say so).
+    actor_key_ = std::move(key);
+    return;
+  }
+  if (key.bytes == actor_key_.bytes) {
+    pending_key_.reset();  // changed and changed back before anything was sealed to the other
+  } else {
+    pending_key_ = std::move(key);
+  }
+}
+
+Status ActorStreamSealer::beginPendingEpoch(int64_t now_ms, std::vector<SealedEnvelope>* out) {
+  if (!pending_key_) return okStatus();
+  return beginEpoch(now_ms, out);
 }
 
 void ActorStreamSealer::stampHeader(EnvelopeKind kind, int64_t now_ms) {
@@ -108,11 +119,17 @@ void ActorStreamSealer::emitCheckpoint(int64_t now_ms, bool final,
 
 Status ActorStreamSealer::beginEpoch(int64_t now_ms, std::vector<SealedEnvelope>* out) {
   if (in_epoch_) {
-    // Close the old epoch with a final checkpoint, so the actor can prove it complete.
+    // Close the old epoch with a final checkpoint, so the actor can prove it complete. It goes
+    // to the old epoch's recipient: a changed key is taken only after it.
     emitCheckpoint(now_ms, /*final=*/true, out);
     next_epoch_ = epoch_ + 1;
     previous_sequence_ = next_sequence_ - 1;
-    start_reason_ = gateway::v1::EPOCH_START_ROLLOVER;
+    start_reason_ = pending_key_.has_value() ? gateway::v1::EPOCH_START_KEY_CHANGED
+                                             : gateway::v1::EPOCH_START_ROLLOVER;
+  }
+  if (pending_key_) {
+    actor_key_ = std::move(*pending_key_);
+    pending_key_.reset();
   }
   epoch_ = next_epoch_;
   epoch_envelopes_ = 0;
@@ -155,7 +172,8 @@ Status ActorStreamSealer::seal(const gateway::v1::ActorMessage& message, int64_t
                                std::vector<SealedEnvelope>* out) {
   // +1: the envelope about to be sealed; +1 more: room for the epoch's final checkpoint.
   const bool over =
-      in_epoch_ && (epoch_envelopes_ + 2 > limits_.max_messages || now_ms >= epoch_not_after_ms_);
+      in_epoch_ && (pending_key_.has_value() || epoch_envelopes_ + 2 > limits_.max_messages ||
+                    now_ms >= epoch_not_after_ms_);
   if (!in_epoch_ || over) GW_RETURN_IF_ERROR(beginEpoch(now_ms, out));
 
   if (!message.SerializeToString(&plain_)) return internalError("cannot serialize ActorMessage");

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,9 +60,18 @@ class ActorStreamSealer {
   // `even_if_idle`, so that an idle stream still tells the actor its last sequence).
   Status checkpoint(int64_t now_ms, bool even_if_idle, std::vector<SealedEnvelope>* out);
 
-  // The next message starts a new epoch sealed to `key` (a changed key; an actor re-added).
-  // The current epoch gets no final checkpoint here: call checkpoint() first if one is wanted.
-  void restartEpoch(PublicKey key, gateway::v1::EpochStart reason);
+  // The actor's key changed (a policy reload, docs/KEYS.md "Rotating an actor's key"). A stream
+  // that has not begun an epoch just takes the new key. A running one begins a new epoch sealed
+  // to it (EPOCH_START_KEY_CHANGED) with beginPendingEpoch() or the next seal(), whichever comes
+  // first, after the current epoch's final CHECKPOINT: that one is still addressed to the old
+  // key, so an actor holding only the old key can prove everything sealed to it complete.
+  // Envelopes already sealed stay as they are. A change back to the current key before the new
+  // epoch began cancels it.
+  void rekey(PublicKey key);
+  bool rekeyPending() const { return pending_key_.has_value(); }
+  // Begins the epoch rekey() asked for, now: appends the old epoch's final CHECKPOINT and the new
+  // epoch's KEY. Nothing when no rekey is pending.
+  Status beginPendingEpoch(int64_t now_ms, std::vector<SealedEnvelope>* out);
 
   uint64_t nextSequence() const { return next_sequence_; }
   // The epoch number the next KEY envelope would carry.
@@ -71,7 +81,8 @@ class ActorStreamSealer {
   int64_t lastCheckpointMs() const { return last_checkpoint_ms_; }
   // Starts the idle-checkpoint clock of a stream that has sent nothing yet (0 until then).
   void startIdleClock(int64_t now_ms) { last_checkpoint_ms_ = now_ms; }
-  const PublicKey& actorKey() const { return actor_key_; }
+  // The key the stream's next epoch is sealed to.
+  const PublicKey& actorKey() const { return pending_key_ ? *pending_key_ : actor_key_; }
 
  private:
   Status beginEpoch(int64_t now_ms, std::vector<SealedEnvelope>* out);
@@ -85,7 +96,8 @@ class ActorStreamSealer {
 
   const IdentityKey& identity_;
   std::string site_id_;
-  PublicKey actor_key_;
+  PublicKey actor_key_;                   // the current epoch's recipient
+  std::optional<PublicKey> pending_key_;  // the next epoch's, after rekey()
   EpochLimits limits_;
   RandomFill random_;
 

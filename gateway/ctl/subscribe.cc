@@ -44,9 +44,19 @@ void printNotice(const actor::Notice& n) {
 }  // namespace
 
 int runSubscribe(const SubscribeArgs& args) {
-  auto key = crypto::readSecretKeyFile(args.key_file);
-  if (!key.ok()) {
-    std::fprintf(stderr, "gatewayctl subscribe: %s\n", key.status().message().c_str());
+  // The first --key is the actor's key, any more its other keys during a rotation: which one an
+  // epoch opens with is named in its KEY envelope, so the order does not matter.
+  std::vector<crypto::SecretKey> keys;
+  for (const auto& file : args.key_files) {
+    auto key = crypto::readSecretKeyFile(file);
+    if (!key.ok()) {
+      std::fprintf(stderr, "gatewayctl subscribe: %s\n", key.status().message().c_str());
+      return 2;
+    }
+    keys.push_back(std::move(key).value());
+  }
+  if (keys.empty()) {
+    std::fprintf(stderr, "gatewayctl subscribe: --key is required\n");
     return 2;
   }
   auto pinned_keys = actor::readPinnedGateways(args.gateway_key_files);
@@ -60,11 +70,13 @@ int runSubscribe(const SubscribeArgs& args) {
   std::string pinned;
   for (const auto& g : pinned_keys->keys)
     pinned += (pinned.empty() ? "" : ",") + g.owner + ":" + g.key_id;
-  if (key->actor != args.actor) {
-    std::fprintf(
-        stderr,
-        "gatewayctl subscribe: note: key %s belongs to actor '%s', reading topics of '%s'\n",
-        key->key_id.c_str(), key->actor.c_str(), args.actor.c_str());
+  for (const auto& key : keys) {
+    if (key.actor != args.actor) {
+      std::fprintf(
+          stderr,
+          "gatewayctl subscribe: note: key %s belongs to actor '%s', reading topics of '%s'\n",
+          key.key_id.c_str(), key.actor.c_str(), args.actor.c_str());
+    }
   }
   std::signal(SIGINT, onSignal);
   std::signal(SIGTERM, onSignal);
@@ -97,7 +109,8 @@ int runSubscribe(const SubscribeArgs& args) {
   }
   config.silence_after =
       std::chrono::milliseconds(static_cast<int64_t>(args.silence_after_s * 1000));
-  config.identity = {args.site, args.actor, *key, std::move(pinned_keys->keys)};
+  config.identity = {args.site, args.actor, keys.front(), std::move(pinned_keys->keys),
+                     std::vector<crypto::SecretKey>(keys.begin() + 1, keys.end())};
   config.options.max_age_ms = static_cast<int64_t>(args.max_age_s * 1000);
   config.persistent_session = args.persistent_session;
   // Both checked by CLI11 (IsMember, Range) before we get here.
@@ -149,8 +162,11 @@ int runSubscribe(const SubscribeArgs& args) {
     std::fprintf(stderr, "gatewayctl subscribe: %s\n", s.message().c_str());
     return 2;
   }
-  std::fprintf(stderr, "subscribed actor=%s site=%s broker=%s gateways=%s\n", args.actor.c_str(),
-               args.site.c_str(), args.broker.c_str(), pinned.c_str());
+  std::string key_ids;
+  for (const auto& key : keys) key_ids += (key_ids.empty() ? "" : ",") + key.key_id;
+  std::fprintf(stderr, "subscribed actor=%s site=%s broker=%s gateways=%s keys=%s\n",
+               args.actor.c_str(), args.site.c_str(), args.broker.c_str(), pinned.c_str(),
+               key_ids.c_str());
 
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::milliseconds(static_cast<int64_t>(args.timeout_s * 1000));

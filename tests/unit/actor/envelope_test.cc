@@ -48,6 +48,29 @@ class EnvelopeTest : public ::testing::Test {
   actor::ReceiverIdentity as(const crypto::SecretKey& key) const {
     return {"site", key.actor, key, {crypto::identityPublicHalf(identity_)}};
   }
+  // An actor in the middle of a key rotation: it holds the new key and the old one.
+  actor::ReceiverIdentity asRotating(const crypto::SecretKey& key,
+                                     const crypto::SecretKey& previous) const {
+    auto identity = as(key);
+    identity.previous_keys = {previous};
+    return identity;
+  }
+
+  // The policy reload that gives police `key`, as gatewayd's sealing sink applies it: the new
+  // epoch begins at once. Returns police's envelopes of it (the old epoch's final CHECKPOINT and
+  // the new KEY).
+  std::vector<SealedEnvelope> rotatePolice(const crypto::SecretKey& key, int64_t now = kNow) {
+    sealer_->setActors(
+        {{"police", crypto::publicHalf(key)}, {"ambulance", crypto::publicHalf(ambulance_)}});
+    std::vector<std::pair<std::string, SealedEnvelope>> begun;
+    EXPECT_TRUE(sealer_->beginRekeyedEpochs(now, &begun).ok());
+    std::vector<SealedEnvelope> out;
+    for (auto& [actor, envelope] : begun) {
+      EXPECT_EQ(actor, "police");
+      out.push_back(std::move(envelope));
+    }
+    return out;
+  }
 
   // Seals `count` readings for `actor`, returning every envelope in publishing order.
   std::vector<SealedEnvelope> seal(const std::string& actor, int count, int64_t now = kNow) {
@@ -255,25 +278,204 @@ TEST_F(EnvelopeTest, EpochsRollOverByAge) {
   EXPECT_EQ(later[1].kind, gateway::v1::ENVELOPE_KIND_KEY);
 }
 
-TEST_F(EnvelopeTest, ARekeyedActorsOldKeyReadsNothingOfTheNextEpoch) {
-  auto before = seal("police", 2);
-  crypto::SecretKey rotated = crypto::generateKeyPair("police");
+// Key rotation (issue 23; docs/KEYS.md "Rotating an actor's key"). A reload with a new key
+// closes the running epoch with its final checkpoint, still addressed to the old key, and begins
+// the next epoch at once, sealed to the new key.
+TEST_F(EnvelopeTest, AChangedKeyClosesTheOldEpochAndBeginsTheNextOneSealedToTheNewKey) {
+  auto before = seal("police", 3);
+  const crypto::SecretKey rotated = crypto::generateKeyPair("police");
+  auto begun = rotatePolice(rotated);
+  ASSERT_EQ(begun.size(), 2u);
+  auto last = crypto::parseEnvelope(begun[0].payload);
+  auto key = crypto::parseEnvelope(begun[1].payload);
+  ASSERT_TRUE(last.ok() && key.ok());
+  gateway::v1::Checkpoint final_checkpoint;
+  ASSERT_TRUE(final_checkpoint.ParseFromString(last->envelope.body()));
+  EXPECT_TRUE(final_checkpoint.final());
+  EXPECT_EQ(last->header.recipient_key_id(), police_.key_id);
+  EXPECT_EQ(last->header.sequence(), before.back().sequence + 1);
+  EXPECT_EQ(key->header.kind(), gateway::v1::ENVELOPE_KIND_KEY);
+  EXPECT_EQ(key->header.recipient_key_id(), rotated.key_id);
+  EXPECT_EQ(key->header.epoch_start(), gateway::v1::EPOCH_START_KEY_CHANGED);
+  EXPECT_EQ(key->header.epoch(), last->header.epoch() + 1);
+  EXPECT_EQ(key->header.sequence(), last->header.sequence() + 1);
+  EXPECT_EQ(key->header.previous_sequence(), last->header.sequence());
+
+  // What is sealed next is DATA of the new epoch only; nothing sealed before was touched.
+  auto after = seal("police", 2);
+  ASSERT_EQ(after.size(), 2u);
+  for (const auto& e : after) {
+    auto parsed = crypto::parseEnvelope(e.payload);
+    ASSERT_TRUE(parsed.ok());
+    EXPECT_EQ(parsed->header.kind(), gateway::v1::ENVELOPE_KIND_DATA);
+    EXPECT_EQ(parsed->header.recipient_key_id(), rotated.key_id);
+    EXPECT_EQ(parsed->header.epoch(), key->header.epoch());
+  }
+  // The same key again, or no reload at all: no further epoch.
+  EXPECT_TRUE(rotatePolice(rotated).empty());
+}
+
+// Without the at-once begin (GatewaySealer used alone) the next seal does the same, in order.
+TEST_F(EnvelopeTest, AChangedKeyTakesEffectWithTheNextSealWhenNotBegunAtOnce) {
+  seal("police", 2);
+  const crypto::SecretKey rotated = crypto::generateKeyPair("police");
   sealer_->setActors(
       {{"police", crypto::publicHalf(rotated)}, {"ambulance", crypto::publicHalf(ambulance_)}});
-  auto after = seal("police", 2);
-  ASSERT_EQ(after[0].kind, gateway::v1::ENVELOPE_KIND_KEY);
+  auto after = seal("police", 1);
+  ASSERT_EQ(after.size(), 3u);
+  EXPECT_EQ(after[0].kind, gateway::v1::ENVELOPE_KIND_CHECKPOINT);
+  EXPECT_EQ(after[1].kind, gateway::v1::ENVELOPE_KIND_KEY);
+  EXPECT_EQ(after[2].kind, gateway::v1::ENVELOPE_KIND_DATA);
+  EnvelopeReceiver receiver(as(rotated));
+  EXPECT_EQ(receiver.receive(after[1].payload, kNow).verdict, Verdict::kKey);
+  EXPECT_EQ(receiver.receive(after[2].payload, kNow).verdict, Verdict::kMessage);
+}
+
+// Changed and changed back before anything was sealed to the other key: no epoch for it. A
+// stream that has sealed nothing yet simply starts with the new key, for its own start reason.
+TEST_F(EnvelopeTest, AKeyChangedBackOrChangedBeforeTheFirstMessageBeginsNoExtraEpoch) {
+  seal("police", 1);
+  const crypto::SecretKey rotated = crypto::generateKeyPair("police");
+  sealer_->setActors(
+      {{"police", crypto::publicHalf(rotated)}, {"ambulance", crypto::publicHalf(ambulance_)}});
+  EXPECT_TRUE(rotatePolice(police_).empty());
+  ASSERT_EQ(seal("police", 1).size(), 1u);  // DATA of the running epoch
+
+  const crypto::SecretKey ambulance_new = crypto::generateKeyPair("ambulance");
+  sealer_->setActors(
+      {{"police", crypto::publicHalf(police_)}, {"ambulance", crypto::publicHalf(ambulance_new)}});
+  auto first = seal("ambulance", 1);
+  ASSERT_EQ(first.size(), 2u);
+  auto key = crypto::parseEnvelope(first[0].payload);
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(key->header.recipient_key_id(), ambulance_new.key_id);
+  EXPECT_EQ(key->header.epoch_start(), gateway::v1::EPOCH_START_NO_STATE);
+}
+
+// The actor during a rotation: both secret keys, so it reads every sequence across the switch,
+// the old epoch proven complete by its final checkpoint, and no gap.
+TEST_F(EnvelopeTest, AReceiverWithBothKeysReadsEverySequenceAcrossTheSwitch) {
+  const crypto::SecretKey rotated = crypto::generateKeyPair("police");
+  auto stream = seal("police", 3);
+  for (auto& e : rotatePolice(rotated)) stream.push_back(std::move(e));
+  for (auto& e : seal("police", 3)) stream.push_back(std::move(e));
+  for (auto& e : checkpoint()) stream.push_back(std::move(e));
+
+  EnvelopeReceiver receiver(asRotating(rotated, police_));
+  std::vector<double> values;
+  std::vector<Report> reports;
+  for (size_t i = 0; i < stream.size(); ++i) {
+    auto r = receiver.receive(stream[i].payload, kNow);
+    ASSERT_NE(r.verdict, Verdict::kRejected) << "envelope " << i << ": " << r.reason;
+    if (i > 0) {
+      EXPECT_EQ(stream[i].sequence, stream[i - 1].sequence + 1);
+    }
+    if (r.verdict == Verdict::kMessage) values.push_back(r.message.measurement().value());
+    reports.insert(reports.end(), r.reports.begin(), r.reports.end());
+  }
+  EXPECT_EQ(values, (std::vector<double>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(receiver.stats().keys, 2u);
+  EXPECT_EQ(receiver.stats().rejected, 0u);
+  EXPECT_EQ(receiver.stats().gaps, 0u);
+  ASSERT_EQ(reports.size(), 2u);  // the old epoch's final checkpoint, the new epoch's
+  for (const auto& report : reports) {
+    EXPECT_EQ(report.type, Report::Type::kCheckpointVerified);
+  }
+  EXPECT_NE(reports[0].epoch, reports[1].epoch);
+}
+
+// The old key alone reads the old epoch to its end, then every envelope of the new epoch is
+// refused as addressed to another key, before anything is decrypted, and counted.
+TEST_F(EnvelopeTest, TheOldKeyAloneReadsOnlyTheOldEpochAndRefusesTheNewOne) {
+  const crypto::SecretKey rotated = crypto::generateKeyPair("police");
+  auto before = seal("police", 3);
+  auto begun = rotatePolice(rotated);
+  auto after = seal("police", 3);
+  for (auto& e : checkpoint()) after.push_back(std::move(e));
 
   EnvelopeReceiver old_key(as(police_));
-  for (const auto& e : before)
+  for (const auto& e : before) {
     ASSERT_NE(old_key.receive(e.payload, kNow).verdict, Verdict::kRejected);
-  for (const auto& e : after) {
-    EXPECT_EQ(old_key.receive(e.payload, kNow).verdict, Verdict::kRejected);
   }
+  auto final_checkpoint = old_key.receive(begun[0].payload, kNow);
+  ASSERT_EQ(final_checkpoint.verdict, Verdict::kCheckpoint) << final_checkpoint.reason;
+  ASSERT_EQ(final_checkpoint.reports.size(), 1u);
+  EXPECT_EQ(final_checkpoint.reports[0].type, Report::Type::kCheckpointVerified);
+  after.insert(after.begin(), begun[1]);  // the new KEY
+  for (const auto& e : after) {
+    auto r = old_key.receive(e.payload, kNow);
+    EXPECT_EQ(r.verdict, Verdict::kRejected);
+    EXPECT_EQ(r.reason.rfind("wrong_recipient: sealed for key " + rotated.key_id, 0), 0u)
+        << r.reason;
+    EXPECT_FALSE(r.message.has_measurement());
+    EXPECT_TRUE(r.reports.empty());
+  }
+  EXPECT_EQ(old_key.stats().messages, 3u);
+  EXPECT_EQ(old_key.stats().keys, 1u);
+  EXPECT_EQ(old_key.stats().rejected, after.size());
+  EXPECT_EQ(old_key.stats().rejected_by_code.at("wrong_recipient"), after.size());
+}
+
+TEST_F(EnvelopeTest, TheNewKeyAloneRefusesTheOldEpochs) {
+  const crypto::SecretKey rotated = crypto::generateKeyPair("police");
+  auto before = seal("police", 3);
+  auto begun = rotatePolice(rotated);
+  before.push_back(begun[0]);  // the old epoch's final checkpoint
+  auto after = seal("police", 3);
+  after.insert(after.begin(), begun[1]);
+
   EnvelopeReceiver new_key(as(rotated));
-  int opened = 0;
-  for (const auto& e : after)
-    opened += new_key.receive(e.payload, kNow).verdict == Verdict::kMessage;
-  EXPECT_EQ(opened, 2);
+  for (const auto& e : before) {
+    auto r = new_key.receive(e.payload, kNow);
+    EXPECT_EQ(r.verdict, Verdict::kRejected);
+    EXPECT_EQ(r.reason.rfind("wrong_recipient: sealed for key " + police_.key_id, 0), 0u)
+        << r.reason;
+  }
+  std::vector<double> values;
+  for (const auto& e : after) {
+    auto r = new_key.receive(e.payload, kNow);
+    ASSERT_NE(r.verdict, Verdict::kRejected) << r.reason;
+    EXPECT_TRUE(r.reports.empty());
+    if (r.verdict == Verdict::kMessage) values.push_back(r.message.measurement().value());
+  }
+  EXPECT_EQ(values, (std::vector<double>{4, 5, 6}));
+  EXPECT_EQ(new_key.stats().rejected_by_code.at("wrong_recipient"), before.size());
+}
+
+// An actor restarted in the middle of a rotation, and again after it dropped the old key: the
+// saved state carries the epoch keys already opened, so neither restart loses a sequence.
+TEST_F(EnvelopeTest, TheSavedStateCarriesARotationAcrossRestarts) {
+  const crypto::SecretKey rotated = crypto::generateKeyPair("police");
+  auto old_epoch = seal("police", 3);
+  auto begun = rotatePolice(rotated);
+  auto new_epoch = seal("police", 2);
+
+  gateway::v1::ReceiverState saved;
+  {
+    EnvelopeReceiver first(asRotating(rotated, police_));
+    for (const auto& e : old_epoch) ASSERT_EQ(first.receive(e.payload, kNow).reports.size(), 0u);
+    saved = first.saveState();
+  }
+  gateway::v1::ReceiverState saved_after_switch;
+  {
+    EnvelopeReceiver second(asRotating(rotated, police_));
+    ASSERT_TRUE(second.restoreState(saved).ok());
+    for (const auto& e : begun)
+      ASSERT_NE(second.receive(e.payload, kNow).verdict, Verdict::kRejected);
+    auto m = second.receive(new_epoch[0].payload, kNow);
+    ASSERT_EQ(m.verdict, Verdict::kMessage) << m.reason;
+    EXPECT_TRUE(m.reports.empty());
+    saved_after_switch = second.saveState();
+  }
+  // The rotation is over: the old key is gone from the actor's config.
+  EnvelopeReceiver third(as(rotated));
+  ASSERT_TRUE(third.restoreState(saved_after_switch).ok());
+  auto m = third.receive(new_epoch[1].payload, kNow);
+  ASSERT_EQ(m.verdict, Verdict::kMessage) << m.reason;
+  EXPECT_TRUE(m.reports.empty());  // no gap: the stream continues where the second left it
+  EXPECT_EQ(m.message.measurement().value(), 5);
+  // Something of the old epoch re-sent now is addressed to a key no longer held.
+  EXPECT_EQ(third.receive(old_epoch[1].payload, kNow).reason.rfind("wrong_recipient", 0), 0u);
 }
 
 TEST_F(EnvelopeTest, ARemovedActorGetsNoStream) {

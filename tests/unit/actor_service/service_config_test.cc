@@ -169,6 +169,39 @@ TEST_F(ServiceConfigTest, APostgresSinkRefusesAPasswordInTheConninfoABadStringAn
   EXPECT_TRUE(has("sinks[5].postgres.conninfo")) << text;
 }
 
+// During a key rotation (docs/KEYS.md) the actor holds its earlier keys too; key_file alone, as
+// before, holds one.
+TEST_F(ServiceConfigTest, PreviousKeyFilesAreHeldBesideKeyFileAndCheckedAtTheirLines) {
+  auto plain = load(kGood);
+  ASSERT_TRUE(plain.config) << errors(plain);
+  EXPECT_TRUE(plain.config->previous_key_files.empty());
+
+  std::string rotating = kGood;
+  rotating.replace(rotating.find("gateway_keys:"), 0,
+                   "previous_key_files: [keys/ambulance-2024.key, /etc/old.key]\n");
+  auto loaded = load(rotating);
+  ASSERT_TRUE(loaded.config) << errors(loaded);
+  EXPECT_EQ(loaded.config->key_file, (dir_.path() / "keys/ambulance.key").string());
+  EXPECT_EQ(loaded.config->previous_key_files,
+            (std::vector<std::string>{(dir_.path() / "keys/ambulance-2024.key").string(),
+                                      "/etc/old.key"}));
+
+  std::string bad = kGood;
+  bad.replace(bad.find("gateway_keys:"), 0,
+              "previous_key_files:\n  - keys/ambulance-2024.key\n  - keys/ambulance.key\n"
+              "  - keys/../keys/ambulance-2024.key\n  - \"\"\n");
+  loaded = load(bad);
+  ASSERT_FALSE(loaded.config);
+  const std::string text = errors(loaded);
+  // key_file's own key, and the first entry again (another spelling of the same path).
+  EXPECT_NE(text.find("actor.yaml:5:"), std::string::npos) << text;
+  EXPECT_NE(text.find("actor.yaml:6:"), std::string::npos) << text;
+  EXPECT_NE(text.find("is already one of this actor's keys"), std::string::npos) << text;
+  EXPECT_NE(text.find("actor.yaml:7:"), std::string::npos) << text;  // ""
+  EXPECT_NE(text.find("previous_key_files[3]"), std::string::npos) << text;
+  EXPECT_EQ(text.find("actor.yaml:4:"), std::string::npos) << text;
+}
+
 TEST_F(ServiceConfigTest, MissingEssentialsAreNamed) {
   auto loaded = load("actor: police\n");
   ASSERT_FALSE(loaded.config);

@@ -179,5 +179,43 @@ TEST_F(SealingSinkTest, FlushSealsAFinalCheckpointThatTheActorVerifies) {
   EXPECT_EQ(opened.back().reports[0].type, actor::Report::Type::kCheckpointVerified);
 }
 
+// A reload that changes an actor's key (issue 23): the new epoch begins during the reload, not
+// with the actor's next message, and the old epoch is closed for the old key first.
+TEST_F(SealingSinkTest, AChangedKeyClosesTheOldEpochAndPublishesTheNewKeyAtOnce) {
+  gateway::v1::ActorMessage alarm;
+  alarm.mutable_event()->set_kind("flood_alarm");
+  deliver("alarms", DataKind::kEvent, Priority::kAlarm, alarm);
+  ASSERT_EQ(outbox_.appended.size(), 2u);  // KEY (to the old key), DATA
+  const int pumps = drain_.pumps;
+
+  const SecretKey rotated = generateKeyPair("fire");
+  sink_->setActors({{"fire", publicHalf(rotated)}, {"public", publicHalf(public_)}});
+  ASSERT_EQ(outbox_.appended.size(), 4u);
+  EXPECT_EQ(outbox_.appended[2].topic, "lantaarn/v1/site/fire/checkpoint");
+  EXPECT_EQ(outbox_.appended[3].topic, "lantaarn/v1/site/fire/key");
+  EXPECT_EQ(drain_.pumps, pumps + 1);
+  auto checkpoint = parseEnvelope(outbox_.appended[2].payload);
+  auto key = parseEnvelope(outbox_.appended[3].payload);
+  ASSERT_TRUE(checkpoint.ok() && key.ok());
+  EXPECT_EQ(checkpoint->header.recipient_key_id(), fire_.key_id);
+  EXPECT_EQ(key->header.recipient_key_id(), rotated.key_id);
+  EXPECT_EQ(key->header.epoch_start(), gateway::v1::EPOCH_START_KEY_CHANGED);
+  EXPECT_EQ(key->header.previous_sequence(), checkpoint->header.sequence());
+
+  // The same policy again changes nothing: no epoch for an unchanged key.
+  sink_->setActors({{"fire", publicHalf(rotated)}, {"public", publicHalf(public_)}});
+  EXPECT_EQ(outbox_.appended.size(), 4u);
+  deliver("alarms", DataKind::kEvent, Priority::kAlarm, alarm);
+  ASSERT_EQ(outbox_.appended.size(), 5u);  // only the DATA: its epoch already began
+
+  // The old key proves its epoch complete and reads nothing after it.
+  const auto old = openAs(fire_);
+  ASSERT_EQ(old[2].verdict, actor::Verdict::kCheckpoint);
+  ASSERT_EQ(old[2].reports.size(), 1u);
+  EXPECT_EQ(old[2].reports[0].type, actor::Report::Type::kCheckpointVerified);
+  EXPECT_EQ(old[3].reason.rfind("wrong_recipient", 0), 0u) << old[3].reason;
+  EXPECT_EQ(old[4].reason.rfind("wrong_recipient", 0), 0u) << old[4].reason;
+}
+
 }  // namespace
 }  // namespace gw::crypto
