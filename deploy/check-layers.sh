@@ -34,10 +34,12 @@ declare -A may_include=(
   [actor_service]="core pipeline crypto actor outbox config"
   # config sits above the stages: it runs their policy checks and builds their typed options.
   [config]="core pipeline vision $stages"
-  # The fleet's signed policy bundles: operator keys (crypto) and the policy's YAML.
-  [fleet]="core pipeline crypto config"
+  # The fleet: signed policy bundles (operator keys: crypto; the policy: config), and the site's
+  # agent, which judges health as the ops endpoint does and logs in to the broker as the
+  # publisher does.
+  [fleet]="core pipeline crypto config ops publisher"
   # app wires the daemon; everything but the operator tool.
-  [app]="core pipeline vision config $stages actor"
+  [app]="core pipeline vision config $stages actor fleet"
   # gatewayctl: its replay runs the daemon's wiring (app/) in a dry run.
   [ctl]="core pipeline vision config $stages actor app fleet"
 )

@@ -26,13 +26,16 @@ Gateway::Gateway(config::ResolvedPolicyPtr policy, GatewayOptions options)
 
 Gateway::~Gateway() {
   // The ops thread posts to the pipeline; stop it first, then Paho's threads, before the
-  // io_context they post to goes away.
+  // io_context they post to goes away. The fleet agent asks both: it goes first.
+  pipeline_ended_ = true;
+  if (fleet_agent_) fleet_agent_->stop();
   if (ops_server_) ops_server_->stop();
   publisher_.reset();
 }
 
 Status Gateway::init() {
   GW_RETURN_IF_ERROR(crypto::initSodium());
+  GW_RETURN_IF_ERROR(initFleetPolicy());
   GW_RETURN_IF_ERROR(initOutbox());
   auto pub = initial_policy_->publisher;
   if (!options_.broker_url_override.empty()) pub.broker_url = options_.broker_url_override;
@@ -133,11 +136,13 @@ Status Gateway::run() {
                initial_policy_->actor_keys.size());
   if (!dryRun()) {
     startOps();
+    startFleet();
     watchdog_ = std::make_unique<ops::SystemdWatchdog>(io_.get_executor());
     watchdog_->start();
     ops::notifySystemd("READY=1");
   }
   io_.run();  // until drainThenFinish() stops it
+  if (fleet_agent_) fleet_agent_->stop();
   if (ops_server_) ops_server_->stop();
   return okStatus();
 }
@@ -153,30 +158,32 @@ void Gateway::startOps() {
   for (const auto& w : frame_workers_) {
     feeds.push_back({w->detectorId(), w->progressCounter(), w->inputCounter()});
   }
-  auto collect = [this] {
-    const auto& policy = data_path_->policy();
-    ops::PipelineView view{policy.policy.site().id(),
-                           policy_version_,
-                           policy.policy.routes_size(),
-                           {},
-                           {},
-                           publisher_->connected(),
-                           data_path_->stopping(),
-                           data_path_->fanOut(),
-                           outbox_.get(),
-                           &sources_,
-                           &data_path_->recentEvents()};
-    for (const auto& [actor, key] : policy.actor_keys) view.actors.push_back(actor);
-    for (const auto& d : policy.policy.detectors()) {
-      view.detectors.push_back({d.id(),
-                                {d.sources().begin(), d.sources().end()},
-                                detectors::runsInOwnProcess(d) ? "process" : "none"});
-    }
-    return ops::reportStatus(view);
-  };
+  auto collect = [this] { return collectStatus(); };
   ops_server_ =
       ops::OpsServer::startOrLog(opts, options_.ops_listen, counters_, histograms_,
                                  io_.get_executor(), collect, ops::watchesFor(sources_, feeds));
+}
+
+ops::GatewayStatus Gateway::collectStatus() {
+  const auto& policy = data_path_->policy();
+  ops::PipelineView view{policy.policy.site().id(),
+                         policy_version_,
+                         policy.policy.routes_size(),
+                         {},
+                         {},
+                         publisher_->connected(),
+                         data_path_->stopping(),
+                         data_path_->fanOut(),
+                         outbox_.get(),
+                         &sources_,
+                         &data_path_->recentEvents()};
+  for (const auto& [actor, key] : policy.actor_keys) view.actors.push_back(actor);
+  for (const auto& d : policy.policy.detectors()) {
+    view.detectors.push_back({d.id(),
+                              {d.sources().begin(), d.sources().end()},
+                              detectors::runsInOwnProcess(d) ? "process" : "none"});
+  }
+  return ops::reportStatus(view);
 }
 
 void Gateway::stopWhenSourcesFinish() {
@@ -202,30 +209,31 @@ void Gateway::reloadPolicy() {
   struct ReadyAgain {
     ~ReadyAgain() { ops::notifySystemd("READY=1"); }
   } ready_again;
-  auto loaded = config::loadPolicy(options_.policy_path);
-  Status s = loaded.ok() ? okStatus()
-                         : invalidArgument(std::to_string(loaded.errors.size()) + " error(s)");
+  auto loaded = config::loadPolicy(policyPaths());
   for (const auto& e : loaded.errors) spdlog::error("Policy error: {}", e.toString());
-  if (s.ok()) {
-    const auto& running = data_path_->policy().policy;
-    if (loaded.policy->policy.site().id() != running.site().id() ||
-        loaded.policy->policy.sources().size() != running.sources().size()) {
-      // Topics and sockets hang off these; changing them needs a restart, not a reload.
-      spdlog::warn("Policy reload: site or sources changed; they take effect at the next restart");
-    }
-    // On the pipeline thread and between two readings: nothing is in flight inside the router.
-    s = data_path_->reload(loaded.policy);
-  }
+  Status s = loaded.ok() ? swapPolicy(loaded.policy)
+                         : invalidArgument(std::to_string(loaded.errors.size()) + " error(s)");
   if (!s.ok()) {
     counters_.add("policy_reload_failures_total");
     spdlog::error("Policy reload rejected, the running policy (version {}) stays: {}",
                   policy_version_, s.message());
-    return;
   }
+}
+
+Status Gateway::swapPolicy(const config::ResolvedPolicyPtr& policy) {
+  const auto& running = data_path_->policy().policy;
+  if (policy->policy.site().id() != running.site().id() ||
+      policy->policy.sources().size() != running.sources().size()) {
+    // Topics and sockets hang off these; changing them needs a restart, not a reload.
+    spdlog::warn("Policy reload: site or sources changed; they take effect at the next restart");
+  }
+  // On the pipeline thread and between two readings: nothing is in flight inside the router.
+  GW_RETURN_IF_ERROR(data_path_->reload(policy));
   ++policy_version_;
   counters_.add("policy_reloads_total");
   spdlog::info("Policy reloaded version={} routes={} actors={}", policy_version_,
-               loaded.policy->policy.routes_size(), loaded.policy->actor_keys.size());
+               policy->policy.routes_size(), policy->actor_keys.size());
+  return okStatus();
 }
 
 void Gateway::requestStop() {
@@ -234,6 +242,7 @@ void Gateway::requestStop() {
 
 void Gateway::beginShutdown() {
   if (data_path_->stopping()) return;
+  pipeline_ended_ = true;
   ops::notifySystemd("STOPPING=1");
   for (auto& source : sources_) source->stop();
   data_path_->stop();

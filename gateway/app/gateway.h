@@ -8,13 +8,17 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "gateway/app/data_path.h"
 #include "gateway/core/counters.h"
 #include "gateway/core/histograms.h"
 #include "gateway/detectors/frame_worker.h"
+#include "gateway/fleet/fleet_agent.h"
 #include "gateway/ops/ops_server.h"
 #include "gateway/ops/systemd_notify.h"
 #include "gateway/publisher/mqtt_publisher.h"
@@ -63,7 +67,18 @@ class Gateway {
   Status initSources();
   Status initFrameWorkers();
   void startOps();
+  // The site's state for the ops endpoint and the fleet; on the pipeline thread.
+  ops::GatewayStatus collectStatus();
   void reloadPolicy();
+  // The fleet (gateway_fleet.cc): the policy a fleet site starts with, its agent, and the paths
+  // a reload reads (the local policy, then the bundle running).
+  Status initFleetPolicy();
+  void startFleet();
+  std::vector<std::filesystem::path> policyPaths() const;
+  Status applyFleetPolicy(const config::ResolvedPolicyPtr& policy);
+  ops::OpsInputs inspectForFleet();
+  // Applies a loaded policy on the pipeline thread (SIGHUP and the fleet's bundles).
+  Status swapPolicy(const config::ResolvedPolicyPtr& policy);
   void beginShutdown();
   void drainThenFinish(std::chrono::steady_clock::time_point deadline);
   void stopWhenSourcesFinish();
@@ -84,6 +99,10 @@ class Gateway {
   std::unique_ptr<ops::SystemdWatchdog> watchdog_;
   // Last: stopped and destroyed first, while everything its collect function reads still exists.
   std::unique_ptr<ops::OpsServer> ops_server_;
+  // After the ops server: stopped before it, since it asks the ops server for the site's health.
+  std::optional<fleet::StartupPolicy> fleet_start_;
+  std::unique_ptr<fleet::FleetAgent> fleet_agent_;
+  std::atomic<bool> pipeline_ended_{false};  // the fleet agent stops waiting for the pipeline
 };
 
 }  // namespace gw::app

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "gateway/config/defaults.h"
 #include "gateway/pipeline/topics.h"
 
 namespace gw::config {
@@ -35,12 +36,32 @@ std::string mosquittoAcl(const gateway::v1::Policy& policy) {
       << "# '<prefix>/#' also matches the bare '<prefix>' topic, which is not part of the scheme.\n"
       << "user " << gatewayBrokerUser(policy) << "\n"
       << "topic write " << prefix << "/+/#\n";
+  const bool fleet = policy.gateway().has_fleet();
+  const auto& settings = policy.gateway().fleet();
+  if (fleet) {
+    out << "# Its fleet's signed policy bundles (docs/FLEET.md): read only.\n"
+        << "topic read " << pipeline::kFleetTopicRoot << "/site/" << site << "/bundle\n";
+    if (!settings.group().empty()) {
+      out << "topic read " << pipeline::kFleetTopicRoot << "/group/" << settings.group()
+          << "/bundle\n";
+    }
+  }
   for (const auto& actor : policy.actors()) {
     out << "\n# " << actor.id() << (actor.name().empty() ? "" : " (" + actor.name() + ")")
         << ": its own topics and the gateway's status, read only.\n"
         << "user " << actorBrokerUser(actor) << "\n"
         << "topic read " << pipeline::actorTopicFilter(site, actor.id()) << "\n"
         << "topic read " << prefix << "/_gateway/status\n";
+  }
+  if (fleet) {
+    const std::string operator_user = settings.operator_broker_user().empty()
+                                          ? std::string(defaults::kFleetOperatorBrokerUser)
+                                          : settings.operator_broker_user();
+    out << "\n# The fleet operator: the only writer of policy bundles, and the reader of every\n"
+        << "# site's signed policy status and health summary (`gatewayctl fleet status`).\n"
+        << "user " << operator_user << "\n"
+        << "topic write " << pipeline::kFleetTopicRoot << "/#\n"
+        << "topic read " << pipeline::kTopicRoot << "/+/_gateway/#\n";
   }
   return out.str();
 }

@@ -43,6 +43,11 @@ inline constexpr std::string_view kBacklogBatchLinger = "20ms";
 inline constexpr std::string_view kOpsListen = "127.0.0.1:9273";
 inline constexpr std::string_view kStallAfter = "5m";
 
+// gateway.fleet (docs/FLEET.md)
+inline constexpr std::string_view kFleetProbation = "60s";
+inline constexpr std::string_view kFleetStatusInterval = "60s";
+inline constexpr std::string_view kFleetOperatorBrokerUser = "lantaarn-operator";
+
 // sources[].sensor: listeners (udp, tcp, http) and limits
 inline constexpr std::string_view kListenAddress = "127.0.0.1";
 inline constexpr uint32_t kMaxMessageBytes = 16 * 1024;

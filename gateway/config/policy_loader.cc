@@ -66,6 +66,11 @@ void absolutise(std::string* path, const fs::path& base_dir) {
 void resolvePaths(Policy* one_file, const fs::path& base_dir) {
   if (one_file->has_gateway()) {
     absolutise(one_file->mutable_gateway()->mutable_identity_key_file(), base_dir);
+    if (one_file->gateway().has_fleet()) {
+      for (auto& key : *one_file->mutable_gateway()->mutable_fleet()->mutable_operator_keys()) {
+        absolutise(&key, base_dir);
+      }
+    }
     auto* broker = one_file->mutable_gateway()->mutable_broker();
     absolutise(broker->mutable_password_file(), base_dir);
     if (broker->has_tls()) {
@@ -97,10 +102,16 @@ void resolvePaths(Policy* one_file, const fs::path& base_dir) {
 
 }  // namespace
 
-LoadResult loadPolicy(const fs::path& path) {
+LoadResult loadPolicy(const fs::path& path) { return loadPolicy(std::vector<fs::path>{path}); }
+
+LoadResult loadPolicy(const std::vector<fs::path>& paths) {
   LoadResult result;
   auto loaded = std::make_shared<ResolvedPolicy>();
-  const auto files = policyFiles(path, &result.errors);
+  std::vector<fs::path> files;
+  for (const auto& path : paths) {
+    auto more = policyFiles(path, &result.errors);
+    files.insert(files.end(), more.begin(), more.end());
+  }
   for (const auto& file : files) {
     YAML::Node root;
     try {
@@ -135,7 +146,7 @@ LoadResult loadPolicy(const fs::path& path) {
   }
   // Resolve even when mapping found problems, so one run reports every error of the policy.
   if (!loaded->files.empty()) {
-    const std::string fallback = files.empty() ? path.string() : files.front().string();
+    const std::string fallback = files.front().string();
     ConfigErrors validation;
     resolvePolicy(*loaded, fallback, &validation);
     // A key that failed to map is also empty or missing for the validator: report it once.

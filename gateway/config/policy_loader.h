@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gateway/config/config_error.h"
 #include "gateway/config/resolved_policy.h"
@@ -19,5 +20,8 @@ struct LoadResult {
 };
 
 LoadResult loadPolicy(const std::filesystem::path& path);
+// Several such paths merged as one policy in the order given: a fleet site's local policy, then
+// the policy files of the bundle it runs (docs/FLEET.md). Each directory's files in name order.
+LoadResult loadPolicy(const std::vector<std::filesystem::path>& paths);
 
 }  // namespace gw::config

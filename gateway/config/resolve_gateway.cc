@@ -181,6 +181,54 @@ void resolveOps(OpsSettings* settings, std::optional<ops::OpsServerOptions>& out
   if (!off) out = ops;
 }
 
+std::optional<std::chrono::milliseconds> fleetDuration(std::string* text, std::string_view fallback,
+                                                       const std::string& path, Checker& check) {
+  if (text->empty()) *text = std::string(fallback);
+  auto seconds = parseDurationSeconds(*text);
+  if (!seconds || *seconds < 1 || *seconds > 86400) {
+    check.fail(
+        path, "'" + *text + "' is not a duration from 1s to 24h " + std::string(kExpectedDuration));
+    return std::nullopt;
+  }
+  return std::chrono::milliseconds(static_cast<int64_t>(*seconds * 1000));
+}
+
+// gateway.fleet: only read when the section is there; a site outside a fleet takes no bundles.
+void resolveFleet(FleetSettings* settings, std::optional<FleetOptions>& out, Checker& check) {
+  constexpr std::string_view kPath = "gateway.fleet";
+  FleetOptions fleet;
+  if (settings->operator_keys().empty()) {
+    check.fail(std::string(kPath) + ".operator_keys",
+               "a fleet needs at least one operator public key (gatewayctl keygen --operator)");
+  }
+  for (int i = 0; i < settings->operator_keys_size(); ++i) {
+    const std::string path = std::string(kPath) + ".operator_keys[" + std::to_string(i) + "]";
+    const std::string& file = settings->operator_keys(i);
+    if (!requireFile(path, file, "operator key file", check)) continue;
+    auto key = crypto::readIdentityPublicKeyFile(file, crypto::KeyRole::kOperator);
+    if (!key.ok()) {
+      check.fail(path, key.status().message());
+      continue;
+    }
+    fleet.operator_keys.push_back(std::move(key).value());
+  }
+  if (!settings->group().empty()) {
+    check.requireId(std::string(kPath) + ".group", settings->group(), "group name");
+  }
+  fleet.group = settings->group();
+  auto probation = fleetDuration(settings->mutable_probation(), defaults::kFleetProbation,
+                                 std::string(kPath) + ".probation", check);
+  auto interval = fleetDuration(settings->mutable_status_interval(), defaults::kFleetStatusInterval,
+                                std::string(kPath) + ".status_interval", check);
+  if (settings->operator_broker_user().empty()) {
+    settings->set_operator_broker_user(std::string(defaults::kFleetOperatorBrokerUser));
+  }
+  fleet.operator_broker_user = settings->operator_broker_user();
+  if (probation) fleet.probation = *probation;
+  if (interval) fleet.status_interval = *interval;
+  out = std::move(fleet);
+}
+
 }  // namespace
 
 void resolveGateway(ResolvedPolicy& out, Checker& check) {
@@ -195,6 +243,7 @@ void resolveGateway(ResolvedPolicy& out, Checker& check) {
   resolveEnvelopes(settings, out.sealer, check);
   resolveBacklogBatching(settings->mutable_backlog_batching(), out.backlog_batching, check);
   resolveOps(settings->mutable_ops(), out.ops, check);
+  if (settings->has_fleet()) resolveFleet(settings->mutable_fleet(), out.fleet, check);
 }
 
 }  // namespace gw::config

@@ -4,6 +4,7 @@
 // files read, every default applied from defaults.h). Immutable once loaded and shared: a reload
 // builds a new one and swaps it in whole. Stages never parse a policy string; they get their part
 // of this (docs/ARCHITECTURE.md, "Layers and where stages meet"; decision 1100).
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -22,6 +23,15 @@
 #include "gateway/v1/policy.pb.h"
 
 namespace gw::config {
+
+// gateway.fleet, resolved: the operator keys read, durations typed (docs/FLEET.md).
+struct FleetOptions {
+  std::vector<crypto::IdentityPublicKey> operator_keys;
+  std::string group;  // empty: the site takes only bundles that name it
+  std::chrono::milliseconds probation{60'000};
+  std::chrono::milliseconds status_interval{60'000};
+  std::string operator_broker_user;
+};
 
 struct ResolvedPolicy {
   ResolvedPolicy() = default;
@@ -52,6 +62,8 @@ struct ResolvedPolicy {
   std::optional<router::BacklogBatching> backlog_batching;
   // gateway.ops; nullopt when `listen: off`. The version comes from the build.
   std::optional<ops::OpsServerOptions> ops;
+  // gateway.fleet; nullopt when the site is not part of a fleet.
+  std::optional<FleetOptions> fleet;
 };
 
 using ResolvedPolicyPtr = std::shared_ptr<const ResolvedPolicy>;

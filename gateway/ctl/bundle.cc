@@ -11,6 +11,7 @@
 #include "gateway/ctl/commands.h"
 #include "gateway/fleet/bundle_builder.h"
 #include "gateway/fleet/bundle_reader.h"
+#include "gateway/fleet/bundle_signature.h"
 
 namespace gw::ctl {
 
@@ -47,21 +48,17 @@ int runPolicyBundle(const PolicyBundleArgs& args) {
 }
 
 int runPolicyVerify(const PolicyVerifyArgs& args) {
-  std::vector<crypto::IdentityPublicKey> operators;
-  for (const auto& file : args.operator_key_files) {
-    auto key = crypto::readIdentityPublicKeyFile(file, crypto::KeyRole::kOperator);
-    if (!key.ok()) {
-      std::fprintf(stderr, "gatewayctl policy verify: %s\n", key.status().message().c_str());
-      return 2;
-    }
-    operators.push_back(*key);
+  auto operators = fleet::readOperatorKeys(args.operator_key_files);
+  if (!operators.ok()) {
+    std::fprintf(stderr, "gatewayctl policy verify: %s\n", operators.status().message().c_str());
+    return 2;
   }
   auto bytes = readFile(args.bundle);
   if (!bytes.ok()) {
     std::fprintf(stderr, "gatewayctl policy verify: %s\n", bytes.status().message().c_str());
     return 2;
   }
-  auto manifest = fleet::readBundle(*bytes, operators);
+  auto manifest = fleet::readBundle(*bytes, *operators);
   if (!manifest.ok()) {
     std::printf("REFUSED %s: %s\n", args.bundle.c_str(), manifest.status().message().c_str());
     return 1;

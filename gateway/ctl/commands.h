@@ -16,7 +16,9 @@ struct KeygenArgs {
 int runKeygen(const KeygenArgs& args);
 
 struct SubscribeArgs {
-  std::string broker, site, actor, key_file, username;
+  std::string broker, site, actor, username;
+  // The actor's secret keys: one, or the old and the new one during a key rotation (any order).
+  std::vector<std::string> key_files;
   std::vector<std::string> gateway_key_files;  // one per site's gateway; a directory: its *.pub
   std::string password_file;                   // the broker password, never on the command line
   std::string tls_ca, tls_cert, tls_key;       // for ssl:// brokers; empty CA: system trust store
@@ -47,6 +49,12 @@ struct PolicyVerifyArgs {
   std::vector<std::string> operator_key_files;
 };
 int runPolicyVerify(const PolicyVerifyArgs& args);
+// bundle_publish.cc: retained on each target's bundle topic, after the check verify makes.
+struct PolicyPublishArgs {
+  std::string bundle, broker, username, password_file, ca_file;
+  std::vector<std::string> operator_key_files;
+};
+int runPolicyPublish(const PolicyPublishArgs& args);
 
 struct ReplayArgs {
   std::string policy;
@@ -83,5 +91,27 @@ int runOutboxResend(const OutboxArgs& args);
 
 int runRegisterExport(const std::string& policy_path,
                       const std::string& out_path);  // privacy.cc
+
+// What every gateway of the fleet reports, from the broker (fleet.cc, docs/FLEET.md "Fleet
+// status").
+struct FleetWatchArgs {
+  std::string broker, username, client_id;
+  std::string password_file;                    // the broker password, never on the command line
+  std::string tls_ca, tls_cert, tls_key;        // for ssl:// brokers; empty CA: system trust store
+  std::vector<std::string> operator_key_files;  // the keys this fleet's bundles may be signed by
+  std::vector<std::string> gateway_key_paths;   // pinned gateway keys; a directory: its *.pub
+  double stale_after_s = 180;                   // a health summary older than this is stale
+};
+struct FleetStatusArgs {
+  FleetWatchArgs watch;
+  long wait_ms = 1500;  // how long to collect the retained reports
+  bool json = false;
+};
+int runFleetStatus(const FleetStatusArgs& args);
+struct FleetServeArgs {
+  FleetWatchArgs watch;
+  std::string listen = "127.0.0.1:9274";
+};
+int runFleetServe(const FleetServeArgs& args);
 
 }  // namespace gw::ctl

@@ -36,7 +36,11 @@ int run(int argc, char** argv) {
   sub_cmd->add_option("--site", sub.site, "Site id; + for every site of the pinned gateways")
       ->required();
   sub_cmd->add_option("--actor", sub.actor, "Actor id whose topics to read")->required();
-  sub_cmd->add_option("--key", sub.key_file, "The actor's secret key file (ID.key)")->required();
+  sub_cmd
+      ->add_option("--key", sub.key_files,
+                   "The actor's secret key file (ID.key). Repeat it during a key rotation to read "
+                   "epochs sealed to the old and to the new key (docs/KEYS.md)")
+      ->required();
   sub_cmd
       ->add_option("--gateway-key", sub.gateway_key_files,
                    "The gateway's identity public key (gateway.pub): only what it signed is "
@@ -112,6 +116,19 @@ int run(int argc, char** argv) {
       ->add_option("--operator-key", verify.operator_key_files,
                    "An operator public key it may be signed with (repeatable)")
       ->required();
+
+  gw::ctl::PolicyPublishArgs publish;
+  auto* publish_cmd = policy_cmd->add_subcommand(
+      "publish", "Check a bundle, then publish it retained on the bundle topic of its targets");
+  publish_cmd->add_option("bundle", publish.bundle, "The bundle file")->required();
+  publish_cmd->add_option("--broker", publish.broker, "Broker URL (tcp:// or ssl://)")->required();
+  publish_cmd
+      ->add_option("--operator-key", publish.operator_key_files,
+                   "An operator public key it must be signed with (repeatable)")
+      ->required();
+  publish_cmd->add_option("--username", publish.username, "Broker user (the operator's)");
+  publish_cmd->add_option("--password-file", publish.password_file, "File holding its password");
+  publish_cmd->add_option("--ca-file", publish.ca_file, "CA certificate for ssl:// brokers");
 
   std::string explain_path, explain_actor;
   auto* explain_cmd = policy_cmd->add_subcommand(
@@ -204,6 +221,48 @@ int run(int argc, char** argv) {
   }
   dead_letters_cmd->add_flag("--json", outbox.json, "One JSON array, a message each");
 
+  // fleet status / fleet serve (fleet.cc): what every gateway of the fleet reports.
+  gw::ctl::FleetStatusArgs fleet_status;
+  gw::ctl::FleetServeArgs fleet_serve;
+  auto* fleet_cmd = cli.add_subcommand("fleet", "The fleet's state, from the gateways' reports");
+  fleet_cmd->require_subcommand(1);
+  auto* fleet_status_cmd = fleet_cmd->add_subcommand(
+      "status",
+      "One row per site: link, policy, health, outbox, age; exit 0 when every site is online, "
+      "healthy and fresh, 1 otherwise, 2 when it cannot start (keys, broker)");
+  auto* fleet_serve_cmd = fleet_cmd->add_subcommand(
+      "serve", "Serve the same table as a page that refreshes itself (/, /fleet.json, /healthz)");
+  for (auto [c, w] : {std::pair{fleet_status_cmd, &fleet_status.watch},
+                      std::pair{fleet_serve_cmd, &fleet_serve.watch}}) {
+    c->add_option("--broker", w->broker, "Broker URL, e.g. tcp://127.0.0.1:1883")->required();
+    c->add_option("--operator-key", w->operator_key_files,
+                  "An operator public key this fleet's bundles may be signed with (repeatable); "
+                  "a bundle signed by another is flagged foreign signer")
+        ->required();
+    c->add_option("--gateway-keys", w->gateway_key_paths,
+                  "Pinned gateway identity keys (.pub), or directories of them: a site with a "
+                  "pinned key must sign with it");
+    c->add_option("--stale-after", w->stale_after_s,
+                  "Seconds after which a health summary is stale")
+        ->capture_default_str();
+    c->add_option("--username", w->username, "Broker username");
+    c->add_option("--password-file", w->password_file,
+                  "File holding the broker password (not readable by others); needs --username");
+    c->add_option("--tls-ca,--ca-file", w->tls_ca,
+                  "CA certificate (PEM) to verify an ssl:// broker with (default: the system's "
+                  "trust store)");
+    c->add_option("--tls-cert", w->tls_cert, "Client certificate (PEM); with --tls-key");
+    c->add_option("--tls-key", w->tls_key, "The client certificate's private key (PEM)");
+    c->add_option("--client-id", w->client_id, "MQTT client id (default: per process)");
+  }
+  fleet_status_cmd
+      ->add_option("--wait", fleet_status.wait_ms, "Milliseconds to collect the retained reports")
+      ->capture_default_str();
+  fleet_status_cmd->add_flag("--json", fleet_status.json,
+                             "One JSON array, an object per site (docs/FLEET.md)");
+  fleet_serve_cmd->add_option("--listen", fleet_serve.listen, "HOST:PORT to serve on")
+      ->capture_default_str();
+
   CLI11_PARSE(cli, argc, argv);
   if (dead_letters_cmd->parsed()) return gw::ctl::runOutboxDeadLetters(outbox);
   if (resend_cmd->parsed()) return gw::ctl::runOutboxResend(outbox);
@@ -221,11 +280,14 @@ int run(int argc, char** argv) {
     return gw::ctl::runPolicyBundle(bundle);
   }
   if (verify_cmd->parsed()) return gw::ctl::runPolicyVerify(verify);
+  if (publish_cmd->parsed()) return gw::ctl::runPolicyPublish(publish);
   if (sub_cmd->parsed()) return gw::ctl::runSubscribe(sub);
   if (check_cmd->parsed()) return gw::ctl::runPolicyCheck(policy_path);
   if (replay_cmd->parsed()) return gw::ctl::runReplay(replay);
   if (acl_export->parsed()) return gw::ctl::runAclExport(acl_path, acl_out);
   if (explain_cmd->parsed()) return gw::ctl::runPolicyExplain(explain_path, explain_actor);
+  if (fleet_status_cmd->parsed()) return gw::ctl::runFleetStatus(fleet_status);
+  if (fleet_serve_cmd->parsed()) return gw::ctl::runFleetServe(fleet_serve);
   return 2;
 }
 

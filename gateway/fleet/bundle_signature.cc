@@ -58,4 +58,15 @@ Result<gateway::v1::BundleManifest> checkBundleSignature(
   return manifest;
 }
 
+Result<std::vector<crypto::IdentityPublicKey>> readOperatorKeys(
+    const std::vector<std::string>& files) {
+  std::vector<crypto::IdentityPublicKey> keys;
+  for (const auto& file : files) {
+    auto key = crypto::readIdentityPublicKeyFile(file, crypto::KeyRole::kOperator);
+    if (!key.ok()) return key.status();
+    keys.push_back(std::move(key).value());
+  }
+  return keys;
+}
+
 }  // namespace gw::fleet

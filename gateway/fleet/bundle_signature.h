@@ -23,4 +23,8 @@ Result<gateway::v1::BundleManifest> checkBundleSignature(
     const gateway::v1::PolicyBundle& bundle,
     const std::vector<crypto::IdentityPublicKey>& operators);
 
+// The operator public key files (`gatewayctl keygen --operator`), each refused when it is not one.
+Result<std::vector<crypto::IdentityPublicKey>> readOperatorKeys(
+    const std::vector<std::string>& files);
+
 }  // namespace gw::fleet

@@ -151,6 +151,15 @@ void OpsServer::sampleLater() {
   });
 }
 
+OpsInputs OpsServer::snapshot() {
+  auto promise = std::make_shared<std::promise<OpsInputs>>();
+  auto future = promise->get_future();
+  boost::asio::post(io_, [this, promise] { promise->set_value(gather()); });
+  // Bounded: a stopped ops thread never runs the gather (the shared promise outlives us then).
+  if (future.wait_for(options_.pipeline_timeout * 2) != std::future_status::ready) return {};
+  return future.get();
+}
+
 OpsInputs OpsServer::gather() {
   OpsInputs in;
   auto promise = std::make_shared<std::promise<GatewayStatus>>();

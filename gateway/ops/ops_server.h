@@ -56,6 +56,9 @@ class OpsServer {
   // Idempotent; joins the ops thread.
   void stop();
   uint16_t port() const { return bound_port_; }
+  // What a /healthz request would judge by, gathered on the ops thread; for the fleet's health
+  // summary. Call from any thread but the pipeline's and the ops thread (it waits for both).
+  OpsInputs snapshot();
 
   struct Response {
     unsigned status = 200;

@@ -13,6 +13,8 @@
 namespace gw::pipeline {
 
 inline constexpr const char* kTopicRoot = "lantaarn/v1";
+// The fleet's policy bundles (gateway/fleet/fleet_topics.h): a group's bundle is no site's.
+inline constexpr const char* kFleetTopicRoot = "lantaarn/fleet/v1";
 
 inline std::string actorTopic(const std::string& site, const std::string& actor,
                               std::string_view kind) {

@@ -11,6 +11,7 @@
 #include "gateway/core/clock.h"
 #include "gateway/core/mqtt_version_refusal.h"
 #include "gateway/core/tcp_nodelay.h"
+#include "gateway/publisher/broker_login.h"
 #include "gateway/publisher/publish_refusal.h"
 
 namespace gw::publisher {
@@ -20,10 +21,6 @@ constexpr int kQos = 1;
 // Headroom in Paho's command buffer above our window (status messages, a disconnect).
 constexpr int kBufferHeadroom = 16;
 constexpr auto kRetryAfterReject = std::chrono::milliseconds(50);
-
-bool isTlsUrl(const std::string& url) {
-  return url.rfind("ssl://", 0) == 0 || url.rfind("mqtts://", 0) == 0;
-}
 
 // A publish's user context carries its outbox entry id and, in the top 16 bits, the session
 // (connection) it was sent in, so that a late failure from a lost session is recognised.
@@ -152,19 +149,7 @@ mqtt::connect_options MqttPublisher::connectOptions(int mqtt_version) const {
   if (!config_.status_topic.empty()) {
     builder.will(mqtt::message(config_.status_topic, std::string("offline"), kQos, true));
   }
-  if (!config_.username.empty()) builder.user_name(config_.username);
-  if (!config_.password.empty()) builder.password(config_.password);
-  if (isTlsUrl(config_.broker_url)) {
-    const TlsConfig tls = config_.tls.value_or(TlsConfig{});
-    auto ssl =
-        mqtt::ssl_options_builder().enable_server_cert_auth(true).verify(tls.verify_hostname);
-    // No error_handler: Paho 1.2 calls it through a pointer into the connect options it took
-    // by value, gone by the time a handshake fails (ASan: stack-use-after-scope).
-    if (!tls.ca_file.empty()) ssl.trust_store(tls.ca_file);
-    if (!tls.cert_file.empty()) ssl.key_store(tls.cert_file);
-    if (!tls.key_file.empty()) ssl.private_key(tls.key_file);
-    builder.ssl(ssl.finalize());
-  }
+  addBrokerLogin(builder, config_);
   return builder.finalize();
 }
 
