@@ -30,11 +30,11 @@ if [ -n "${CI:-}" ] && [ -z "${LANTAARN_TEST_PRESET:-}" ]; then
   cmake --build --preset tsan -j "$jobs" --target publisher_integration_test sources_test outbox_test e2e_test listeners_test camera_test \
     ops_e2e_test publisher_connection_test video_decoder_test privacy_e2e_test \
     actor_subscriber_tls_test actor_session_e2e_test actor_service_e2e_test publisher_refusal_test \
-    actor_subscriber_burst_test
+    actor_subscriber_burst_test fleet_e2e_test
   section "ThreadSanitizer: ctest"
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp" \
     ctest --preset tsan -j "$jobs" --timeout 300 \
-    -R "PublisherBrokerTest|FileReplaySourceTest|LatestFrameSlotTest|MemoryOutboxTest|GatewayE2eTest|ListenerTest|CameraSourceTest|OpsE2eTest|PublisherTlsTest|PublisherPasswordTest|PublisherMqttVersionTest|VideoDecoderTest|PrivacyE2eTest|ActorSubscriberTlsTest|ActorSessionE2eTest|ActorServiceE2eTest|PublisherRefusalTest|ActorSubscriberBurstTest|ActorSubscriberFallbackTest" \
+    -R "PublisherBrokerTest|FileReplaySourceTest|LatestFrameSlotTest|MemoryOutboxTest|GatewayE2eTest|ListenerTest|CameraSourceTest|OpsE2eTest|PublisherTlsTest|PublisherPasswordTest|PublisherMqttVersionTest|VideoDecoderTest|PrivacyE2eTest|ActorSubscriberTlsTest|ActorSessionE2eTest|ActorServiceE2eTest|PublisherRefusalTest|ActorSubscriberBurstTest|ActorSubscriberFallbackTest|FleetE2eTest" \
     -E "ActorServiceE2eTest.Slow"
 fi
 
