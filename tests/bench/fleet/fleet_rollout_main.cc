@@ -57,8 +57,9 @@ bool awaitEverySite(FleetSites& fleet, PolicyStatus::Outcome outcome, uint64_t v
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   for (size_t i = 0; i < fleet.sites(); ++i) {
-    if ((*seconds)[i] < 0) std::fprintf(stderr, "site %s: %s\n", FleetSites::siteId(i).c_str(),
-                                        fleet.describe(i).substr(0, 3000).c_str());
+    if ((*seconds)[i] < 0)
+      std::fprintf(stderr, "site %s: %s\n", FleetSites::siteId(i).c_str(),
+                   fleet.describe(i).substr(0, 3000).c_str());
   }
   return false;
 }
@@ -102,8 +103,9 @@ int main(int argc, char** argv) {
   broker_options.debian_defaults = true;
   gw::testing::MosquittoBroker broker(broker_options);
   FleetSites fleet({broker.url(), dir.path(), probation, "60s", "interval"});
-  std::printf("fleet rollout: %zu gatewayd sites on one Mosquitto (Debian defaults), probation %s\n",
-              sites, probation.c_str());
+  std::printf(
+      "fleet rollout: %zu gatewayd sites on one Mosquitto (Debian defaults), probation %s\n", sites,
+      probation.c_str());
 
   auto start = Clock::now();
   for (size_t i = 0; i < sites; ++i) fleet.startSite(i);
@@ -157,10 +159,11 @@ int main(int argc, char** argv) {
   long rss_total = 0;
   for (size_t i = 0; i < sites; ++i) rss_total += rssKiB(fleet.gateway(i).pid());
   const auto view = fleet.view(0);
-  std::printf("bytes: bundle v2 %zu, v3 %zu (retained once per group topic); signed policy status "
-              "%zu; signed health summary %zu\n",
-              gw::readFile(v2)->size(), gw::readFile(v3)->size(), view.policy_report_bytes,
-              view.health_report_bytes);
+  std::printf(
+      "bytes: bundle v2 %zu, v3 %zu (retained once per group topic); signed policy status "
+      "%zu; signed health summary %zu\n",
+      gw::readFile(v2)->size(), gw::readFile(v3)->size(), view.policy_report_bytes,
+      view.health_report_bytes);
   std::printf("gatewayd RSS: mean %.1f MiB over %zu sites\n",
               static_cast<double>(rss_total) / 1024.0 / static_cast<double>(sites), sites);
   return on_v2 == sites && heard == sites ? 0 : 1;
