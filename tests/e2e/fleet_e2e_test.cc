@@ -5,6 +5,7 @@
 // nothing; a bundle whose plugin crashes is rolled back everywhere; and a restart keeps both the
 // bundle and the anti-rollback floor.
 #include <set>
+#include <sstream>
 
 #include "gateway/core/files.h"
 #include "gateway/fleet/bundle_builder.h"
@@ -227,6 +228,91 @@ TEST_F(FleetE2eTest, ARestartKeepsTheBundleAndTheFloor) {
       kWait))
       << fleet_->describe(0);
   EXPECT_EQ(versionsOf(0).running, 2u);
+}
+
+// The police's key rotated through a bundle: every site starts a new epoch sealed to the new key.
+// A subscriber holding both keys reads on across the switch with no gap; one holding only the old
+// key reads up to the switch and has everything after it refused as addressed to another key.
+TEST_F(FleetE2eTest, ABundleWithThePolicesNewKeyRotatesItWithoutAGap) {
+  startAll();
+  rollOutVersion2();
+  auto new_key = crypto::generateKeyPair("police");
+  ASSERT_TRUE(crypto::writeKeyPair(new_key, dir_.path() / "keys-new").ok());
+  const auto old_key_file = dir_.path() / "keys" / "police.key";
+  const auto new_key_file = dir_.path() / "keys-new" / "police.key";
+  auto subscriber = [&](const std::string& name, std::vector<std::filesystem::path> keys) {
+    std::vector<std::string> args{gw::testing::appBinary("gatewayctl"),
+                                  "subscribe",
+                                  "--broker",
+                                  broker_.url(),
+                                  "--site",
+                                  fleet_->siteId(0),
+                                  "--actor",
+                                  "police",
+                                  "--gateway-key",
+                                  (fleet_->stateDir(0) / "identity.pub").string(),
+                                  "--envelope"};
+    for (const auto& key : keys) {
+      args.push_back("--key");
+      args.push_back(key.string());
+    }
+    return std::make_unique<ChildProcess>(ChildProcess::Options{
+        args, {}, dir_.path() / (name + ".out"), dir_.path() / (name + ".err")});
+  };
+  auto both = subscriber("both", {old_key_file, new_key_file});
+  auto old_only = subscriber("old", {old_key_file});
+  for (auto* s : {both.get(), old_only.get()}) {
+    ASSERT_TRUE(
+        waitUntil([&] { return s->readStderr().find("subscribed") != std::string::npos; }, kWait))
+        << s->readStderr();
+  }
+  auto lines = [](const std::string& text) {
+    size_t n = 0;
+    for (char c : text) n += c == '\n' ? 1 : 0;
+    return n;
+  };
+  ASSERT_TRUE(waitUntil([&] { return lines(both->readStdout()) >= 5; }, kWait));
+
+  ASSERT_EQ(
+      publish(fleet_->bundle(
+          fleet_->sharedPolicy("v3", "", "", dir_.path() / "keys-new" / "police.pub"), 3, "v3")),
+      0)
+      << ctl_out_;
+  expectEverySite(PolicyStatus::OUTCOME_CONFIRMED, 3);
+  const size_t at_switch = lines(both->readStdout());
+  ASSERT_TRUE(waitUntil([&] { return lines(both->readStdout()) >= at_switch + 10; }, kWait))
+      << both->readStderr();
+  for (auto* s : {both.get(), old_only.get()}) {
+    s->signal(SIGTERM);
+    ASSERT_TRUE(s->wait(kWait).has_value());
+  }
+  // Both keys: every message, two epochs, sequences rising, no gap and nothing refused.
+  std::set<uint64_t> epochs;
+  uint64_t last_sequence = 0;
+  size_t read_with_both = 0;
+  std::istringstream out(both->readStdout());
+  for (std::string line; std::getline(out, line);) {
+    const auto epoch_at = line.find("\"epoch\":");
+    const auto sequence_at = line.find("\"sequence\":");
+    ASSERT_NE(epoch_at, std::string::npos) << line;
+    epochs.insert(std::stoull(line.substr(epoch_at + 8)));
+    const uint64_t sequence = std::stoull(line.substr(sequence_at + 11));
+    EXPECT_GT(sequence, last_sequence) << line;
+    last_sequence = sequence;
+    ++read_with_both;
+  }
+  EXPECT_GE(epochs.size(), 2u) << "no new epoch after the bundle";
+  const std::string both_err = both->readStderr();
+  EXPECT_NE(both_err.find("\"rejected\":0,"), std::string::npos) << both_err;
+  EXPECT_NE(both_err.find("\"gaps\":0,"), std::string::npos) << both_err;
+  EXPECT_NE(both_err.find("\"missing\":0,"), std::string::npos) << both_err;
+  // The old epoch proven complete by its final checkpoint, the new one checked too.
+  EXPECT_NE(both_err.find("\"report\":\"checkpoint_verified\",\"epoch\":2"), std::string::npos)
+      << both_err;
+  // The old key alone: fewer messages, and the new epoch refused as another key's.
+  const std::string old_err = old_only->readStderr();
+  EXPECT_NE(old_err.find("wrong_recipient"), std::string::npos) << old_err;
+  EXPECT_LT(lines(old_only->readStdout()), read_with_both);
 }
 
 }  // namespace

@@ -103,12 +103,14 @@ bool FleetSites::stopSite(size_t i) {
 }
 
 std::filesystem::path FleetSites::sharedPolicy(const std::string& name, const std::string& plugin,
-                                               const std::string& extra) {
+                                               const std::string& extra,
+                                               const std::filesystem::path& police_key) {
   const auto folder = options_.dir / "shared" / name;
   std::filesystem::create_directories(folder);
   std::ofstream out(folder / "police.yaml");
   out << "actors:\n  - {id: police, public_key_file: "
-      << (options_.dir / "keys" / "police.pub").string() << ", purposes: [public_order]}\n";
+      << (police_key.empty() ? options_.dir / "keys" / "police.pub" : police_key).string()
+      << ", purposes: [public_order]}\n";
   if (!plugin.empty()) {
     out << "detectors:\n  - {id: probe, sources: [pm], plugin: {path: " << plugin << "}}\n";
   }

@@ -59,9 +59,12 @@ class FleetSites {
   ChildProcess& gateway(size_t i) { return *gateways_[i]; }
 
   // The shared policy in folder `name`: the police get PM10 and, with `plugin`, the events of a
-  // detector "probe" that runs it; `extra` is appended to the file as is.
+  // detector "probe" that runs it; `extra` is appended to the file as is; `police_key` replaces
+  // the police's public key file (<dir>/keys/police.pub).
   std::filesystem::path sharedPolicy(const std::string& name, const std::string& plugin = "",
-                                     const std::string& extra = "");
+                                     const std::string& extra = "",
+                                     const std::filesystem::path& police_key = {});
+  std::filesystem::path dir() const { return options_.dir; }
   // A bundle of `policy` for the group "north" (or `sites`), signed with `key` (default: the
   // operator's), written to <dir>/<name>.bundle.
   std::filesystem::path bundle(const std::filesystem::path& policy, uint64_t version,
