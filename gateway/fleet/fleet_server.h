@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "gateway/core/http_connection.h"
 #include "gateway/core/status.h"
 #include "gateway/fleet/fleet_table.h"
 
@@ -47,16 +48,11 @@ class FleetServer {
   void stop();
   uint16_t port() const { return bound_port_; }
 
-  struct Response {
-    unsigned status = 200;
-    std::string content_type;
-    std::string body;
-  };
+  using Response = HttpResponse;
   // One request (public for a test that needs no socket).
   Response handle(const std::string& method, const std::string& target);
 
  private:
-  class Session;
   void accept();
 
   FleetServerOptions options_;

@@ -3,10 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <future>
 
+#include "gateway/core/http_connection.h"
 #include "gateway/core/listen_address.h"
 #include "gateway/core/listen_socket.h"
 #include "gateway/ops/prometheus_text.h"
@@ -15,12 +14,8 @@
 
 namespace gw::ops {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-
 namespace {
 constexpr auto kSampleEvery = std::chrono::seconds(1);
-constexpr auto kSessionDeadline = std::chrono::seconds(10);
 
 std::string verdictBody(const Verdict& v, const char* ok_text) {
   std::string body = v.ok ? std::string(ok_text) + "\n" : std::string();
@@ -29,49 +24,6 @@ std::string verdictBody(const Verdict& v, const char* ok_text) {
   return body;
 }
 }  // namespace
-
-class OpsServer::Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(OpsServer& owner, boost::asio::ip::tcp::socket socket)
-      : owner_(owner), stream_(std::move(socket)) {}
-
-  void start() { read(); }
-
- private:
-  void read() {
-    request_ = {};
-    stream_.expires_after(kSessionDeadline);
-    http::async_read(stream_, buffer_, request_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       if (!ec) self->respond();
-                     });
-  }
-
-  void respond() {
-    const std::string method(request_.method_string());
-    const std::string target(request_.target());
-    Response r = owner_.handle(method, target);
-    auto response = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(r.status), request_.version());
-    response->set(http::field::content_type, r.content_type);
-    response->set(http::field::cache_control, "no-store");
-    response->keep_alive(request_.keep_alive());
-    response->body() = std::move(r.body);
-    response->prepare_payload();
-    http::async_write(
-        stream_, *response, [self = shared_from_this(), response](beast::error_code ec, size_t) {
-          if (ec) return;
-          if (response->keep_alive()) return self->read();
-          beast::error_code ignored;
-          self->stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
-        });
-  }
-
-  OpsServer& owner_;
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-  http::request<http::empty_body> request_;
-};
 
 OpsServer::OpsServer(OpsServerOptions options, const Counters& counters,
                      const Histograms& histograms, boost::asio::any_io_executor pipeline,
@@ -137,7 +89,12 @@ void OpsServer::stop() {
 void OpsServer::accept() {
   acceptor_.async_accept([this](boost::system::error_code ec, boost::asio::ip::tcp::socket socket) {
     if (ec == boost::asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<Session>(*this, std::move(socket))->start();
+    if (!ec) {
+      serveHttpConnection(std::move(socket),
+                          [this](const std::string& method, const std::string& target) {
+                            return handle(method, target);
+                          });
+    }
     accept();
   });
 }

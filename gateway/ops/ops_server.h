@@ -19,6 +19,7 @@
 
 #include "gateway/core/counters.h"
 #include "gateway/core/histograms.h"
+#include "gateway/core/http_connection.h"
 #include "gateway/core/status.h"
 #include "gateway/ops/ops_inputs.h"
 
@@ -60,16 +61,11 @@ class OpsServer {
   // summary. Call from any thread but the pipeline's and the ops thread (it waits for both).
   OpsInputs snapshot();
 
-  struct Response {
-    unsigned status = 200;
-    std::string content_type;
-    std::string body;
-  };
+  using Response = HttpResponse;
   // One request, on the ops thread (public for the unit test, which needs no socket).
   Response handle(const std::string& method, const std::string& target);
 
  private:
-  class Session;
   void accept();
   void sampleLater();
   OpsInputs gather();
