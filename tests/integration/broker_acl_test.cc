@@ -35,7 +35,9 @@ gateway::v1::Policy policy() {
 // A client that records what it receives.
 class Client {
  public:
-  Client(const std::string& url, const std::string& user) : client_(url, "acl-test-" + user) {
+  // `tag` tells two clients of one user apart (the broker keeps one connection per client id).
+  Client(const std::string& url, const std::string& user, const std::string& tag = "")
+      : client_(url, "acl-test-" + user + tag) {
     client_.set_message_callback([this](mqtt::const_message_ptr m) {
       std::lock_guard lock(mutex_);
       topics_.push_back(m->get_topic());
@@ -139,6 +141,71 @@ TEST(BrokerAclTest, ActorsReadOnlyTheirOwnTopicsAndTheGatewayWritesOnlyItsPrefix
                                                          "lantaarn/v1/s1/police/event"}));
   EXPECT_EQ(ambulance.topics(), (std::vector<std::string>{"lantaarn/v1/s1/ambulance/event"}));
   EXPECT_EQ(police.topics(), (std::vector<std::string>{"lantaarn/v1/s1/police/event"}));
+}
+
+// A fleet site (issue 23): only the operator's user writes bundles; the site reads its own and its
+// group's bundle topics, not another site's; the operator reads what sites report.
+TEST(BrokerAclTest, OnlyTheOperatorWritesBundlesAndASiteReadsOnlyItsOwn) {
+  gateway::v1::Policy p = policy();
+  auto* fleet = p.mutable_gateway()->mutable_fleet();
+  fleet->add_operator_keys("ops.pub");
+  fleet->set_group("north");
+  fleet->set_operator_broker_user("ops");
+  gw::testing::TempDir dir;
+  std::ofstream(dir / "acl") << config::mosquittoAcl(p)
+                             << "\nuser observer\ntopic read #\n";  // test scaffolding
+  for (const char* user : {"gw-s1", "ops", "politie", "observer"}) {
+    std::vector<std::string> argv = {"mosquitto_passwd", "-b", (dir / "passwd").string(), user,
+                                     std::string("pw-") + user};
+    if (std::string(user) == "gw-s1") argv.insert(argv.begin() + 1, "-c");
+    gw::testing::ChildProcess passwd({argv, {}, {}, dir / "passwd.log"});
+    auto status = passwd.wait(std::chrono::seconds(10));
+    ASSERT_TRUE(status && gw::testing::ChildProcess::exitCode(*status) == 0);
+  }
+  gw::testing::BrokerOptions options;
+  options.allow_anonymous = false;
+  options.extra_config = {"acl_file " + (dir / "acl").string(),
+                          "password_file " + (dir / "passwd").string()};
+  gw::testing::MosquittoBroker broker(options);
+
+  Client observer(broker.url(), "observer");
+  observer.subscribe("#");
+  Client site(broker.url(), "gw-s1");
+  site.subscribe("lantaarn/fleet/v1/site/s1/bundle");
+  site.subscribe("lantaarn/fleet/v1/group/north/bundle");
+  site.subscribe("lantaarn/fleet/v1/site/s2/bundle");  // another site's
+  Client operator_user(broker.url(), "ops");
+  operator_user.subscribe("lantaarn/v1/+/_gateway/#");
+  Client police(broker.url(), "politie");
+  police.subscribe("lantaarn/fleet/v1/#");
+  {
+    Client ops(broker.url(), "ops", "-publisher");
+    for (const char* topic :
+         {"lantaarn/fleet/v1/site/s1/bundle", "lantaarn/fleet/v1/group/north/bundle",
+          "lantaarn/fleet/v1/site/s2/bundle"}) {
+      EXPECT_TRUE(ops.publish(topic)) << topic;
+    }
+  }
+  {
+    Client reporter(broker.url(), "gw-s1", "-publisher");
+    EXPECT_TRUE(reporter.publish("lantaarn/v1/s1/_gateway/health"));
+  }
+  // Neither the site nor an actor may put a bundle anywhere.
+  for (const char* user : {"gw-s1", "politie"}) {
+    Client forger(broker.url(), user, "-forger");
+    forger.publish("lantaarn/fleet/v1/group/north/bundle");
+  }
+  ASSERT_TRUE(waitUntil([&] { return observer.topics().size() >= 4; }, std::chrono::seconds(10)))
+      << broker.log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(observer.topics(),
+            (std::vector<std::string>{
+                "lantaarn/fleet/v1/site/s1/bundle", "lantaarn/fleet/v1/group/north/bundle",
+                "lantaarn/fleet/v1/site/s2/bundle", "lantaarn/v1/s1/_gateway/health"}));
+  EXPECT_EQ(site.topics(), (std::vector<std::string>{"lantaarn/fleet/v1/site/s1/bundle",
+                                                     "lantaarn/fleet/v1/group/north/bundle"}));
+  EXPECT_EQ(operator_user.topics(), (std::vector<std::string>{"lantaarn/v1/s1/_gateway/health"}));
+  EXPECT_TRUE(police.topics().empty());
 }
 
 // Open data: the one topic every client may read, anonymous ones included; nobody but the
