@@ -13,6 +13,7 @@
 
 #include "gateway/crypto/key_file.h"
 #include "tests/support/child_process.h"
+#include "tests/support/headless_chromium.h"
 #include "tests/support/http_get.h"
 #include "tests/support/mosquitto_broker.h"
 
@@ -272,30 +273,8 @@ TEST(OpsEndpointE2eTest, ABadOpsAddressOrStallDurationIsAPolicyError) {
 // The status page in a real browser: Debian's chromium, headless, loads the page from the
 // running gatewayd, runs its JavaScript (the first render and at least one automatic refresh
 // from /status), and we read the resulting DOM. Skipped when chromium is not installed.
-std::string findChromium() {
-  for (const char* candidate : {"/usr/bin/chromium", "/usr/bin/chromium-browser"}) {
-    if (std::filesystem::exists(candidate)) return candidate;
-  }
-  return "";
-}
-
-std::string renderedDom(const std::string& chromium, const std::filesystem::path& scratch, int port,
-                        const std::string& tag) {
-  const auto profile = scratch / ("chromium-profile-" + tag);
-  ChildProcess browser(
-      {{chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--user-data-dir=" + profile.string(),
-        // Virtual time: long enough for two of the page's 2 s refreshes.
-        "--virtual-time-budget=5000", "--dump-dom",
-        "http://127.0.0.1:" + std::to_string(port) + "/"},
-       {},
-       scratch / ("dom-" + tag + ".html"),
-       scratch / ("chromium-" + tag + ".err")});
-  auto rc = browser.wait(std::chrono::seconds(60));
-  EXPECT_TRUE(rc.has_value()) << "chromium did not finish";
-  return gw::testing::readWholeFile(scratch / ("dom-" + tag + ".html"));
-}
+using gw::testing::findChromium;
+using gw::testing::renderedDom;
 
 // The text of the <td class="<cls>"> in the table row <tr data-id="<row>">.
 std::string cell(const std::string& dom, const std::string& row, const std::string& cls) {

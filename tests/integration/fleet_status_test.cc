@@ -15,6 +15,7 @@
 #include "gateway/fleet/fleet_report.h"
 #include "gateway/fleet/fleet_topics.h"
 #include "tests/support/child_process.h"
+#include "tests/support/headless_chromium.h"
 #include "tests/support/http_get.h"
 #include "tests/support/mosquitto_broker.h"
 #include "tests/support/temp_dir.h"
@@ -246,30 +247,8 @@ TEST_F(FleetStatusTest, StatusExitsTwoWhenItCannotStart) {
 
 // Debian's chromium, headless, loads the page from the running `fleet serve`, runs its script
 // (the first render and at least one refresh from /fleet.json), and we read the DOM.
-std::string findChromium() {
-  for (const char* candidate : {"/usr/bin/chromium", "/usr/bin/chromium-browser"}) {
-    if (std::filesystem::exists(candidate)) return candidate;
-  }
-  return "";
-}
-
-std::string renderedDom(const std::string& chromium, const std::filesystem::path& scratch, int port,
-                        const std::string& tag) {
-  const auto profile = scratch / ("chromium-profile-" + tag);
-  ChildProcess browser(
-      {{chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--user-data-dir=" + profile.string(),
-        // Virtual time: long enough for two of the page's 2 s refreshes.
-        "--virtual-time-budget=5000", "--dump-dom",
-        "http://127.0.0.1:" + std::to_string(port) + "/"},
-       {},
-       scratch / ("dom-" + tag + ".html"),
-       scratch / ("chromium-" + tag + ".err")});
-  auto rc = browser.wait(std::chrono::seconds(60));
-  EXPECT_TRUE(rc.has_value()) << "chromium did not finish";
-  return gw::testing::readWholeFile(scratch / ("dom-" + tag + ".html"));
-}
+using gw::testing::findChromium;
+using gw::testing::renderedDom;
 
 // The <tr> of `site` as the script built it: its class and the text of its <td class="<cls>">.
 std::string rowClass(const std::string& dom, const std::string& site) {
