@@ -128,12 +128,14 @@ TEST_F(ActorKeyRotationE2eTest, AnActorHoldingBothKeysReadsOnAcrossAReloadWithAN
        {},
        dir / "actor.out",
        dir / "actor.err"});
+  // The match points into the text it was made on: keep that text alive beside it.
+  std::string log;
   std::smatch health;
   const std::regex health_url("health=http://127\\.0\\.0\\.1:([0-9]+)/healthz");
   ASSERT_TRUE(waitUntil(
       [&] {
-        const std::string err = actor.readStderr();
-        return std::regex_search(err, health, health_url);
+        log = actor.readStderr();
+        return std::regex_search(log, health, health_url);
       },
       std::chrono::seconds(20)))
       << actor.readStderr();
