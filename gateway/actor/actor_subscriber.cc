@@ -10,6 +10,7 @@
 #include <set>
 
 #include "gateway/core/clock.h"
+#include "gateway/core/files.h"
 #include "gateway/core/mqtt_version_refusal.h"
 #include "gateway/core/tcp_nodelay.h"
 #include "gateway/pipeline/topics.h"
@@ -26,16 +27,6 @@ bool isTlsUrl(const std::string& url) {
 
 std::string statusTopic(const std::string& site) {
   return std::string(pipeline::kTopicRoot) + "/" + site + std::string(kStatusSuffix);
-}
-
-// Paho and OpenSSL only say "SSL error" when a file cannot be read: name it ourselves.
-Status checkReadable(const std::string& path, const char* what) {
-  if (path.empty()) return okStatus();
-  std::ifstream in(path);
-  if (!in) {
-    return invalidArgument(path + ": cannot read the TLS " + what + ": " + std::strerror(errno));
-  }
-  return okStatus();
 }
 
 // Paho's words for a refusal are terse ("CONNACK return code", "TCP/TLS connect failure"): say
@@ -90,9 +81,9 @@ Status ActorSubscriber::checkSettings() const {
     if (config_.tls->cert_file.empty() != config_.tls->key_file.empty()) {
       return invalidArgument("the client certificate and its key go together (both or neither)");
     }
-    GW_RETURN_IF_ERROR(checkReadable(config_.tls->ca_file, "CA file"));
-    GW_RETURN_IF_ERROR(checkReadable(config_.tls->cert_file, "client certificate"));
-    GW_RETURN_IF_ERROR(checkReadable(config_.tls->key_file, "client key"));
+    GW_RETURN_IF_ERROR(checkTlsFileReadable(config_.tls->ca_file, "CA file"));
+    GW_RETURN_IF_ERROR(checkTlsFileReadable(config_.tls->cert_file, "client certificate"));
+    GW_RETURN_IF_ERROR(checkTlsFileReadable(config_.tls->key_file, "client key"));
   }
   return okStatus();
 }

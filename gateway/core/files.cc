@@ -49,6 +49,15 @@ Result<std::string> readPasswordFile(const std::filesystem::path& path) {
   return password;
 }
 
+Status checkTlsFileReadable(const std::string& path, const char* what) {
+  if (path.empty()) return okStatus();
+  std::ifstream in(path);
+  if (!in) {
+    return invalidArgument(path + ": cannot read the TLS " + what + ": " + std::strerror(errno));
+  }
+  return okStatus();
+}
+
 Status writeFileAtomic(const std::filesystem::path& path, const std::string& data,
                        std::filesystem::perms perms) {
   std::filesystem::path tmp = path;

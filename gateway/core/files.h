@@ -18,6 +18,11 @@ Result<std::string> readSecretFile(const std::filesystem::path& path);
 // allowed so a service account can share it through its group (e.g. root:lantaarn-actor 0640).
 Result<std::string> readPasswordFile(const std::filesystem::path& path);
 
+// A TLS file (CA, certificate, key) a client is about to hand to Paho: OK when empty or readable,
+// else an error naming the file and why. Paho and OpenSSL only say "SSL error" when one cannot be
+// read.
+Status checkTlsFileReadable(const std::string& path, const char* what);
+
 // Writes a file atomically (temp file + rename) with the given permission bits.
 Status writeFileAtomic(const std::filesystem::path& path, const std::string& data,
                        std::filesystem::perms perms);

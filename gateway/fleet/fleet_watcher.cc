@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "gateway/core/files.h"
 #include "gateway/fleet/fleet_topics.h"
 #include "gateway/publisher/broker_login.h"
 
@@ -15,16 +16,6 @@ namespace {
 constexpr int kQos = 1;
 
 using publisher::isTlsUrl;
-
-// Paho and OpenSSL only say "SSL error" when a file cannot be read: name it ourselves.
-Status checkReadable(const std::string& path, const char* what) {
-  if (path.empty()) return okStatus();
-  std::ifstream in(path);
-  if (!in) {
-    return invalidArgument(path + ": cannot read the TLS " + what + ": " + std::strerror(errno));
-  }
-  return okStatus();
-}
 
 // Paho's words for a refusal are terse: say what the operator should check.
 std::string connectHint(int rc, bool tls) {
@@ -62,9 +53,9 @@ Status FleetWatcher::checkSettings() const {
     if (config_.tls->cert_file.empty() != config_.tls->key_file.empty()) {
       return invalidArgument("the client certificate and its key go together (both or neither)");
     }
-    GW_RETURN_IF_ERROR(checkReadable(config_.tls->ca_file, "CA file"));
-    GW_RETURN_IF_ERROR(checkReadable(config_.tls->cert_file, "client certificate"));
-    GW_RETURN_IF_ERROR(checkReadable(config_.tls->key_file, "client key"));
+    GW_RETURN_IF_ERROR(checkTlsFileReadable(config_.tls->ca_file, "CA file"));
+    GW_RETURN_IF_ERROR(checkTlsFileReadable(config_.tls->cert_file, "client certificate"));
+    GW_RETURN_IF_ERROR(checkTlsFileReadable(config_.tls->key_file, "client key"));
   }
   return okStatus();
 }
