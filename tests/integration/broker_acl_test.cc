@@ -32,6 +32,20 @@ gateway::v1::Policy policy() {
   return p;
 }
 
+// <dir>/passwd for `users`, each with the password "pw-<user>" (mosquitto_passwd); false when
+// mosquitto_passwd failed (its output in <dir>/passwd.log).
+bool writePasswords(const std::filesystem::path& dir, const std::vector<std::string>& users) {
+  for (size_t i = 0; i < users.size(); ++i) {
+    std::vector<std::string> argv = {"mosquitto_passwd", "-b", (dir / "passwd").string(), users[i],
+                                     "pw-" + users[i]};
+    if (i == 0) argv.insert(argv.begin() + 1, "-c");
+    gw::testing::ChildProcess passwd({argv, {}, {}, dir / "passwd.log"});
+    auto status = passwd.wait(std::chrono::seconds(10));
+    if (!status || gw::testing::ChildProcess::exitCode(*status) != 0) return false;
+  }
+  return true;
+}
+
 // A client that records what it receives.
 class Client {
  public:
@@ -93,15 +107,8 @@ TEST(BrokerAclTest, ActorsReadOnlyTheirOwnTopicsAndTheGatewayWritesOnlyItsPrefix
       << config::mosquittoAcl(policy())
       // Test scaffolding, not exported: an observer that may read everything.
       << "\nuser observer\ntopic read #\n";
-  for (const char* user : {"gw-s1", "politie", "ambulance", "observer"}) {
-    std::vector<std::string> argv = {"mosquitto_passwd", "-b", (dir / "passwd").string(), user,
-                                     std::string("pw-") + user};
-    if (std::string(user) == "gw-s1") argv.insert(argv.begin() + 1, "-c");
-    gw::testing::ChildProcess passwd({argv, {}, {}, dir / "passwd.log"});
-    auto status = passwd.wait(std::chrono::seconds(10));
-    ASSERT_TRUE(status && gw::testing::ChildProcess::exitCode(*status) == 0)
-        << gw::testing::readWholeFile(dir / "passwd.log");
-  }
+  ASSERT_TRUE(writePasswords(dir.path(), {"gw-s1", "politie", "ambulance", "observer"}))
+      << gw::testing::readWholeFile(dir / "passwd.log");
   gw::testing::BrokerOptions options;
   options.allow_anonymous = false;
   options.extra_config = {"acl_file " + (dir / "acl").string(),
@@ -154,14 +161,8 @@ TEST(BrokerAclTest, OnlyTheOperatorWritesBundlesAndASiteReadsOnlyItsOwn) {
   gw::testing::TempDir dir;
   std::ofstream(dir / "acl") << config::mosquittoAcl(p)
                              << "\nuser observer\ntopic read #\n";  // test scaffolding
-  for (const char* user : {"gw-s1", "ops", "politie", "observer"}) {
-    std::vector<std::string> argv = {"mosquitto_passwd", "-b", (dir / "passwd").string(), user,
-                                     std::string("pw-") + user};
-    if (std::string(user) == "gw-s1") argv.insert(argv.begin() + 1, "-c");
-    gw::testing::ChildProcess passwd({argv, {}, {}, dir / "passwd.log"});
-    auto status = passwd.wait(std::chrono::seconds(10));
-    ASSERT_TRUE(status && gw::testing::ChildProcess::exitCode(*status) == 0);
-  }
+  ASSERT_TRUE(writePasswords(dir.path(), {"gw-s1", "ops", "politie", "observer"}))
+      << gw::testing::readWholeFile(dir / "passwd.log");
   gw::testing::BrokerOptions options;
   options.allow_anonymous = false;
   options.extra_config = {"acl_file " + (dir / "acl").string(),
